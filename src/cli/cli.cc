@@ -1,0 +1,187 @@
+#include "cli/cli.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "base/log.h"
+#include "edge/config.h"
+#include "edge/edge_node.h"
+
+namespace fs = std::filesystem;
+
+namespace verge::cli {
+
+namespace {
+
+// Runs the node until SIGINT/SIGTERM, then drains it gracefully. Signals are
+// blocked in every thread and taken synchronously by one waiter thread.
+int serveUntilSignalled(edge::EdgeNode& node) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  std::atomic<bool> done{false};
+  std::thread waiter([&] {
+    timespec tick{0, 100'000'000};
+    while (!done.load()) {
+      int sig = sigtimedwait(&set, nullptr, &tick);
+      if (sig == SIGINT || sig == SIGTERM) {
+        base::logLine(base::LogLevel::kInfo, "shutting down: finishing in-flight requests");
+        node.stop();
+        break;
+      }
+    }
+  });
+  node.run();
+  done = true;
+  waiter.join();
+  return 0;
+}
+
+int defaultThreads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+struct DevArgs {
+  std::string target = ".";
+  uint16_t port = 8787;
+  std::string ip = "127.0.0.1";
+  std::vector<std::string> vars;
+  std::string persist_to;
+  int threads = 1;
+};
+
+int runDev(const DevArgs& args) {
+  edge::ProjectConfig project = edge::loadProjectConfig(args.target);
+  for (const auto& kv : args.vars) {
+    size_t colon = kv.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      throw edge::ConfigError("--var " + kv + ": expected KEY:VALUE");
+    }
+    project.vars[kv.substr(0, colon)] = kv.substr(colon + 1);
+  }
+  fs::path data_dir = args.persist_to.empty() ? project.root / ".verge" : fs::path(args.persist_to);
+  fs::create_directories(data_dir);
+  runtime::WorkerScript script = edge::buildWorker(project, data_dir / "build");
+
+  edge::EdgeOptions options;
+  options.server.host = args.ip;
+  options.server.port = args.port;
+  options.server.threads = args.threads;
+  options.dev_log = true;
+  edge::Router router;
+  router.add("*", 0);
+  std::vector<runtime::WorkerScript> workers;
+  workers.push_back(std::move(script));
+  edge::EdgeNode node(std::move(options), std::move(workers), std::move(router));
+  node.bind();
+  std::string host = args.ip.find(':') != std::string::npos ? "[" + args.ip + "]" : args.ip;
+  std::cout << "verge dev: " << project.name << " ready on http://" << host << ":" << node.port()
+            << std::endl;
+  return serveUntilSignalled(node);
+}
+
+int runServe(const std::string& config_path, int threads_override) {
+  edge::NodeConfig cfg = edge::loadNodeConfig(config_path);
+  fs::create_directories(cfg.data_dir);
+  edge::Router router;
+  std::vector<runtime::WorkerScript> workers;
+  for (size_t i = 0; i < cfg.workers.size(); ++i) {
+    const auto& nw = cfg.workers[i];
+    edge::ProjectConfig project = edge::loadProjectConfig(nw.path);
+    project.name = nw.name;
+    for (const auto& [k, v] : nw.vars) project.vars[k] = v;
+    runtime::WorkerScript script = edge::buildWorker(project, cfg.data_dir / "build");
+    script.origin = nw.origin;
+    workers.push_back(std::move(script));
+    for (const auto& pattern : nw.routes) {
+      try {
+        router.add(pattern, i);
+      } catch (const std::invalid_argument& e) {
+        throw edge::ConfigError(cfg.file.string() + ": 'workers[" + std::to_string(i) +
+                                "].routes': " + e.what());
+      }
+    }
+  }
+  edge::EdgeOptions options;
+  options.server.host = cfg.listen_host;
+  options.server.port = cfg.port;
+  options.server.threads = threads_override > 0 ? threads_override
+                           : cfg.threads > 0     ? cfg.threads
+                                                 : defaultThreads();
+  options.server.limits = cfg.limits;
+  options.colo = cfg.colo;
+  edge::EdgeNode node(std::move(options), std::move(workers), std::move(router));
+  node.bind();
+  std::string host = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
+                                                                     : cfg.listen_host;
+  std::cerr << "verge serve: listening on http://" << host << ":" << node.port() << " with "
+            << cfg.workers.size() << " worker(s)" << std::endl;
+  return serveUntilSignalled(node);
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+  CLI::App app{"verge: a self-hostable edge platform that runs Cloudflare Workers code"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "verge 0.1.0");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  DevArgs dev;
+  auto* dev_cmd = app.add_subcommand(
+      "dev", "Run a Workers project locally (wrangler.toml / wrangler.json / a script)");
+  dev_cmd->add_option("target", dev.target, "Project folder or script file (default: .)");
+  dev_cmd->add_option("--port", dev.port, "Port to listen on (0 picks a free one)")
+      ->capture_default_str();
+  dev_cmd->add_option("--ip", dev.ip, "Address to listen on")->capture_default_str();
+  dev_cmd->add_option("--var", dev.vars, "Add an env var, KEY:VALUE (repeatable)");
+  dev_cmd->add_option("--persist-to", dev.persist_to,
+                      "Folder for local state (default: .verge in the project)");
+  dev_cmd->add_option("--threads", dev.threads, "Server threads")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+
+  std::string config_path;
+  int serve_threads = 0;
+  auto* serve_cmd = app.add_subcommand("serve", "Run an edge node from a node config file");
+  serve_cmd->add_option("--config", config_path, "Node config (TOML); see docs/config.md")
+      ->required();
+  serve_cmd->add_option("--threads", serve_threads,
+                        "Server threads (default: server.threads, else one per core)")
+      ->check(CLI::Range(1, 1024));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  base::setLogLevel(log_level == "debug" ? base::LogLevel::kDebug
+                    : log_level == "warn" ? base::LogLevel::kWarn
+                    : log_level == "error" ? base::LogLevel::kError
+                                           : base::LogLevel::kInfo);
+  try {
+    if (*dev_cmd) return runDev(dev);
+    if (*serve_cmd) return runServe(config_path, serve_threads);
+  } catch (const edge::ConfigError& e) {
+    std::cerr << "verge: " << e.what() << std::endl;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "verge: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace verge::cli

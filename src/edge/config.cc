@@ -1,0 +1,451 @@
+#include "edge/config.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <toml++/toml.h>
+
+namespace fs = std::filesystem;
+
+extern char** environ;
+
+namespace verge::edge {
+
+namespace {
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string() + ": cannot read file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+[[noreturn]] void fail(const fs::path& file, std::string_view key, std::string_view problem) {
+  throw ConfigError(file.string() + ": " + (key.empty() ? "" : "'" + std::string(key) + "': ") +
+                    std::string(problem));
+}
+
+// wrangler.jsonc allows comments and trailing commas; strip both (outside
+// strings) so a strict JSON parser can read it.
+std::string stripJsonc(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  bool in_string = false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < in.size()) out += in[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '/') {
+      while (i < in.size() && in[i] != '\n') ++i;
+      out += '\n';
+    } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '*') {
+      i += 2;
+      while (i + 1 < in.size() && !(in[i] == '*' && in[i + 1] == '/')) ++i;
+      ++i;
+    } else if (c == ',') {
+      size_t j = i + 1;
+      while (j < in.size() && std::isspace(static_cast<unsigned char>(in[j]))) ++j;
+      if (j < in.size() && (in[j] == '}' || in[j] == ']')) continue;  // trailing comma
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string varToString(const nlohmann::json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(stripJsonc(readFile(file)));
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(file, "", std::string("invalid JSON: ") + e.what());
+  }
+  if (!j.is_object()) fail(file, "", "the top level must be an object");
+  auto str = [&](const char* key, std::string& out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_string()) fail(file, key, "must be a string");
+    out = j[key].get<std::string>();
+  };
+  str("name", cfg.name);
+  str("main", cfg.main);
+  str("compatibility_date", cfg.compatibility_date);
+  if (j.contains("compatibility_flags")) {
+    if (!j["compatibility_flags"].is_array()) fail(file, "compatibility_flags", "must be an array of strings");
+    for (const auto& f : j["compatibility_flags"]) {
+      if (!f.is_string()) fail(file, "compatibility_flags", "must be an array of strings");
+      cfg.compatibility_flags.push_back(f.get<std::string>());
+    }
+  }
+  if (j.contains("vars")) {
+    if (!j["vars"].is_object()) fail(file, "vars", "must be an object");
+    for (const auto& [k, v] : j["vars"].items()) cfg.vars[k] = varToString(v);
+  }
+  if (j.contains("limits")) {
+    const auto& l = j["limits"];
+    if (!l.is_object()) fail(file, "limits", "must be an object");
+    if (l.contains("cpu_ms")) {
+      if (!l["cpu_ms"].is_number_integer() || l["cpu_ms"].get<int64_t>() <= 0) {
+        fail(file, "limits.cpu_ms", "must be a positive integer (milliseconds)");
+      }
+      cfg.cpu_ms = l["cpu_ms"].get<int64_t>();
+    }
+  }
+}
+
+std::string tomlVarToString(const toml::node& n) {
+  if (auto s = n.value<std::string>()) return *s;
+  if (auto b = n.value<bool>()) return *b ? "true" : "false";
+  if (n.is_integer()) return std::to_string(*n.value<int64_t>());
+  if (n.is_floating_point()) {
+    std::ostringstream ss;
+    ss << *n.value<double>();
+    return ss.str();
+  }
+  // Tables and arrays become JSON, as wrangler does for structured vars.
+  std::ostringstream ss;
+  if (auto* t = n.as_table()) ss << toml::json_formatter(*t);
+  else if (auto* a = n.as_array()) ss << toml::json_formatter(*a);
+  return ss.str();
+}
+
+void loadWranglerToml(const fs::path& file, ProjectConfig& cfg) {
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream ss;
+    ss << "invalid TOML at line " << e.source().begin.line << ": " << e.description();
+    fail(file, "", ss.str());
+  }
+  auto str = [&](const char* key, std::string& out) {
+    if (auto n = t.get(key)) {
+      if (auto s = n->value<std::string>()) out = *s;
+      else fail(file, key, "must be a string");
+    }
+  };
+  str("name", cfg.name);
+  str("main", cfg.main);
+  str("compatibility_date", cfg.compatibility_date);
+  if (auto n = t.get("compatibility_flags")) {
+    auto* arr = n->as_array();
+    if (!arr) fail(file, "compatibility_flags", "must be an array of strings");
+    for (const auto& f : *arr) {
+      auto s = f.value<std::string>();
+      if (!s) fail(file, "compatibility_flags", "must be an array of strings");
+      cfg.compatibility_flags.push_back(*s);
+    }
+  }
+  if (auto n = t.get("vars")) {
+    auto* tab = n->as_table();
+    if (!tab) fail(file, "vars", "must be a table");
+    for (const auto& [k, v] : *tab) cfg.vars[std::string(k.str())] = tomlVarToString(v);
+  }
+  if (auto n = t.get("limits")) {
+    auto* tab = n->as_table();
+    if (!tab) fail(file, "limits", "must be a table");
+    if (auto c = tab->get("cpu_ms")) {
+      auto v = c->value<int64_t>();
+      if (!v || *v <= 0) fail(file, "limits.cpu_ms", "must be a positive integer (milliseconds)");
+      cfg.cpu_ms = *v;
+    }
+  }
+}
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::optional<std::string> findOnPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::stringstream ss(p);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    fs::path candidate = fs::path(dir) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return std::nullopt;
+}
+
+// Runs a program and waits; returns its exit code (or -1), capturing stderr.
+int runProgram(const std::vector<std::string>& argv, std::string& output) {
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipefd[0]);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipefd[1]);
+  if (rc != 0) {
+    ::close(pipefd[0]);
+    return -1;
+  }
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+const std::regex& importRegex() {
+  // import ... from "x" | import "x" | export ... from "x" | import("x")
+  static const std::regex re(
+      R"((?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"'\n]+)["'])");
+  return re;
+}
+
+bool needsBundling(const fs::path& main, const std::string& code) {
+  std::string ext = main.extension().string();
+  if (ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".jsx") return true;
+  for (std::sregex_iterator it(code.begin(), code.end(), importRegex()), end; it != end; ++it) {
+    std::string spec = (*it)[1];
+    if (spec.rfind("./", 0) != 0 && spec.rfind("../", 0) != 0 && spec.rfind("/", 0) != 0) return true;
+  }
+  return false;
+}
+
+// Collects the main module and every module it reaches by relative imports.
+void collectModules(const fs::path& root, const fs::path& file, std::set<std::string>& seen,
+                    std::vector<runtime::ModuleSource>& out) {
+  std::string rel = fs::relative(file, root).generic_string();
+  if (!seen.insert(rel).second) return;
+  std::string code = readFile(file);
+  for (std::sregex_iterator it(code.begin(), code.end(), importRegex()), end; it != end; ++it) {
+    std::string spec = (*it)[1];
+    if (spec.rfind("./", 0) != 0 && spec.rfind("../", 0) != 0) continue;
+    fs::path dep = (file.parent_path() / spec).lexically_normal();
+    if (fs::exists(dep)) collectModules(root, dep, seen, out);
+  }
+  out.push_back({rel, std::move(code)});
+}
+
+}  // namespace
+
+ProjectConfig loadProjectConfig(const fs::path& path) {
+  ProjectConfig cfg;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw ConfigError(path.string() + ": no such file or directory");
+  if (fs::is_regular_file(path)) {
+    cfg.root = fs::absolute(path).parent_path();
+    cfg.main = path.filename().string();
+    cfg.name = path.stem().string();
+    return cfg;
+  }
+  cfg.root = fs::absolute(path);
+  for (const char* name : {"wrangler.toml", "wrangler.json", "wrangler.jsonc"}) {
+    fs::path f = cfg.root / name;
+    if (!fs::exists(f)) continue;
+    cfg.config_file = f;
+    if (endsWith(name, ".toml")) loadWranglerToml(f, cfg);
+    else loadWranglerJson(f, cfg);
+    break;
+  }
+  if (cfg.config_file.empty()) {
+    throw ConfigError(cfg.root.string() +
+                      ": no wrangler.toml, wrangler.json or wrangler.jsonc here; pass a script "
+                      "file or a project folder");
+  }
+  if (cfg.main.empty()) fail(cfg.config_file, "main", "is required (the worker's entry module)");
+  if (cfg.name.empty()) cfg.name = cfg.root.filename().string();
+  return cfg;
+}
+
+runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& build_dir) {
+  runtime::WorkerScript w;
+  w.name = project.name;
+  w.vars = project.vars;
+  w.compatibility_date = project.compatibility_date;
+  w.compatibility_flags = project.compatibility_flags;
+  if (project.cpu_ms) w.limits.cpu = std::chrono::milliseconds(*project.cpu_ms);
+  fs::path main = (project.root / project.main).lexically_normal();
+  const fs::path& where = project.config_file.empty() ? main : project.config_file;
+  if (!fs::exists(main)) fail(where, "main", "entry module " + main.string() + " does not exist");
+  std::string code = readFile(main);
+  if (needsBundling(main, code)) {
+    auto esbuild = findOnPath("esbuild");
+    if (!esbuild) {
+      fail(where, "main",
+           "this worker imports npm packages or is TypeScript, so it must be bundled, but esbuild "
+           "is not installed (run scripts/setup.sh, or apt-get install esbuild)");
+    }
+    fs::create_directories(build_dir);
+    fs::path out = build_dir / (project.name + ".bundle.js");
+    std::string log;
+    int rc = runProgram({*esbuild, main.string(), "--bundle", "--format=esm", "--platform=neutral",
+                         "--target=es2022", "--main-fields=workerd,worker,browser,module,main",
+                         "--conditions=workerd,worker,browser", "--log-level=warning",
+                         "--outfile=" + out.string()},
+                        log);
+    if (rc != 0) fail(where, "main", "bundling with esbuild failed:\n" + log);
+    w.modules.push_back({main.filename().string(), readFile(out)});
+    w.main_module = main.filename().string();
+  } else {
+    std::set<std::string> seen;
+    collectModules(project.root, main, seen, w.modules);
+    w.main_module = fs::relative(main, project.root).generic_string();
+  }
+  std::string main_code;
+  for (const auto& m : w.modules) {
+    if (m.name == w.main_module) main_code = m.code;
+  }
+  w.service_worker_syntax = !runtime::looksLikeModule(main_code);
+  if (w.service_worker_syntax) {
+    // A classic script: just the one file.
+    w.modules.erase(std::remove_if(w.modules.begin(), w.modules.end(),
+                                   [&](const auto& m) { return m.name != w.main_module; }),
+                    w.modules.end());
+  }
+  return w;
+}
+
+NodeConfig loadNodeConfig(const fs::path& file) {
+  NodeConfig cfg;
+  cfg.file = file;
+  if (!fs::exists(file)) throw ConfigError(file.string() + ": no such file");
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream ss;
+    ss << "invalid TOML at line " << e.source().begin.line << ": " << e.description();
+    fail(file, "", ss.str());
+  }
+  fs::path base = fs::absolute(file).parent_path();
+  static const std::set<std::string> kTop = {"server", "limits", "workers"};
+  for (const auto& [k, v] : t) {
+    if (!kTop.count(std::string(k.str()))) {
+      fail(file, k.str(), "unknown key (expected server, limits or [[workers]])");
+    }
+  }
+  if (auto* server = t["server"].as_table()) {
+    for (const auto& [k, v] : *server) {
+      std::string key = "server." + std::string(k.str());
+      if (k == "listen") {
+        auto s = v.value<std::string>();
+        if (!s) fail(file, key, "must be a string like \"127.0.0.1:8080\"");
+        size_t colon = s->rfind(':');
+        if (colon == std::string::npos) fail(file, key, "must be host:port, e.g. \"127.0.0.1:8080\"");
+        cfg.listen_host = s->substr(0, colon);
+        if (!cfg.listen_host.empty() && cfg.listen_host.front() == '[') {
+          cfg.listen_host = cfg.listen_host.substr(1, cfg.listen_host.size() - 2);
+        }
+        int port = -1;
+        try {
+          port = std::stoi(s->substr(colon + 1));
+        } catch (...) {
+        }
+        if (port < 0 || port > 65535) fail(file, key, "port must be 0..65535");
+        cfg.port = static_cast<uint16_t>(port);
+      } else if (k == "threads") {
+        auto n = v.value<int64_t>();
+        if (!n || *n < 0 || *n > 1024) fail(file, key, "must be an integer 0..1024 (0 = one per core)");
+        cfg.threads = static_cast<int>(*n);
+      } else if (k == "colo") {
+        auto s = v.value<std::string>();
+        if (!s) fail(file, key, "must be a string");
+        cfg.colo = *s;
+      } else if (k == "data_dir") {
+        auto s = v.value<std::string>();
+        if (!s) fail(file, key, "must be a string (a folder path)");
+        cfg.data_dir = fs::path(*s).is_absolute() ? fs::path(*s) : base / *s;
+      } else {
+        fail(file, key, "unknown key (expected listen, threads, colo or data_dir)");
+      }
+    }
+  } else if (t.contains("server")) {
+    fail(file, "server", "must be a table");
+  }
+  if (auto* limits = t["limits"].as_table()) {
+    for (const auto& [k, v] : *limits) {
+      std::string key = "limits." + std::string(k.str());
+      auto n = v.value<int64_t>();
+      if (!n || *n <= 0) fail(file, key, "must be a positive integer");
+      if (k == "max_header_bytes") cfg.limits.max_header_bytes = static_cast<size_t>(*n);
+      else if (k == "max_header_count") cfg.limits.max_header_count = static_cast<size_t>(*n);
+      else if (k == "max_body_bytes") cfg.limits.max_body_bytes = static_cast<uint64_t>(*n);
+      else if (k == "header_timeout_ms") cfg.limits.header_timeout = std::chrono::milliseconds(*n);
+      else if (k == "idle_timeout_ms") cfg.limits.idle_timeout = std::chrono::milliseconds(*n);
+      else fail(file, key, "unknown key (expected max_header_bytes, max_header_count, max_body_bytes, header_timeout_ms or idle_timeout_ms)");
+    }
+  }
+  if (auto* workers = t["workers"].as_array()) {
+    size_t index = 0;
+    for (auto& node : *workers) {
+      std::string prefix = "workers[" + std::to_string(index++) + "]";
+      auto* w = node.as_table();
+      if (!w) fail(file, prefix, "must be a table ([[workers]])");
+      NodeWorker nw;
+      for (const auto& [k, v] : *w) {
+        std::string key = prefix + "." + std::string(k.str());
+        if (k == "name") {
+          auto s = v.value<std::string>();
+          if (!s || s->empty()) fail(file, key, "must be a non-empty string");
+          nw.name = *s;
+        } else if (k == "path") {
+          auto s = v.value<std::string>();
+          if (!s) fail(file, key, "must be a string (a project folder or a script)");
+          nw.path = fs::path(*s).is_absolute() ? fs::path(*s) : base / *s;
+        } else if (k == "routes") {
+          auto* arr = v.as_array();
+          if (!arr || arr->empty()) fail(file, key, "must be a non-empty array of route patterns");
+          for (auto& r : *arr) {
+            auto s = r.value<std::string>();
+            if (!s || s->empty()) fail(file, key, "must contain strings like \"example.com\" or \"example.com/api/*\"");
+            nw.routes.push_back(*s);
+          }
+        } else if (k == "origin") {
+          auto s = v.value<std::string>();
+          if (!s || (s->rfind("http://", 0) != 0 && s->rfind("https://", 0) != 0)) {
+            fail(file, key, "must be an http:// or https:// URL");
+          }
+          nw.origin = *s;
+        } else if (k == "vars") {
+          auto* tab = v.as_table();
+          if (!tab) fail(file, key, "must be a table");
+          for (const auto& [vk, vv] : *tab) nw.vars[std::string(vk.str())] = tomlVarToString(vv);
+        } else {
+          fail(file, key, "unknown key (expected name, path, routes, origin or vars)");
+        }
+      }
+      if (nw.path.empty()) fail(file, prefix + ".path", "is required");
+      if (nw.routes.empty()) fail(file, prefix + ".routes", "is required");
+      if (nw.name.empty()) nw.name = nw.path.filename().string();
+      cfg.workers.push_back(std::move(nw));
+    }
+  } else if (t.contains("workers")) {
+    fail(file, "workers", "must be an array of tables ([[workers]])");
+  }
+  if (cfg.workers.empty()) fail(file, "workers", "at least one [[workers]] entry is required");
+  return cfg;
+}
+
+}  // namespace verge::edge

@@ -1,0 +1,70 @@
+// Configuration the edge reads from disk: a project's wrangler config
+// (wrangler.toml / wrangler.json / wrangler.jsonc) and the node config of
+// `verge serve`. Parse errors throw ConfigError naming the file, the key and
+// the problem, in one line a user can act on.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "net/http_server.h"
+#include "runtime/worker_script.h"
+
+namespace verge::edge {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The keys of a wrangler config that verge understands.
+struct ProjectConfig {
+  std::filesystem::path root;         // folder holding the config (or the script)
+  std::filesystem::path config_file;  // empty for a bare script
+  std::string name;
+  std::string main;  // path relative to root
+  std::string compatibility_date;
+  std::vector<std::string> compatibility_flags;
+  std::map<std::string, std::string> vars;
+  std::optional<int64_t> cpu_ms;
+};
+
+// Loads a project from a folder (looking for wrangler.toml, wrangler.json,
+// wrangler.jsonc in that order) or from a single script file.
+ProjectConfig loadProjectConfig(const std::filesystem::path& path);
+
+// Turns a project into a runnable worker: reads the main module, and bundles
+// it with esbuild when it needs bundling (TypeScript, npm imports). Build
+// output goes under `build_dir`.
+runtime::WorkerScript buildWorker(const ProjectConfig& project,
+                                  const std::filesystem::path& build_dir);
+
+// One worker a node serves and the routes that lead to it.
+struct NodeWorker {
+  std::string name;
+  std::filesystem::path path;       // project folder or script
+  std::vector<std::string> routes;  // "host", "*.host", "host/path*"
+  std::string origin;               // for passThroughOnException, optional
+  std::map<std::string, std::string> vars;  // added to the project's vars
+};
+
+struct NodeConfig {
+  std::filesystem::path file;
+  std::string listen_host = "127.0.0.1";
+  uint16_t port = 8080;
+  int threads = 0;  // 0 = number of cores
+  std::string colo = "LOCAL";
+  std::filesystem::path data_dir = "verge-data";
+  net::ServerLimits limits;
+  std::vector<NodeWorker> workers;
+};
+
+NodeConfig loadNodeConfig(const std::filesystem::path& file);
+
+}  // namespace verge::edge

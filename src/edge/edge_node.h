@@ -1,0 +1,51 @@
+// An edge node: the HTTP server, the routes, and a runtime per thread. A
+// request goes through named phases (see EdgeNode::handle): routing, the
+// worker, and logging. The cache phase joins between routing and the worker.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edge/router.h"
+#include "net/http_server.h"
+#include "runtime/worker_script.h"
+
+namespace verge::runtime {
+class Runtime;
+}
+
+namespace verge::edge {
+
+struct EdgeOptions {
+  net::HttpServer::Options server;
+  std::string colo = "LOCAL";
+  bool dev_log = false;  // short human access-log lines instead of JSON
+};
+
+class EdgeNode {
+ public:
+  EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router);
+  ~EdgeNode();
+
+  // Binds the listeners (throws on failure); port() is valid afterwards.
+  void bind();
+  uint16_t port() const;
+  // Serves until stop(); returns after a graceful drain.
+  void run();
+  void stop();
+
+ private:
+  // Phase 1: which worker serves this host and path (404 when none).
+  const runtime::WorkerScript* route(const net::RequestHead& head) const;
+  void handle(std::shared_ptr<net::Exchange> exchange);
+  void logAccess(const net::AccessRecord& record) const;
+
+  EdgeOptions options_;
+  std::vector<std::unique_ptr<runtime::WorkerScript>> workers_;
+  Router router_;
+  std::vector<std::unique_ptr<runtime::Runtime>> runtimes_;  // one per thread
+  std::unique_ptr<net::HttpServer> server_;
+};
+
+}  // namespace verge::edge

@@ -1,0 +1,470 @@
+'use strict';
+// Request, Response, the Body mixin and fetch() (Fetch Standard, with
+// Cloudflare Workers' differences: no CORS, no forbidden headers, manual
+// redirects return the real 3xx response, `cf` on requests).
+
+const { Headers, headersFromPairs, headersToPairs, headersSetGuard, URL, URLSearchParams } = internals;
+
+// ---- bodies ----
+
+// A body is bytes we already hold, a ReadableStream, or a native source (the
+// incoming request's body, a fetched response's body) read on demand.
+class BodyState {
+  constructor(bytes, stream, sourceId) {
+    this.bytes = bytes;        // Uint8Array | null
+    this.stream = stream;      // ReadableStream | null (created lazily for bytes/source)
+    this.sourceId = sourceId;  // native body source id, 0 = none
+    this.used = false;
+  }
+}
+
+function streamFromSource(sourceId) {
+  return new internals.ReadableStream({
+    pull(controller) {
+      return native.bodyRead(sourceId).then((chunk) => {
+        if (chunk === null) controller.close();
+        else controller.enqueue(chunk);
+      });
+    },
+    cancel() { native.bodyCancel(sourceId); },
+  }, { highWaterMark: 0 });
+}
+
+function streamFromBytes(bytes) {
+  return new internals.ReadableStream({
+    start(controller) {
+      if (bytes.byteLength > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+function toBytes(view) {
+  if (view instanceof ArrayBuffer) return new Uint8Array(view.slice(0));
+  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+// Fetch's "extract a body": returns [state, default content type].
+function extractBody(init) {
+  if (init === null || init === undefined) return [null, null];
+  if (typeof init === 'string') return [new BodyState(native.utf8Encode(init), null, 0), 'text/plain;charset=UTF-8'];
+  if (init instanceof ArrayBuffer || ArrayBuffer.isView(init)) return [new BodyState(toBytes(init), null, 0), null];
+  if (internals.isReadableStream(init)) {
+    if (init.locked || internals.isDisturbed(init)) {
+      throw new TypeError('This ReadableStream is disturbed or locked and cannot be used as a body.');
+    }
+    return [new BodyState(null, init, 0), null];
+  }
+  if (init instanceof URLSearchParams) {
+    return [new BodyState(native.utf8Encode(init.toString()), null, 0), 'application/x-www-form-urlencoded;charset=UTF-8'];
+  }
+  if (init instanceof internals.Blob) {
+    return [new BodyState(internals.blobBytes(init).slice(), null, 0), init.type || null];
+  }
+  if (init instanceof internals.FormData) return encodeMultipart(init);
+  return [new BodyState(native.utf8Encode(String(init)), null, 0), 'text/plain;charset=UTF-8'];
+}
+
+function encodeMultipart(formData) {
+  const rnd = new Uint8Array(12);
+  native.randomFill(rnd);
+  let boundary = '----verge';
+  for (const b of rnd) boundary += b.toString(16).padStart(2, '0');
+  const parts = [];
+  const esc = (s) => s.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
+  for (const [name, value] of internals.formDataEntries(formData)) {
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${esc(name)}"`;
+    if (typeof value === 'string') {
+      parts.push(native.utf8Encode(`${head}\r\n\r\n${value}\r\n`));
+    } else {
+      head += `; filename="${esc(value.name)}"\r\nContent-Type: ${value.type || 'application/octet-stream'}\r\n\r\n`;
+      parts.push(native.utf8Encode(head), internals.blobBytes(value), native.utf8Encode('\r\n'));
+    }
+  }
+  parts.push(native.utf8Encode(`--${boundary}--\r\n`));
+  return [new BodyState(concatBytes(parts), null, 0), `multipart/form-data; boundary=${boundary}`];
+}
+
+function concatBytes(chunks) {
+  let total = 0;
+  for (const c of chunks) total += c.byteLength;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c instanceof Uint8Array ? c : new Uint8Array(c.buffer || c, c.byteOffset || 0, c.byteLength), off);
+    off += c.byteLength;
+  }
+  return out;
+}
+
+async function readSource(sourceId) {
+  const chunks = [];
+  for (;;) {
+    const chunk = await native.bodyRead(sourceId);
+    if (chunk === null) break;
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
+}
+
+const kBody = Symbol('verge.body');
+
+// Shared by Request and Response (workerd has the same Body base class).
+class Body {
+  get body() {
+    const s = this[kBody];
+    if (!s) return null;
+    if (!s.stream) {
+      s.stream = s.sourceId ? streamFromSource(s.sourceId) : streamFromBytes(s.bytes);
+      s.bytes = null;
+      s.sourceId = 0;
+    }
+    return s.stream;
+  }
+  get bodyUsed() {
+    const s = this[kBody];
+    return !!s && (s.used || (!!s.stream && internals.isDisturbed(s.stream)));
+  }
+  async arrayBuffer() {
+    const bytes = await consume(this);
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
+  async bytes() { return new Uint8Array(await this.arrayBuffer()); }
+  async text() { return native.utf8Decode(await consume(this), false, false); }
+  async json() { return JSON.parse(await this.text()); }
+  async blob() {
+    const bytes = await consume(this);
+    return new internals.Blob([bytes], { type: this.headers.get('content-type') || '' });
+  }
+  async formData() {
+    const type = (this.headers.get('content-type') || '').toLowerCase();
+    if (type.startsWith('application/x-www-form-urlencoded')) {
+      const fd = new internals.FormData();
+      for (const [k, v] of new URLSearchParams(await this.text())) fd.append(k, v);
+      return fd;
+    }
+    if (type.startsWith('multipart/form-data')) return parseMultipart(await consume(this), type);
+    throw new TypeError('formData() needs a body of type multipart/form-data or application/x-www-form-urlencoded, got "' + type + '".');
+  }
+}
+
+function consume(obj) {
+  const s = obj[kBody];
+  if (!s) return Promise.resolve(new Uint8Array(0));
+  if (obj.bodyUsed) {
+    return Promise.reject(new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.'));
+  }
+  s.used = true;
+  if (s.stream) {
+    if (s.stream.locked) return Promise.reject(new TypeError('The body stream is locked to a reader.'));
+    return internals.readAllBytes(s.stream);
+  }
+  if (s.sourceId) {
+    const id = s.sourceId;
+    s.sourceId = 0;
+    return readSource(id);
+  }
+  const bytes = s.bytes;
+  s.bytes = null;
+  return Promise.resolve(bytes);
+}
+
+function parseMultipart(bytes, type) {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(type);
+  if (!m) throw new TypeError('multipart/form-data body has no boundary parameter.');
+  const boundary = m[1] || m[2];
+  // Latin-1 view of the bytes so indexes match byte offsets.
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+  const fd = new internals.FormData();
+  const delim = '--' + boundary;
+  let pos = text.indexOf(delim);
+  if (pos < 0) throw new TypeError('multipart/form-data body does not contain its boundary.');
+  for (;;) {
+    pos += delim.length;
+    if (text.startsWith('--', pos)) break;
+    if (text.startsWith('\r\n', pos)) pos += 2;
+    const headEnd = text.indexOf('\r\n\r\n', pos);
+    if (headEnd < 0) throw new TypeError('malformed multipart/form-data part.');
+    const head = text.slice(pos, headEnd);
+    const next = text.indexOf('\r\n' + delim, headEnd + 4);
+    if (next < 0) throw new TypeError('multipart/form-data body is truncated.');
+    const content = bytes.subarray(headEnd + 4, next);
+    const disp = /content-disposition:[^\r\n]*?\bname="([^"]*)"/i.exec(head);
+    const file = /filename="([^"]*)"/i.exec(head);
+    const ctype = /content-type:\s*([^\r\n]*)/i.exec(head);
+    const name = disp ? decodeLatin1Utf8(disp[1]) : '';
+    if (file) {
+      fd.append(name, new internals.File([content.slice()], decodeLatin1Utf8(file[1]), { type: ctype ? ctype[1] : '' }));
+    } else {
+      fd.append(name, native.utf8Decode(content, false, false));
+    }
+    pos = next + 2;
+  }
+  return fd;
+}
+
+function decodeLatin1Utf8(s) {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return native.utf8Decode(b, false, true);
+}
+
+function cloneBody(obj) {
+  const s = obj[kBody];
+  if (!s) return null;
+  if (obj.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
+  if (s.bytes && !s.stream) return new BodyState(s.bytes, null, 0);
+  const [a, b] = obj.body.tee();
+  s.stream = a;
+  return new BodyState(null, b, 0);
+}
+
+// ---- Request ----
+
+const kToken = Symbol('verge.internal');
+// Fetch normalises these case-insensitively (but not PATCH).
+const kMethods = new Map(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'].map((m) => [m.toLowerCase(), m]));
+const kTokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function normalizeMethod(method) {
+  method = String(method);
+  if (!kTokenRe.test(method)) throw new TypeError(`Invalid HTTP method "${method}".`);
+  return kMethods.get(method.toLowerCase()) || method;
+}
+
+function parseUrl(input, what) {
+  try {
+    return new URL(input).href;
+  } catch {
+    throw new TypeError(`${what}: Invalid URL "${input}"`);
+  }
+}
+
+class Request extends Body {
+  #method; #url; #headers; #headerPairs; #redirect; #signal; #cf;
+
+  constructor(input, init) {
+    super();
+    if (input === kToken) {
+      // Incoming request from the server: trusted, headers built lazily.
+      const [method, url, headerPairs, sourceId, cf] = init;
+      this.#method = method;
+      this.#url = url;
+      this.#headerPairs = headerPairs;
+      this.#redirect = 'manual';
+      this.#cf = cf;
+      this[kBody] = sourceId ? new BodyState(null, null, sourceId) : null;
+      return;
+    }
+    if (arguments.length === 0) throw new TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
+    if (init !== undefined && init !== null && typeof init !== 'object') {
+      throw new TypeError("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
+    }
+    init = init || {};
+    let base = null;
+    if (input instanceof Request) {
+      base = input;
+      this.#url = input.url;
+    } else {
+      this.#url = parseUrl(String(input), "Failed to construct 'Request'");
+    }
+    this.#method = init.method !== undefined ? normalizeMethod(init.method) : base ? base.method : 'GET';
+    const redirect = init.redirect !== undefined ? String(init.redirect) : base ? base.redirect : 'follow';
+    if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
+      throw new TypeError(`Invalid redirect value "${redirect}"; expected "follow", "manual" or "error".`);
+    }
+    this.#redirect = redirect;
+    this.#signal = init.signal !== undefined ? init.signal : base ? base.signal : null;
+    this.#cf = init.cf !== undefined ? init.cf : base ? base.cf : undefined;
+    this.#headers = new Headers(init.headers !== undefined ? init.headers : base ? base.headers : undefined);
+
+    let state = null;
+    if (init.body !== undefined && init.body !== null) {
+      const [s, type] = extractBody(init.body);
+      state = s;
+      if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
+    } else if (base && base[kBody] && init.body === undefined) {
+      if (base.bodyUsed) throw new TypeError('Cannot construct a Request with a Request whose body has already been used.');
+      // The new request takes over the old one's body (Fetch: it is disturbed).
+      const s = base[kBody];
+      state = new BodyState(s.bytes, s.stream, s.sourceId);
+      s.used = true;
+    }
+    if (state && (this.#method === 'GET' || this.#method === 'HEAD')) {
+      throw new TypeError('Request with a GET or HEAD method cannot have a body.');
+    }
+    this[kBody] = state;
+  }
+
+  get method() { return this.#method; }
+  get url() { return this.#url; }
+  get headers() {
+    if (!this.#headers) {
+      this.#headers = headersFromPairs(this.#headerPairs || []);
+      this.#headerPairs = null;
+      headersSetGuard(this.#headers, 'immutable');
+    }
+    return this.#headers;
+  }
+  get redirect() { return this.#redirect; }
+  get signal() {
+    if (!this.#signal) this.#signal = new internals.AbortController().signal;
+    return this.#signal;
+  }
+  get cf() { return this.#cf; }
+  get integrity() { return ''; }
+  get keepalive() { return false; }
+  clone() {
+    const r = new Request(this.#url, { method: this.#method, headers: this.headers, redirect: this.#redirect, signal: this.#signal || undefined, cf: this.#cf });
+    r[kBody] = cloneBody(this);
+    return r;
+  }
+  get [Symbol.toStringTag]() { return 'Request'; }
+}
+
+// ---- Response ----
+
+const kNullBodyStatus = new Set([101, 204, 205, 304]);
+const kRedirectStatus = new Set([301, 302, 303, 307, 308]);
+
+class Response extends Body {
+  #status; #statusText; #headers; #type; #url; #redirected;
+
+  constructor(body = null, init) {
+    super();
+    if (body === kToken) {
+      // From fetch(): origin values are taken as they are.
+      const [status, statusText, headerPairs, state, url, redirected] = init;
+      this.#status = status;
+      this.#statusText = statusText;
+      this.#headers = headersFromPairs(headerPairs);
+      headersSetGuard(this.#headers, 'immutable');
+      this.#type = 'basic';
+      this.#url = url;
+      this.#redirected = redirected;
+      this[kBody] = state;
+      return;
+    }
+    if (init !== undefined && init !== null && typeof init !== 'object') {
+      throw new TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
+    }
+    init = init || {};
+    const status = init.status !== undefined ? Number(init.status) : 200;
+    if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) {
+      throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
+    }
+    const statusText = init.statusText !== undefined ? String(init.statusText) : '';
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError('Invalid statusText.');
+    this.#status = status;
+    this.#statusText = statusText;
+    this.#headers = new Headers(init.headers);
+    this.#type = 'default';
+    this.#url = '';
+    this.#redirected = false;
+    const [state, type] = extractBody(body);
+    if (state && kNullBodyStatus.has(status)) {
+      throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
+    }
+    if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
+    this[kBody] = state;
+  }
+
+  static error() {
+    const r = new Response(null, { status: 200 });
+    r.#status = 0;
+    r.#type = 'error';
+    headersSetGuard(r.#headers, 'immutable');
+    return r;
+  }
+  static redirect(url, status = 302) {
+    const href = parseUrl(String(url), "Failed to execute 'redirect' on 'Response'");
+    status = Number(status);
+    if (!kRedirectStatus.has(status)) throw new RangeError(`Invalid redirect status ${status}; use 301, 302, 303, 307 or 308.`);
+    const r = new Response(null, { status, headers: { location: href } });
+    headersSetGuard(r.#headers, 'immutable');
+    return r;
+  }
+  static json(data, init = {}) {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('Value is not JSON serializable.');
+    const headers = new Headers(init && init.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new Response(text, { ...init, headers });
+  }
+
+  get status() { return this.#status; }
+  get statusText() { return this.#statusText; }
+  get ok() { return this.#status >= 200 && this.#status <= 299; }
+  get headers() { return this.#headers; }
+  get type() { return this.#type; }
+  get url() { return this.#url; }
+  get redirected() { return this.#redirected; }
+  get webSocket() { return null; }
+  clone() {
+    const state = cloneBody(this);
+    const r = new Response(kToken, [this.#status, this.#statusText, headersToPairs(this.#headers), state, this.#url, this.#redirected]);
+    r.#type = this.#type;
+    return r;
+  }
+  get [Symbol.toStringTag]() { return 'Response'; }
+}
+
+// ---- fetch ----
+
+function abortPromise(signal) {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+async function fetch(input, init) {
+  const request = new Request(input, init);
+  const signal = init && init.signal !== undefined ? init.signal : (input instanceof Request ? input.signal : null);
+  if (signal && signal.aborted) throw signal.reason;
+  let body = request[kBody] ? await consume(request) : null;
+  let method = request.method;
+  let url = request.url;
+  let headers = headersToPairs(request.headers);
+  for (let redirects = 0; ; redirects++) {
+    const scheme = url.slice(0, url.indexOf(':'));
+    if (scheme !== 'http' && scheme !== 'https') {
+      throw new TypeError(`Fetch API cannot load "${url}": only http: and https: URLs are supported.`);
+    }
+    let pending = native.fetch(method, url, headers, body);
+    const [status, statusText, pairs, sourceId] = signal ? await Promise.race([pending, abortPromise(signal)]) : await pending;
+    let location = null;
+    if (kRedirectStatus.has(status) && request.redirect !== 'manual') {
+      for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === 'location') { location = pairs[i + 1]; break; }
+    }
+    if (location === null) {
+      const state = (method === 'HEAD' || kNullBodyStatus.has(status)) ? (native.bodyCancel(sourceId), null) : new BodyState(null, null, sourceId);
+      return new Response(kToken, [status, statusText, pairs, state, url, redirects > 0]);
+    }
+    native.bodyCancel(sourceId);
+    if (request.redirect === 'error') throw new TypeError(`Fetch for "${request.url}" was redirected, but the request's redirect mode is "error".`);
+    if (redirects >= 20) throw new TypeError(`Too many redirects fetching "${request.url}".`);
+    try {
+      url = new URL(location, url).href;
+    } catch {
+      throw new TypeError(`Fetch got a redirect to an invalid URL "${location}".`);
+    }
+    if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = null;
+      const drop = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
+      const kept = [];
+      for (let i = 0; i < headers.length; i += 2) if (!drop.has(headers[i])) kept.push(headers[i], headers[i + 1]);
+      headers = kept;
+    }
+  }
+}
+
+internals.Request = Request;
+internals.Response = Response;
+internals.fetch = fetch;
+internals.kToken = kToken;
+internals.kBody = kBody;
+internals.makeIncomingRequest = (method, url, headerPairs, sourceId, cf) =>
+  new Request(kToken, [method, url, headerPairs, sourceId, cf]);

@@ -1,0 +1,138 @@
+'use strict';
+// Installs the Workers global scope from what the other files published.
+// Everything not listed here is absent: no stubs that pretend.
+
+const define = (name, value) =>
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+
+// ---- timers ----
+const timers = new Map();
+let nextTimerId = 1;
+
+function addTimer(fn, ms, args, repeat) {
+  if (typeof fn !== 'function') {
+    throw new TypeError('The callback provided to setTimeout/setInterval must be a function (strings are not evaluated).');
+  }
+  const id = nextTimerId++;
+  timers.set(id, { fn, args, repeat });
+  native.timerStart(id, Math.max(0, Number(ms) || 0), repeat);
+  return id;
+}
+
+function clearTimer(id) {
+  id = Number(id);
+  if (timers.delete(id)) native.timerCancel(id);
+}
+
+internals.fireTimer = (id) => {
+  const t = timers.get(id);
+  if (!t) return;
+  if (!t.repeat) timers.delete(id);
+  try {
+    t.fn.apply(globalThis, t.args);
+  } catch (err) {
+    internals.reportError(err);
+  }
+};
+
+define('setTimeout', function setTimeout(fn, ms, ...args) { return addTimer(fn, ms, args, false); });
+define('setInterval', function setInterval(fn, ms, ...args) { return addTimer(fn, ms, args, true); });
+define('clearTimeout', function clearTimeout(id) { clearTimer(id); });
+define('clearInterval', function clearInterval(id) { clearTimer(id); });
+define('queueMicrotask', function queueMicrotask(fn) {
+  if (typeof fn !== 'function') throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
+  Promise.resolve().then(() => {
+    try { fn(); } catch (err) { internals.reportError(err); }
+  });
+});
+
+// ---- structuredClone, crypto ----
+const { DOMException } = internals;
+
+define('structuredClone', function structuredClone(value, options) {
+  try {
+    return native.structuredClone(value);
+  } catch (err) {
+    throw new DOMException(err && err.message ? err.message : String(err), 'DataCloneError');
+  }
+});
+
+const kIntegerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
+
+class Crypto {
+  getRandomValues(array) {
+    if (!kIntegerArrays.some((T) => array instanceof T)) {
+      throw new DOMException('The data provided to getRandomValues() must be an integer-typed array.', 'TypeMismatchError');
+    }
+    if (array.byteLength > 65536) {
+      throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536).`, 'QuotaExceededError');
+    }
+    native.randomFill(array);
+    return array;
+  }
+  randomUUID() {
+    const b = new Uint8Array(16);
+    native.randomFill(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex = '';
+    for (let i = 0; i < 16; i++) hex += (b[i] + 0x100).toString(16).slice(1);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  get [Symbol.toStringTag]() { return 'Crypto'; }
+}
+define('crypto', new Crypto());
+define('Crypto', Crypto);
+
+// ---- navigator, performance ----
+class Navigator {
+  get userAgent() { return 'Cloudflare-Workers'; }
+  get hardwareConcurrency() { return 1; }
+  get [Symbol.toStringTag]() { return 'Navigator'; }
+}
+define('navigator', new Navigator());
+const timeOrigin = Date.now() - native.now();
+class Performance {
+  now() { return native.now(); }
+  get timeOrigin() { return timeOrigin; }
+  toJSON() { return { timeOrigin }; }
+  get [Symbol.toStringTag]() { return 'Performance'; }
+}
+define('performance', new Performance());
+
+// ---- the Web API classes ----
+const kClasses = [
+  'DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
+  'TextEncoder', 'TextDecoder', 'TextEncoderStream', 'TextDecoderStream',
+  'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController',
+  'ReadableStreamBYOBReader', 'ReadableByteStreamController',
+  'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
+  'TransformStream', 'TransformStreamDefaultController',
+  'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
+  'URL', 'URLSearchParams', 'Headers', 'Blob', 'File', 'FormData',
+  'Request', 'Response', 'FetchEvent', 'ExecutionContext',
+];
+for (const name of kClasses) {
+  if (internals[name] !== undefined) define(name, internals[name]);
+}
+define('fetch', function fetch(input, init) { return internals.fetch(input, init); });
+define('atob', internals.atob);
+define('btoa', internals.btoa);
+define('console', internals.console);
+define('self', globalThis);
+define('reportError', function reportError(err) { internals.reportError(err); });
+
+// Service-worker syntax: the global scope receives 'fetch' events.
+define('addEventListener', function addEventListener(type, listener) {
+  if (type === 'fetch') internals.addFetchListener(listener);
+});
+define('removeEventListener', function removeEventListener(type, listener) {
+  if (type === 'fetch') internals.removeFetchListener(listener);
+});
+
+// In service-worker syntax, bindings and vars are globals.
+const configure = internals.configureWorker;
+internals.configureWorker = (env, isServiceWorker, origin) => {
+  configure(env, isServiceWorker, origin);
+  if (isServiceWorker) for (const key of Object.keys(env)) define(key, env[key]);
+};

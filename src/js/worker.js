@@ -1,0 +1,189 @@
+'use strict';
+// Runs the user's worker: module syntax (`export default { fetch }`) or
+// service-worker syntax (`addEventListener('fetch', ...)`), the `ctx` object,
+// and turning what the handler returns into bytes on the wire.
+
+const { Request, Response, URL, DOMException, makeIncomingRequest, kBody, headersToPairs } = internals;
+
+let env = {};
+let serviceWorker = false;
+let originUrl = '';
+let moduleExports = null;
+const fetchListeners = [];
+
+internals.configureWorker = (workerEnv, isServiceWorker, origin) => {
+  env = workerEnv;
+  serviceWorker = isServiceWorker;
+  originUrl = origin || '';
+};
+internals.setModuleExports = (ns) => { moduleExports = ns; };
+internals.addFetchListener = (fn) => { fetchListeners.push(fn); };
+internals.removeFetchListener = (fn) => {
+  const i = fetchListeners.indexOf(fn);
+  if (i >= 0) fetchListeners.splice(i, 1);
+};
+internals.workerEnv = () => env;
+internals.isServiceWorker = () => serviceWorker;
+
+function describe(err) {
+  if (err instanceof Error || (err && typeof err.stack === 'string')) return err.stack || String(err);
+  try { return 'Uncaught ' + internals.inspect(err); } catch { return 'Uncaught ' + String(err); }
+}
+
+function isStackOverflow(err) {
+  return err instanceof RangeError && /Maximum call stack size exceeded/.test(err.message);
+}
+
+internals.reportError = (err) => native.log('error', 'Uncaught ' + describe(err));
+
+class ExecutionContext {
+  #rid; #passThrough = false;
+  constructor(rid) { this.#rid = rid; }
+  waitUntil(promise) {
+    const rid = this.#rid;
+    native.waitUntilBegin(rid);
+    Promise.resolve(promise).then(
+      () => native.waitUntilEnd(rid),
+      (err) => { internals.reportError(err); native.waitUntilEnd(rid); });
+  }
+  passThroughOnException() {
+    this.#passThrough = true;
+    native.passThrough(this.#rid);
+  }
+  get props() { return {}; }
+  static passThrough(ctx) { return ctx.#passThrough; }
+}
+internals.ExecutionContext = ExecutionContext;
+
+class FetchEvent extends internals.Event {
+  #request; #ctx; #response = null;
+  constructor(type, request, ctx) {
+    super(type, { cancelable: true });
+    this.#request = request;
+    this.#ctx = ctx;
+  }
+  get request() { return this.#request; }
+  respondWith(response) {
+    if (this.#response) throw new DOMException('respondWith() was already called.', 'InvalidStateError');
+    this.#response = Promise.resolve(response);
+    this.stopImmediatePropagation();
+  }
+  waitUntil(promise) { this.#ctx.waitUntil(promise); }
+  passThroughOnException() { this.#ctx.passThroughOnException(); }
+  static responseOf(event) { return event.#response; }
+}
+internals.FetchEvent = FetchEvent;
+
+function callHandler(request, ctx) {
+  if (serviceWorker) {
+    if (fetchListeners.length === 0) throw new Error('No fetch event listener: call addEventListener("fetch", event => event.respondWith(...)).');
+    const event = new FetchEvent('fetch', request, ctx);
+    for (const listener of fetchListeners.slice()) {
+      if (typeof listener === 'function') listener.call(globalThis, event);
+      else listener.handleEvent(event);
+      if (FetchEvent.responseOf(event)) break;
+    }
+    const response = FetchEvent.responseOf(event);
+    if (!response) throw new Error('No fetch event listener called event.respondWith().');
+    return response;
+  }
+  const handler = moduleExports && moduleExports.default;
+  if (!handler) throw new Error("The worker's main module has no default export; export default { async fetch(request, env, ctx) { ... } }.");
+  if (typeof handler.fetch !== 'function') throw new Error('Handler does not export a fetch() function.');
+  return handler.fetch(request, env, ctx);
+}
+
+internals.dispatchFetch = (rid, method, url, headerPairs, sourceId, cfParts) => {
+  const cf = { httpProtocol: cfParts[0], clientTcpRtt: 0, colo: cfParts[2] };
+  if (cfParts[1]) cf.tlsVersion = cfParts[1];
+  const request = makeIncomingRequest(method, url, headerPairs, sourceId, cf);
+  const ctx = new ExecutionContext(rid);
+  let result;
+  try {
+    result = callHandler(request, ctx);
+  } catch (err) {
+    handleFailure(rid, err, request, ctx);
+    return;
+  }
+  if (result instanceof Response) {
+    sendResponse(rid, result);
+  } else {
+    Promise.resolve(result).then((r) => sendResponse(rid, r), (err) => handleFailure(rid, err, request, ctx));
+  }
+};
+
+function handleFailure(rid, err, request, ctx) {
+  if (isStackOverflow(err)) {
+    native.respFail(rid, 'limit', 'stack overflow: ' + describe(err));
+    return;
+  }
+  if (ExecutionContext.passThrough(ctx) && originUrl && !request.bodyUsed) {
+    native.log('warn', 'worker threw; passing the request through to the origin: ' + describe(err));
+    const u = new URL(request.url);
+    const target = new URL(u.pathname + u.search, originUrl).href;
+    internals.fetch(new Request(target, request)).then(
+      (r) => sendResponse(rid, r),
+      (e) => native.respFail(rid, 'exception', describe(e)));
+    return;
+  }
+  native.respFail(rid, 'exception', describe(err));
+}
+
+function sendResponse(rid, response) {
+  if (!(response instanceof Response)) {
+    native.respFail(rid, 'exception', "TypeError: Incorrect type for Promise: the Promise did not resolve to 'Response'.");
+    return;
+  }
+  const status = response.status === 0 ? 500 : response.status;
+  const state = response[kBody];
+  const headers = headersToPairs(response.headers);
+  if (!state) {
+    native.respWriteHead(rid, status, headers, 0);
+    native.respFinish(rid);
+    return;
+  }
+  if (state.bytes && !state.stream && !state.used) {
+    // Fast path: the whole body is already in memory.
+    native.respWriteHead(rid, status, headers, state.bytes.byteLength);
+    native.respWrite(rid, state.bytes, true).catch(() => {});
+    return;
+  }
+  let length = -1;
+  const declared = response.headers.get('content-length');
+  if (declared !== null && /^\d+$/.test(declared)) length = Number(declared);
+  native.respWriteHead(rid, status, headers, length);
+  pump(rid, response.body);
+}
+
+async function pump(rid, stream) {
+  let reader;
+  try {
+    reader = stream.getReader();
+  } catch (err) {
+    native.respFail(rid, 'exception', describe(err));
+    return;
+  }
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      let bytes = value;
+      if (!(bytes instanceof Uint8Array)) {
+        if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        else if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+        else throw new TypeError('This ReadableStream did not return bytes: a response body stream must yield Uint8Array chunks.');
+      }
+      if (bytes.byteLength === 0) continue;
+      try {
+        await native.respWrite(rid, bytes, false);
+      } catch {
+        reader.cancel(new Error('client disconnected')).catch(() => {});
+        return;
+      }
+    }
+    native.respFinish(rid);
+  } catch (err) {
+    reader.cancel(err).catch(() => {});
+    native.respFail(rid, isStackOverflow(err) ? 'limit' : 'exception', describe(err));
+  }
+}

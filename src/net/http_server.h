@@ -1,0 +1,129 @@
+// HTTP/1.1 server: one event loop per thread, each with its own SO_REUSEPORT
+// listener (shared-nothing). Connections stay on the thread that accepted
+// them; a handler is always called on that thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/http_types.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace verge::net {
+
+struct ServerLimits {
+  size_t max_header_bytes = 32 * 1024;  // request line + headers; over → 431
+  size_t max_header_count = 100;        // over → 431
+  uint64_t max_body_bytes = 4ull << 30;  // over → 413
+  std::chrono::milliseconds header_timeout{10'000};  // whole head must arrive in this
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive / body read inactivity
+};
+
+struct RequestHead {
+  std::string method;
+  std::string target;  // origin-form as received, e.g. "/a?b"
+  int version = 11;    // 10 or 11
+  HeaderList headers;
+  bool has_body = false;  // Content-Length > 0 or chunked
+  std::optional<uint64_t> content_length;
+  std::string remote_addr;
+};
+
+// One request/response on a connection, handed to the Handler. Every method
+// must be called on the connection's thread. The exchange stays valid while
+// anyone holds the shared_ptr; after finish()/abort() further writes fail.
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  virtual const RequestHead& head() const = 0;
+  // Index of the server thread this exchange runs on (0..threads-1).
+  virtual int threadIndex() const = 0;
+  virtual boost::asio::io_context& ioContext() = 0;
+
+  // The request body, read in chunks. Sends "100 Continue" first when the
+  // client asked for it. Null when the request has no body.
+  virtual std::shared_ptr<BodySource> body() = 0;
+
+  // Starts the response. Without content_length the body is chunked (or
+  // close-delimited for HTTP/1.0). For HEAD requests body bytes are dropped.
+  virtual void writeHead(int status, const HeaderList& headers,
+                         std::optional<uint64_t> content_length) = 0;
+  // Queues body bytes; `done(ok)` runs once they are handed to the socket, so
+  // a producer that waits for it never buffers more than one chunk.
+  virtual void writeBody(std::string_view data, std::function<void(bool ok)> done) = 0;
+  // Ends the response; the connection moves on to its next request.
+  virtual void finish() = 0;
+  // Ends the response abnormally: the connection is closed.
+  virtual void abort() = 0;
+  virtual bool headWritten() const = 0;
+  // Whether the exchange is over (finished, aborted, or the peer went away).
+  virtual bool closed() const = 0;
+  // A short note for the access log (e.g. the worker that served it).
+  virtual void setLogNote(std::string note) = 0;
+};
+
+using Handler = std::function<void(std::shared_ptr<Exchange>)>;
+
+struct AccessRecord {
+  const RequestHead* head;
+  int status;
+  uint64_t bytes_sent;
+  double duration_ms;
+  std::string_view note;
+  bool completed;  // false when aborted or the client disconnected
+};
+
+class HttpServer {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    uint16_t port = 8787;  // 0 picks a free port
+    int threads = 1;
+    ServerLimits limits;
+    std::function<void(const AccessRecord&)> access_log;
+    // Called on each server thread before its loop starts and after it ends.
+    std::function<void(int thread)> on_thread_start;
+    std::function<void(int thread)> on_thread_stop;
+    // During graceful shutdown: true while the thread still has background
+    // work (e.g. waitUntil promises) worth waiting for.
+    std::function<bool(int thread)> has_background_work;
+    std::chrono::milliseconds drain_timeout{30'000};
+  };
+
+  HttpServer(Options options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds every thread's listener. Throws std::runtime_error naming the
+  // address when binding fails.
+  void bind();
+  uint16_t port() const { return port_; }
+  // Runs all threads until stop() has drained them. Blocks.
+  void run();
+  // Graceful stop: stop accepting, finish in-flight requests, then return from
+  // run(). Safe to call from any thread, more than once.
+  void stop();
+
+ private:
+  struct ThreadState;
+  void runThread(ThreadState& t);
+
+  Options options_;
+  Handler handler_;
+  uint16_t port_ = 0;
+  std::vector<std::unique_ptr<ThreadState>> threads_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace verge::net

@@ -1,0 +1,462 @@
+// The `native` object the runtime's JS is given (see src/js/README.md).
+// Every function validates its arguments: user code cannot reach these
+// directly, but a bug in our JS must become an exception, not a crash.
+#include <openssl/rand.h>
+#include <unicode/uidna.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "base/log.h"
+#include "net/http_client.h"
+#include "runtime/v8_util.h"
+#include "runtime/worker_isolate.h"
+
+namespace verge::runtime {
+
+namespace {
+
+using Args = const v8::FunctionCallbackInfo<v8::Value>&;
+
+WorkerIsolate* self(Args info) {
+  return static_cast<WorkerIsolate*>(info.Data().As<v8::External>()->Value());
+}
+
+uint32_t u32Arg(Args info, int i) {
+  return info[i]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
+}
+
+// A view's bytes without copying; valid until the next JS allocation.
+std::string_view bytesOf(v8::Local<v8::Value> value) {
+  if (value->IsArrayBufferView()) {
+    auto view = value.As<v8::ArrayBufferView>();
+    auto store = view->Buffer()->GetBackingStore();
+    return {static_cast<const char*>(store->Data()) + view->ByteOffset(), view->ByteLength()};
+  }
+  if (value->IsArrayBuffer()) {
+    auto store = value.As<v8::ArrayBuffer>()->GetBackingStore();
+    return {static_cast<const char*>(store->Data()), store->ByteLength()};
+  }
+  return {};
+}
+
+v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, std::string_view data) {
+  auto buffer = v8::ArrayBuffer::New(isolate, data.size());
+  if (!data.empty()) std::memcpy(buffer->GetBackingStore()->Data(), data.data(), data.size());
+  return v8::Uint8Array::New(buffer, 0, data.size());
+}
+
+// Flat [name, value, name, value, ...] JS array → header list.
+net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  net::HeaderList out;
+  if (!value->IsArray()) return out;
+  auto context = isolate->GetCurrentContext();
+  auto array = value.As<v8::Array>();
+  uint32_t n = array->Length();
+  out.reserve(n / 2);
+  for (uint32_t i = 0; i + 1 < n; i += 2) {
+    v8::Local<v8::Value> k, v;
+    if (!array->Get(context, i).ToLocal(&k) || !array->Get(context, i + 1).ToLocal(&v)) break;
+    out.push_back({toByteString(isolate, k), toByteString(isolate, v)});
+  }
+  return out;
+}
+
+v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers) {
+  auto context = isolate->GetCurrentContext();
+  auto array = v8::Array::New(isolate, static_cast<int>(headers.size() * 2));
+  uint32_t i = 0;
+  for (const auto& h : headers) {
+    std::string lower = h.name;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    array->Set(context, i++, byteString(isolate, lower)).Check();
+    array->Set(context, i++, byteString(isolate, h.value)).Check();
+  }
+  return array;
+}
+
+// ---- encoding ----
+
+void utf8Encode(Args info) {
+  auto* isolate = info.GetIsolate();
+  v8::Local<v8::String> s;
+  if (!info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) return;
+  int len = s->Utf8Length(isolate);
+  auto buffer = v8::ArrayBuffer::New(isolate, static_cast<size_t>(len));
+  s->WriteUtf8(isolate, static_cast<char*>(buffer->GetBackingStore()->Data()), len, nullptr,
+               v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, static_cast<size_t>(len)));
+}
+
+// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
+bool validUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else return false;
+    if (i + len > n) return false;
+    if (p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+void utf8Decode(Args info) {
+  auto* isolate = info.GetIsolate();
+  std::string_view bytes = bytesOf(info[0]);
+  bool fatal = info[1]->BooleanValue(isolate);
+  bool ignore_bom = info[2]->BooleanValue(isolate);
+  if (!ignore_bom && bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);
+  if (fatal && !validUtf8(bytes)) {
+    throwError(isolate, "TypeError", "The encoded data was not valid for encoding utf-8");
+    return;
+  }
+  // V8's decoder replaces ill-formed sequences with U+FFFD as the Encoding
+  // Standard prescribes.
+  v8::Local<v8::String> out;
+  if (!v8::String::NewFromUtf8(isolate, bytes.data(), v8::NewStringType::kNormal,
+                               static_cast<int>(bytes.size()))
+           .ToLocal(&out)) {
+    throwError(isolate, "RangeError", "string too long");
+    return;
+  }
+  info.GetReturnValue().Set(out);
+}
+
+// ---- URL host processing (UTS #46 through ICU, with the URL Standard's flags) ----
+
+UIDNA* idna(bool strict) {
+  thread_local UIDNA* lax = nullptr;
+  thread_local UIDNA* std3 = nullptr;
+  UIDNA*& slot = strict ? std3 : lax;
+  if (!slot) {
+    UErrorCode err = U_ZERO_ERROR;
+    uint32_t options = UIDNA_CHECK_BIDI | UIDNA_CHECK_CONTEXTJ | UIDNA_NONTRANSITIONAL_TO_ASCII |
+                       UIDNA_NONTRANSITIONAL_TO_UNICODE;
+    if (strict) options |= UIDNA_USE_STD3_RULES;
+    slot = uidna_openUTS46(options, &err);
+    if (U_FAILURE(err)) slot = nullptr;
+  }
+  return slot;
+}
+
+void domainToASCII(Args info) {
+  auto* isolate = info.GetIsolate();
+  std::string in = toStdString(isolate, info[0]);
+  bool strict = info[1]->BooleanValue(isolate);
+  UIDNA* u = idna(strict);
+  if (!u) {
+    info.GetReturnValue().SetNull();
+    return;
+  }
+  std::string out(in.size() * 4 + 64, '\0');
+  UErrorCode err = U_ZERO_ERROR;
+  UIDNAInfo uinfo = UIDNA_INFO_INITIALIZER;
+  int32_t len = uidna_nameToASCII_UTF8(u, in.data(), static_cast<int32_t>(in.size()), out.data(),
+                                       static_cast<int32_t>(out.size()), &uinfo, &err);
+  uint32_t errors = uinfo.errors;
+  // CheckHyphens=false; VerifyDnsLength only when strict.
+  errors &= ~static_cast<uint32_t>(UIDNA_ERROR_LEADING_HYPHEN | UIDNA_ERROR_TRAILING_HYPHEN |
+                                   UIDNA_ERROR_HYPHEN_3_4);
+  if (!strict) {
+    errors &= ~static_cast<uint32_t>(UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_LABEL_TOO_LONG |
+                                     UIDNA_ERROR_DOMAIN_NAME_TOO_LONG);
+  }
+  if (U_FAILURE(err) || errors != 0 || len <= 0) {
+    info.GetReturnValue().SetNull();
+    return;
+  }
+  out.resize(static_cast<size_t>(len));
+  info.GetReturnValue().Set(v8str(isolate, out));
+}
+
+void domainToUnicode(Args info) {
+  auto* isolate = info.GetIsolate();
+  std::string in = toStdString(isolate, info[0]);
+  UIDNA* u = idna(false);
+  if (!u) {
+    info.GetReturnValue().Set(info[0]);
+    return;
+  }
+  std::string out(in.size() * 4 + 64, '\0');
+  UErrorCode err = U_ZERO_ERROR;
+  UIDNAInfo uinfo = UIDNA_INFO_INITIALIZER;
+  int32_t len = uidna_nameToUnicodeUTF8(u, in.data(), static_cast<int32_t>(in.size()), out.data(),
+                                        static_cast<int32_t>(out.size()), &uinfo, &err);
+  if (U_FAILURE(err) || len < 0) {
+    info.GetReturnValue().Set(info[0]);
+    return;
+  }
+  out.resize(static_cast<size_t>(len));
+  info.GetReturnValue().Set(v8str(isolate, out));
+}
+
+// ---- console, time, crypto, structuredClone ----
+
+void log(Args info) {
+  auto* isolate = info.GetIsolate();
+  std::string level = toStdString(isolate, info[0]);
+  std::string message = toStdString(isolate, info[1]);
+  WorkerIsolate* w = self(info);
+  std::string line;
+  if (base::logLevel() == base::LogLevel::kDebug || level == "log" || level == "info" ||
+      level == "debug") {
+    line = message;
+  } else {
+    line = level + ": " + message;
+  }
+  (void)w;
+  line += '\n';
+  if (level == "error" || level == "warn") {
+    base::logLine(level == "error" ? base::LogLevel::kError : base::LogLevel::kWarn, message);
+  } else {
+    base::writeStdout(line);
+  }
+}
+
+void now(Args info) {
+  static const auto start = std::chrono::steady_clock::now();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  info.GetReturnValue().Set(ms);
+}
+
+void randomFill(Args info) {
+  if (!info[0]->IsArrayBufferView()) return;
+  auto view = info[0].As<v8::ArrayBufferView>();
+  auto store = view->Buffer()->GetBackingStore();
+  auto* p = static_cast<unsigned char*>(store->Data()) + view->ByteOffset();
+  if (view->ByteLength() > 0 && RAND_bytes(p, static_cast<int>(view->ByteLength())) != 1) {
+    throwError(info.GetIsolate(), "Error", "random source failed");
+  }
+}
+
+void structuredCloneNative(Args info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  v8::ValueSerializer serializer(isolate);
+  serializer.WriteHeader();
+  if (!serializer.WriteValue(context, info[0]).FromMaybe(false)) return;  // exception pending
+  std::pair<uint8_t*, size_t> data = serializer.Release();
+  v8::ValueDeserializer deserializer(isolate, data.first, data.second);
+  v8::Local<v8::Value> out;
+  if (deserializer.ReadHeader(context).FromMaybe(false) &&
+      deserializer.ReadValue(context).ToLocal(&out)) {
+    info.GetReturnValue().Set(out);
+  }
+  std::free(data.first);
+}
+
+// ---- timers ----
+
+void timerStart(Args info) {
+  auto* isolate = info.GetIsolate();
+  double ms = info[1]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
+  self(info)->startTimer(u32Arg(info, 0), ms, info[2]->BooleanValue(isolate));
+}
+
+void timerCancel(Args info) { self(info)->cancelTimer(u32Arg(info, 0)); }
+
+// ---- bodies ----
+
+void bodyRead(Args info) {
+  auto* isolate = info.GetIsolate();
+  WorkerIsolate* w = self(info);
+  auto context = isolate->GetCurrentContext();
+  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
+  info.GetReturnValue().Set(resolver->GetPromise());
+  uint32_t id = u32Arg(info, 0);
+  auto source = w->source(id);
+  if (!source) {
+    resolver->Reject(context, v8::Exception::TypeError(v8str(isolate, "This body has already been read or cancelled.")))
+        .Check();
+    return;
+  }
+  uint32_t pid = w->addPending(resolver);
+  uint32_t rid = w->currentRequest();
+  std::weak_ptr<int> alive = w->aliveToken();
+  source->read([w, pid, rid, id, alive](std::string_view data, std::string_view error) {
+    if (alive.expired()) return;
+    w->enter(rid, [&](v8::Local<v8::Context> context) {
+      v8::Isolate* iso = w->isolate();
+      auto r = w->takePending(pid);
+      if (r.IsEmpty()) return;
+      if (!error.empty()) {
+        w->removeSource(id);
+        r->Reject(context, v8::Exception::TypeError(v8str(iso, error))).Check();
+      } else if (data.empty()) {
+        w->removeSource(id);
+        r->Resolve(context, v8::Null(iso)).Check();
+      } else {
+        r->Resolve(context, newBytes(iso, data)).Check();
+      }
+    });
+  });
+}
+
+void bodyCancel(Args info) {
+  WorkerIsolate* w = self(info);
+  uint32_t id = u32Arg(info, 0);
+  if (auto s = w->source(id)) s->cancel();
+  w->removeSource(id);
+}
+
+// ---- the response to the incoming request ----
+
+void respWriteHead(Args info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  WorkerIsolate* w = self(info);
+  auto* r = w->request(u32Arg(info, 0));
+  if (!r || r->head_written || r->finished) return;
+  int status = info[1]->Int32Value(context).FromMaybe(500);
+  net::HeaderList headers = headerPairs(isolate, info[2]);
+  double length = info[3]->NumberValue(context).FromMaybe(-1);
+  std::optional<uint64_t> content_length;
+  if (length >= 0) content_length = static_cast<uint64_t>(length);
+  r->head_written = true;
+  r->exchange->writeHead(status, headers, content_length);
+}
+
+// respWrite(rid, bytes, last): resolves once the bytes are on the socket.
+void respWrite(Args info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  WorkerIsolate* w = self(info);
+  uint32_t rid = u32Arg(info, 0);
+  auto* r = w->request(rid);
+  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
+  info.GetReturnValue().Set(resolver->GetPromise());
+  if (!r || !r->head_written || r->finished || r->exchange->closed()) {
+    resolver->Reject(context, v8::Exception::TypeError(v8str(isolate, "The client disconnected.")))
+        .Check();
+    return;
+  }
+  bool last = info[2]->BooleanValue(isolate);
+  uint32_t pid = w->addPending(resolver);
+  std::weak_ptr<int> alive = w->aliveToken();
+  r->exchange->writeBody(bytesOf(info[1]), [w, pid, rid, alive](bool ok) {
+    if (alive.expired()) return;
+    w->enter(rid, [&](v8::Local<v8::Context> context) {
+      auto res = w->takePending(pid);
+      if (res.IsEmpty()) return;
+      if (ok) res->Resolve(context, v8::Undefined(w->isolate())).Check();
+      else res->Reject(context, v8::Exception::TypeError(v8str(w->isolate(), "The client disconnected."))).Check();
+    });
+  });
+  if (last) {
+    r->exchange->finish();
+    w->finishRequest(rid);
+  }
+}
+
+void respFinish(Args info) {
+  WorkerIsolate* w = self(info);
+  uint32_t rid = u32Arg(info, 0);
+  auto* r = w->request(rid);
+  if (!r || r->finished) return;
+  if (!r->head_written) {
+    r->exchange->writeHead(200, {}, 0);
+    r->head_written = true;
+  }
+  r->exchange->finish();
+  w->finishRequest(rid);
+}
+
+// respFail(rid, kind, detail): kind is "exception" or "limit".
+void respFail(Args info) {
+  auto* isolate = info.GetIsolate();
+  self(info)->failRequest(u32Arg(info, 0), toStdString(isolate, info[1]), toStdString(isolate, info[2]));
+}
+
+void nativeWaitUntilBegin(Args info) { self(info)->waitUntilBegin(u32Arg(info, 0)); }
+void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); }
+
+void passThrough(Args info) {
+  if (auto* r = self(info)->request(u32Arg(info, 0))) r->pass_through = true;
+}
+
+// ---- fetch (one HTTP exchange; redirects are handled in JS) ----
+
+// fetch(method, url, headerPairs, body|null) → Promise<[status, statusText, headerPairs, sourceId]>
+void fetch(Args info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  WorkerIsolate* w = self(info);
+  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
+  info.GetReturnValue().Set(resolver->GetPromise());
+  net::ClientRequest req;
+  req.method = toStdString(isolate, info[0]);
+  req.url = toStdString(isolate, info[1]);
+  req.headers = headerPairs(isolate, info[2]);
+  if (!info[3]->IsNullOrUndefined()) req.body = std::string(bytesOf(info[3]));
+  uint32_t pid = w->addPending(resolver);
+  uint32_t rid = w->currentRequest();
+  std::weak_ptr<int> alive = w->aliveToken();
+  net::httpFetch(w->ioc(), std::move(req),
+                 [w, pid, rid, alive](std::string_view error, std::shared_ptr<net::ClientResponse> resp) {
+                   if (alive.expired()) return;
+                   w->enter(rid, [&](v8::Local<v8::Context> context) {
+                     v8::Isolate* iso = w->isolate();
+                     auto r = w->takePending(pid);
+                     if (r.IsEmpty()) return;
+                     if (!error.empty() || !resp) {
+                       r->Reject(context, v8::Exception::TypeError(v8str(iso, "fetch failed: " + std::string(error))))
+                           .Check();
+                       return;
+                     }
+                     uint32_t sid = w->addSource(resp->body);
+                     v8::Local<v8::Value> parts[] = {v8::Integer::New(iso, resp->status),
+                                                     byteString(iso, resp->reason),
+                                                     headerArray(iso, resp->headers),
+                                                     v8::Integer::NewFromUnsigned(iso, sid)};
+                     r->Resolve(context, v8::Array::New(iso, parts, 4)).Check();
+                   });
+                 });
+}
+
+}  // namespace
+
+void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> native) {
+  struct Entry {
+    const char* name;
+    v8::FunctionCallback fn;
+  };
+  static constexpr Entry kNatives[] = {
+      {"utf8Encode", utf8Encode},     {"utf8Decode", utf8Decode},
+      {"domainToASCII", domainToASCII}, {"domainToUnicode", domainToUnicode},
+      {"log", log},                   {"now", now},
+      {"randomFill", randomFill},     {"structuredClone", structuredCloneNative},
+      {"timerStart", timerStart},     {"timerCancel", timerCancel},
+      {"bodyRead", bodyRead},         {"bodyCancel", bodyCancel},
+      {"respWriteHead", respWriteHead}, {"respWrite", respWrite},
+      {"respFinish", respFinish},     {"respFail", respFail},
+      {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
+      {"passThrough", passThrough},   {"fetch", fetch},
+  };
+  auto data = v8::External::New(isolate_, this);
+  for (const auto& e : kNatives) {
+    auto fn = v8::Function::New(context, e.fn, data).ToLocalChecked();
+    native->Set(context, v8str(isolate_, e.name), fn).Check();
+  }
+}
+
+}  // namespace verge::runtime

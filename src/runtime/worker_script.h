@@ -1,0 +1,43 @@
+// What a worker is made of: its modules, its vars and its limits. Built by the
+// edge layer from wrangler config (dev) or the node config (serve); immutable
+// once built and shared by every thread's isolate of that worker.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace verge::runtime {
+
+struct ModuleSource {
+  std::string name;  // path relative to the project root, e.g. "src/index.js"
+  std::string code;
+};
+
+struct WorkerLimits {
+  std::chrono::milliseconds cpu{30'000};  // CPU time per request (limits.cpu_ms)
+  size_t heap_bytes = 128u << 20;         // per isolate
+};
+
+struct WorkerScript {
+  std::string name;
+  // Modules by name; main_module names the entry point. For service-worker
+  // syntax there is exactly one module, run as a classic script.
+  std::vector<ModuleSource> modules;
+  std::string main_module;
+  bool service_worker_syntax = false;
+  std::map<std::string, std::string> vars;  // env.NAME = string
+  std::string compatibility_date;
+  std::vector<std::string> compatibility_flags;
+  WorkerLimits limits;
+  // Origin for passThroughOnException(); empty when none.
+  std::string origin;
+};
+
+// Decides the syntax the way wrangler does for a bundle: a script with ES
+// module syntax (import/export statements) is a module worker.
+bool looksLikeModule(const std::string& code);
+
+}  // namespace verge::runtime
