@@ -21,13 +21,16 @@ namespace {
 
 // Runs the node until SIGINT/SIGTERM, then drains it gracefully. Signals are
 // blocked in every thread and taken synchronously by one waiter thread.
-int serveUntilSignalled(edge::EdgeNode& node) {
+sigset_t shutdownSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+int serveUntilSignalled(edge::EdgeNode& node) {
+  sigset_t set = shutdownSignals();
   std::atomic<bool> done{false};
   std::thread waiter([&] {
     timespec tick{0, 100'000'000};
@@ -68,6 +71,7 @@ int runDev(const DevArgs& args) {
       throw edge::ConfigError("--var " + kv + ": expected KEY:VALUE");
     }
     project.vars[kv.substr(0, colon)] = kv.substr(colon + 1);
+    project.json_vars.erase(kv.substr(0, colon));
   }
   fs::path data_dir = args.persist_to.empty() ? project.root / ".verge" : fs::path(args.persist_to);
   fs::create_directories(data_dir);
@@ -100,6 +104,7 @@ int runServe(const std::string& config_path, int threads_override) {
     edge::ProjectConfig project = edge::loadProjectConfig(nw.path);
     project.name = nw.name;
     for (const auto& [k, v] : nw.vars) project.vars[k] = v;
+    for (const auto& [k, v] : nw.json_vars) project.json_vars[k] = v;
     runtime::WorkerScript script = edge::buildWorker(project, cfg.data_dir / "build");
     script.origin = nw.origin;
     workers.push_back(std::move(script));
@@ -132,6 +137,12 @@ int runServe(const std::string& config_path, int threads_override) {
 }  // namespace
 
 int runCli(int argc, char** argv) {
+  // Block the shutdown signals before any thread exists (V8's platform
+  // threads included), so every thread inherits the mask and only the
+  // waiter in serveUntilSignalled receives them.
+  sigset_t set = shutdownSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
   CLI::App app{"verge: a self-hostable edge platform that runs Cloudflare Workers code"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "verge 0.1.0");

@@ -69,9 +69,6 @@ std::string stripJsonc(const std::string& in) {
   return out;
 }
 
-std::string varToString(const nlohmann::json& v) {
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
 
 void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
   nlohmann::json j;
@@ -98,7 +95,11 @@ void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
   }
   if (j.contains("vars")) {
     if (!j["vars"].is_object()) fail(file, "vars", "must be an object");
-    for (const auto& [k, v] : j["vars"].items()) cfg.vars[k] = varToString(v);
+    // Non-string vars reach the worker as JSON values, as with wrangler.
+    for (const auto& [k, v] : j["vars"].items()) {
+      if (v.is_string()) cfg.vars[k] = v.get<std::string>();
+      else cfg.json_vars[k] = v.dump();
+    }
   }
   if (j.contains("limits")) {
     const auto& l = j["limits"];
@@ -112,20 +113,24 @@ void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
   }
 }
 
-std::string tomlVarToString(const toml::node& n) {
-  if (auto s = n.value<std::string>()) return *s;
-  if (auto b = n.value<bool>()) return *b ? "true" : "false";
-  if (n.is_integer()) return std::to_string(*n.value<int64_t>());
-  if (n.is_floating_point()) {
-    std::ostringstream ss;
-    ss << *n.value<double>();
-    return ss.str();
-  }
-  // Tables and arrays become JSON, as wrangler does for structured vars.
+// A TOML value as JSON text (for non-string vars).
+std::string tomlToJson(const toml::node& n) {
   std::ostringstream ss;
   if (auto* t = n.as_table()) ss << toml::json_formatter(*t);
   else if (auto* a = n.as_array()) ss << toml::json_formatter(*a);
+  else if (auto b = n.value<bool>()) ss << (*b ? "true" : "false");
+  else if (n.is_integer()) ss << *n.value<int64_t>();
+  else if (n.is_floating_point()) ss << *n.value<double>();
+  else ss << "null";
   return ss.str();
+}
+
+void addTomlVars(const toml::table& tab, std::map<std::string, std::string>& vars,
+                 std::map<std::string, std::string>& json_vars) {
+  for (const auto& [k, v] : tab) {
+    if (auto s = v.value<std::string>()) vars[std::string(k.str())] = *s;
+    else json_vars[std::string(k.str())] = tomlToJson(v);
+  }
 }
 
 void loadWranglerToml(const fs::path& file, ProjectConfig& cfg) {
@@ -158,7 +163,7 @@ void loadWranglerToml(const fs::path& file, ProjectConfig& cfg) {
   if (auto n = t.get("vars")) {
     auto* tab = n->as_table();
     if (!tab) fail(file, "vars", "must be a table");
-    for (const auto& [k, v] : *tab) cfg.vars[std::string(k.str())] = tomlVarToString(v);
+    addTomlVars(*tab, cfg.vars, cfg.json_vars);
   }
   if (auto n = t.get("limits")) {
     auto* tab = n->as_table();
@@ -283,6 +288,7 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   runtime::WorkerScript w;
   w.name = project.name;
   w.vars = project.vars;
+  w.json_vars = project.json_vars;
   w.compatibility_date = project.compatibility_date;
   w.compatibility_flags = project.compatibility_flags;
   if (project.cpu_ms) w.limits.cpu = std::chrono::milliseconds(*project.cpu_ms);
@@ -431,7 +437,7 @@ NodeConfig loadNodeConfig(const fs::path& file) {
         } else if (k == "vars") {
           auto* tab = v.as_table();
           if (!tab) fail(file, key, "must be a table");
-          for (const auto& [vk, vv] : *tab) nw.vars[std::string(vk.str())] = tomlVarToString(vv);
+          addTomlVars(*tab, nw.vars, nw.json_vars);
         } else {
           fail(file, key, "unknown key (expected name, path, routes, origin or vars)");
         }

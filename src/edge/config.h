@@ -31,7 +31,8 @@ struct ProjectConfig {
   std::string main;  // path relative to root
   std::string compatibility_date;
   std::vector<std::string> compatibility_flags;
-  std::map<std::string, std::string> vars;
+  std::map<std::string, std::string> vars;       // string vars
+  std::map<std::string, std::string> json_vars;  // numbers, booleans, objects: as JSON text
   std::optional<int64_t> cpu_ms;
 };
 
@@ -52,6 +53,7 @@ struct NodeWorker {
   std::vector<std::string> routes;  // "host", "*.host", "host/path*"
   std::string origin;               // for passThroughOnException, optional
   std::map<std::string, std::string> vars;  // added to the project's vars
+  std::map<std::string, std::string> json_vars;
 };
 
 struct NodeConfig {

@@ -42,7 +42,9 @@ void Router::add(std::string_view pattern, size_t target) {
     throw std::invalid_argument("route '" + std::string(pattern) +
                                 "': '*' may only start the host or end the path");
   }
-  if (!path.empty()) {
+  if (path.empty()) {
+    r.path_wildcard = true;  // a host alone covers every path
+  } else {
     if (path.back() == '*') {
       r.path_wildcard = true;
       path.remove_suffix(1);
@@ -52,8 +54,9 @@ void Router::add(std::string_view pattern, size_t target) {
     }
     r.path = std::string(path);
   }
-  r.specificity = (r.any_host ? 0 : r.wildcard_host ? 1000 : 2000) +
-                  static_cast<int>(r.path.size()) + (r.path_wildcard ? 0 : 500);
+  // Host tier first, then the longer path, then an exact path over a prefix.
+  r.specificity = (r.any_host ? 0 : r.wildcard_host ? 1'000'000 : 2'000'000) +
+                  static_cast<int>(r.path.size()) * 2 + (r.path_wildcard ? 0 : 1);
   routes_.push_back(std::move(r));
   std::stable_sort(routes_.begin(), routes_.end(),
                    [](const Route& a, const Route& b) { return a.specificity > b.specificity; });
@@ -81,8 +84,6 @@ std::optional<size_t> Router::match(std::string_view host, std::string_view path
       host_ok = h == r.host;
     }
     if (!host_ok) continue;
-    // A pattern without a path covers every path of the host.
-    if (r.path.empty()) return r.target;
     if (r.path_wildcard ? path.rfind(r.path, 0) == 0 : path == r.path) return r.target;
   }
   return std::nullopt;

@@ -145,7 +145,7 @@ function sendResponse(rid, response) {
   if (state.bytes && !state.stream && !state.used) {
     // Fast path: the whole body is already in memory.
     native.respWriteHead(rid, status, headers, state.bytes.byteLength);
-    native.respWrite(rid, state.bytes, true).catch(() => {});
+    native.respWrite(rid, state.bytes, true);
     return;
   }
   let length = -1;

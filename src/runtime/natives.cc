@@ -336,21 +336,33 @@ void respWriteHead(Args info) {
   r->exchange->writeHead(status, headers, content_length);
 }
 
-// respWrite(rid, bytes, last): resolves once the bytes are on the socket.
+// respWrite(rid, bytes, last): queues body bytes. With last=false it returns
+// a promise that resolves once they are on the socket (backpressure); with
+// last=true it also ends the response and returns nothing, which saves the
+// whole-body fast path a promise and a second entry into JS.
 void respWrite(Args info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
   WorkerIsolate* w = self(info);
   uint32_t rid = u32Arg(info, 0);
   auto* r = w->request(rid);
+  bool last = info[2]->BooleanValue(isolate);
+  bool usable = r && r->head_written && !r->finished && !r->exchange->closed();
+  if (last) {
+    if (usable) {
+      r->exchange->writeBody(bytesOf(info[1]), nullptr);
+      r->exchange->finish();
+      w->finishRequest(rid);
+    }
+    return;
+  }
   auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
   info.GetReturnValue().Set(resolver->GetPromise());
-  if (!r || !r->head_written || r->finished || r->exchange->closed()) {
+  if (!usable) {
     resolver->Reject(context, v8::Exception::TypeError(v8str(isolate, "The client disconnected.")))
         .Check();
     return;
   }
-  bool last = info[2]->BooleanValue(isolate);
   uint32_t pid = w->addPending(resolver);
   std::weak_ptr<int> alive = w->aliveToken();
   r->exchange->writeBody(bytesOf(info[1]), [w, pid, rid, alive](bool ok) {
@@ -362,10 +374,6 @@ void respWrite(Args info) {
       else res->Reject(context, v8::Exception::TypeError(v8str(w->isolate(), "The client disconnected."))).Check();
     });
   });
-  if (last) {
-    r->exchange->finish();
-    w->finishRequest(rid);
-  }
 }
 
 void respFinish(Args info) {

@@ -155,6 +155,13 @@ std::string WorkerIsolate::load() {
   for (const auto& [k, v] : script_.vars) {
     env->Set(context, v8str(isolate_, k), v8str(isolate_, v)).Check();
   }
+  for (const auto& [k, v] : script_.json_vars) {
+    v8::Local<v8::Value> parsed;
+    if (!v8::JSON::Parse(context, v8str(isolate_, v)).ToLocal(&parsed)) {
+      return "var " + k + " is not valid JSON";
+    }
+    env->Set(context, v8str(isolate_, k), parsed).Check();
+  }
   v8::Local<v8::Value> cargs[] = {env, v8::Boolean::New(isolate_, script_.service_worker_syntax),
                                   v8str(isolate_, script_.origin)};
   if (configure.Get(isolate_)->Call(context, v8::Undefined(isolate_), 3, cargs).IsEmpty()) {

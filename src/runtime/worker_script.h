@@ -28,7 +28,8 @@ struct WorkerScript {
   std::vector<ModuleSource> modules;
   std::string main_module;
   bool service_worker_syntax = false;
-  std::map<std::string, std::string> vars;  // env.NAME = string
+  std::map<std::string, std::string> vars;       // env.NAME = string
+  std::map<std::string, std::string> json_vars;  // env.NAME = JSON.parse(value)
   std::string compatibility_date;
   std::vector<std::string> compatibility_flags;
   WorkerLimits limits;

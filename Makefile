@@ -1,0 +1,33 @@
+# The two commands a newcomer needs:
+#   make run   installs what is missing, builds, and starts an edge node
+#              serving examples/hello on http://127.0.0.1:8080
+#   make test  installs what is missing, builds, and runs every test
+BUILD ?= build
+CMAKE_FLAGS ?=
+
+.PHONY: all setup configure build test run dev clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+configure: setup $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j2
+
+run: build
+	$(BUILD)/verge serve --config examples/node.toml
+
+dev: build
+	$(BUILD)/verge dev examples/hello
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,304 @@
+"""The Workers runtime through the real binary: module and service-worker
+syntax, env and --var, subrequests, waitUntil, exceptions, Web APIs."""
+import json
+import os
+import tempfile
+import time
+import unittest
+
+from harness import Origin, dev, request, worker_dir, write_project
+
+
+class ModuleWorkerTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.origin = Origin({
+            "/data": lambda r: (200, {"content-type": "application/json", "x-origin": "yes"}, b'{"n":42}'),
+            "/r1": lambda r: (302, {"location": "/r2"}, b""),
+            "/r2": lambda r: (301, {"location": "/data"}, b""),
+            "/post-redirect": lambda r: (303, {"location": "/echo"}, b""),
+            "/echo": lambda r: (200, {"x-method": r["method"]}, r["body"]),
+            "/slow-stream": lambda r: (200, {}, b"x" * 100000),
+            "/log": lambda r: (204, {}, b""),
+        })
+        cls.dir = worker_dir(r"""
+import { helper } from "./lib/helper.js";
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    const origin = env.ORIGIN;
+    switch (url.pathname) {
+      case "/env": return Response.json({ greeting: env.GREETING, extra: env.EXTRA, helper: helper() });
+      case "/cf": return Response.json(request.cf);
+      case "/sub": {
+        const r = await fetch(origin + "/data");
+        return Response.json({ status: r.status, body: await r.json(), header: r.headers.get("x-origin"), redirected: r.redirected });
+      }
+      case "/follow": {
+        const r = await fetch(origin + "/r1");
+        return Response.json({ status: r.status, url: r.url, redirected: r.redirected, body: await r.text() });
+      }
+      case "/manual": {
+        const r = await fetch(origin + "/r1", { redirect: "manual" });
+        return Response.json({ status: r.status, location: r.headers.get("location") });
+      }
+      case "/error-mode": {
+        try { await fetch(origin + "/r1", { redirect: "error" }); return new Response("no throw"); }
+        catch (e) { return new Response(e.constructor.name + ": " + e.message); }
+      }
+      case "/303": {
+        const r = await fetch(origin + "/post-redirect", { method: "POST", body: "payload" });
+        return Response.json({ method: r.headers.get("x-method"), body: await r.text() });
+      }
+      case "/post-through": {
+        const r = await fetch(origin + "/echo", { method: "PUT", body: await request.text() });
+        return new Response(r.body, { status: r.status, headers: { "x-method": r.headers.get("x-method") } });
+      }
+      case "/proxy-stream": return fetch(origin + "/slow-stream");
+      case "/immutable": {
+        const r = await fetch(origin + "/data");
+        try { r.headers.set("x", "y"); return new Response("mutable"); }
+        catch (e) { return new Response(e.constructor.name); }
+      }
+      case "/bad-url": {
+        try { await fetch("not a url"); } catch (e) { return new Response(e.constructor.name); }
+        return new Response("no throw");
+      }
+      case "/refused": {
+        try { await fetch("http://127.0.0.1:1/"); } catch (e) { return new Response(e.constructor.name + ": " + e.message); }
+        return new Response("no throw");
+      }
+      case "/wait-until": {
+        ctx.waitUntil(new Promise(r => setTimeout(r, 300)).then(() => fetch(origin + "/log", { method: "POST", body: "after" })));
+        return new Response("sent first");
+      }
+      case "/throw": throw new Error("boom from worker");
+      case "/reject": return Promise.reject(new TypeError("rejected"));
+      case "/not-response": return "a string";
+      case "/timers": {
+        const order = [];
+        await new Promise((resolve) => {
+          setTimeout(() => order.push("t50"), 50);
+          const id = setTimeout(() => order.push("never"), 10);
+          clearTimeout(id);
+          let n = 0;
+          const iv = setInterval(() => { order.push("i" + (++n)); if (n === 3) clearInterval(iv); }, 5);
+          queueMicrotask(() => order.push("micro"));
+          setTimeout(resolve, 120);
+        });
+        return Response.json(order);
+      }
+      default: return new Response("not found", { status: 404 });
+    }
+  },
+};
+""", extra_toml='[vars]\nGREETING = "hi"\nORIGIN = "%s"\n' % cls.origin.base)
+        write_project(cls.dir, {"lib/helper.js": "export function helper() { return 'from helper'; }\n"})
+        cls.v = dev(cls.dir, "--var", "EXTRA:cli value")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.stop()
+        cls.origin.close()
+
+    def get(self, path, **kw):
+        return request(self.v.port, path=path, **kw)
+
+    def test_env_vars_and_modules(self):
+        status, _, body = self.get("/env")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body), {"greeting": "hi", "extra": "cli value", "helper": "from helper"})
+
+    def test_cf_object(self):
+        cf = json.loads(self.get("/cf")[2])
+        self.assertEqual(cf["httpProtocol"], "HTTP/1.1")
+        self.assertEqual(cf["colo"], "LOCAL")
+        self.assertNotIn("tlsVersion", cf)
+
+    def test_subrequest(self):
+        self.assertEqual(json.loads(self.get("/sub")[2]),
+                         {"status": 200, "body": {"n": 42}, "header": "yes", "redirected": False})
+
+    def test_redirect_follow(self):
+        out = json.loads(self.get("/follow")[2])
+        self.assertEqual(out["status"], 200)
+        self.assertTrue(out["url"].endswith("/data"))
+        self.assertTrue(out["redirected"])
+
+    def test_redirect_manual(self):
+        self.assertEqual(json.loads(self.get("/manual")[2]), {"status": 302, "location": "/r2"})
+
+    def test_redirect_error(self):
+        self.assertTrue(self.get("/error-mode")[2].startswith(b"TypeError: "))
+
+    def test_303_turns_post_into_get(self):
+        self.assertEqual(json.loads(self.get("/303")[2]), {"method": "GET", "body": ""})
+
+    def test_body_through_subrequest(self):
+        status, headers, body = self.get("/post-through", method="POST", body=b"round trip")
+        self.assertEqual((status, body, headers["x-method"]), (200, b"round trip", "PUT"))
+
+    def test_proxied_stream(self):
+        status, _, body = self.get("/proxy-stream")
+        self.assertEqual((status, len(body)), (200, 100000))
+
+    def test_fetched_headers_are_immutable(self):
+        self.assertEqual(self.get("/immutable")[2], b"TypeError")
+
+    def test_fetch_errors_are_typeerrors(self):
+        self.assertEqual(self.get("/bad-url")[2], b"TypeError")
+        self.assertTrue(self.get("/refused")[2].startswith(b"TypeError: fetch failed"))
+
+    def test_wait_until_runs_after_response(self):
+        before = len([r for r in self.origin.requests if r["path"] == "/log"])
+        start = time.time()
+        status, _, body = self.get("/wait-until")
+        self.assertEqual(body, b"sent first")
+        self.assertLess(time.time() - start, 0.25)
+        for _ in range(50):
+            if len([r for r in self.origin.requests if r["path"] == "/log"]) > before:
+                break
+            time.sleep(0.05)
+        logged = [r for r in self.origin.requests if r["path"] == "/log"]
+        self.assertEqual(len(logged), before + 1)
+        self.assertEqual(logged[-1]["body"], b"after")
+
+    def test_exception_gives_1101(self):
+        status, headers, body = self.get("/throw")
+        self.assertEqual(status, 500)
+        self.assertIn(b"1101", body)
+        self.assertIn("text/html", headers["content-type"])
+        time.sleep(0.1)
+        self.assertIn("boom from worker", self.v.stderr())
+        self.assertIn("index.js", self.v.stderr())  # the stack trace names the file
+
+    def test_rejected_promise_gives_500(self):
+        self.assertEqual(self.get("/reject")[0], 500)
+
+    def test_non_response_gives_500(self):
+        status, _, _ = self.get("/not-response")
+        self.assertEqual(status, 500)
+        time.sleep(0.1)
+        self.assertIn("did not resolve to 'Response'", self.v.stderr())
+
+    def test_timers(self):
+        self.assertEqual(json.loads(self.get("/timers")[2]), ["micro", "i1", "i2", "i3", "t50"])
+
+
+class ServiceWorkerSyntaxTest(unittest.TestCase):
+    def test_service_worker(self):
+        d = tempfile.mkdtemp()
+        script = os.path.join(d, "sw.js")
+        with open(script, "w") as f:
+            f.write("""
+addEventListener("fetch", (event) => {
+  event.respondWith(handle(event.request));
+});
+async function handle(request) {
+  return new Response("sw says " + GREETING + " " + new URL(request.url).pathname);
+}
+""")
+        v = dev(script, "--var", "GREETING:hey")
+        try:
+            status, _, body = request(v.port, path="/x")
+            self.assertEqual((status, body), (200, b"sw says hey /x"))
+        finally:
+            v.stop()
+
+    def test_syntax_error_is_reported(self):
+        d = worker_dir("export default { fetch( { }")
+        v = dev(d)
+        try:
+            status, _, body = request(v.port, path="/")
+            self.assertEqual(status, 500)
+            self.assertIn(b"SyntaxError", body)
+        finally:
+            v.stop()
+
+
+class WebApiTest(unittest.TestCase):
+    """Runs checks inside the worker and reports failures as JSON."""
+
+    def test_web_apis(self):
+        d = worker_dir(r"""
+const checks = [];
+function check(name, fn) { checks.push([name, fn]); }
+const eq = (a, b) => { if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(JSON.stringify(a) + " !== " + JSON.stringify(b)); };
+
+check("url", () => {
+  const u = new URL("https://user:pw@example.com:8080/a/../b?x=1&y=2#h");
+  eq([u.href, u.host, u.pathname, u.searchParams.get("y")], ["https://user:pw@example.com:8080/b?x=1&y=2#h", "example.com:8080", "/b", "2"]);
+  let threw = false; try { new URL("nope"); } catch (e) { threw = e instanceof TypeError; } eq(threw, true);
+});
+check("text-encoding", () => {
+  const bytes = new TextEncoder().encode("héllo €");
+  eq(bytes.length, 10);
+  eq(new TextDecoder().decode(bytes), "héllo €");
+  eq(new TextDecoder().decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x41])), "A");
+  let threw = false; try { new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array([0xff])); } catch (e) { threw = e instanceof TypeError; } eq(threw, true);
+});
+check("base64", () => { eq(btoa("hello"), "aGVsbG8="); eq(atob("aGVsbG8="), "hello");
+  let name = ""; try { atob("*"); } catch (e) { name = e.name; } eq(name, "InvalidCharacterError"); });
+check("structuredClone", () => { const o = { a: [1, { b: new Date(0) }], m: new Map([[1, 2]]) }; const c = structuredClone(o);
+  eq(c.a[1].b instanceof Date, true); eq(c.m.get(1), 2); eq(c === o, false);
+  let name = ""; try { structuredClone(() => 1); } catch (e) { name = e.name; } eq(name, "DataCloneError"); });
+check("crypto", () => { const a = crypto.getRandomValues(new Uint8Array(16)); eq(a.length, 16);
+  eq(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID()), true);
+  let name = ""; try { crypto.getRandomValues(new Uint8Array(70000)); } catch (e) { name = e.name; } eq(name, "QuotaExceededError"); });
+check("headers", () => { const h = new Headers({ "Content-Type": "text/plain", "X-A": "1" }); h.append("x-a", "2");
+  eq(h.get("x-a"), "1, 2"); eq(h.get("CONTENT-TYPE"), "text/plain");
+  h.append("Set-Cookie", "a=1"); h.append("Set-Cookie", "b=2"); eq(h.getSetCookie(), ["a=1", "b=2"]);
+  eq([...h.keys()], ["content-type", "set-cookie", "set-cookie", "x-a"]); });
+check("request", () => { const r = new Request("https://x.test/p", { method: "post", body: "b", headers: { a: "1" } });
+  eq([r.method, r.url, r.headers.get("a")], ["POST", "https://x.test/p", "1"]);
+  let threw = false; try { new Request("https://x.test", { method: "GET", body: "x" }); } catch (e) { threw = e instanceof TypeError; } eq(threw, true); });
+check("response", () => { const r = Response.redirect("https://x.test/", 301); eq([r.status, r.headers.get("location")], [301, "https://x.test/"]);
+  let threw = false; try { new Response("x", { status: 99 }); } catch (e) { threw = e instanceof RangeError; } eq(threw, true);
+  eq(new Response(null, { status: 204 }).body, null); });
+check("abort", () => { const c = new AbortController(); let fired = 0; c.signal.addEventListener("abort", () => fired++); c.abort();
+  eq([c.signal.aborted, fired, c.signal.reason.name], [true, 1, "AbortError"]); });
+check("event-target", () => { const t = new EventTarget(); let got = null; t.addEventListener("x", (e) => { got = e.type; }, { once: true });
+  t.dispatchEvent(new Event("x")); t.dispatchEvent(new Event("x")); eq(got, "x"); });
+check("globals", () => { eq(typeof navigator.userAgent, "string"); eq(typeof performance.now(), "number"); eq(self, globalThis);
+  eq(typeof eval === "function", true); let threw = false; try { eval("1"); } catch (e) { threw = e instanceof EvalError; } eq(threw, true); });
+
+async function asyncChecks(out) {
+  const body = async (name, fn) => { try { await fn(); } catch (e) { out[name] = String(e && e.stack || e); } };
+  await body("body-mixins", async () => {
+    const r = new Response('{"a":1}'); eq(r.bodyUsed, false); eq(await r.json(), { a: 1 }); eq(r.bodyUsed, true);
+    let threw = false; try { await r.text(); } catch (e) { threw = e instanceof TypeError; } eq(threw, true);
+    eq(new Uint8Array(await new Response(new Uint8Array([1, 2])).arrayBuffer()), new Uint8Array([1, 2]));
+    const c = new Response("twice"); const d = c.clone(); eq([await c.text(), await d.text()], ["twice", "twice"]);
+  });
+  await body("readable-stream", async () => {
+    let pulls = 0;
+    const s = new ReadableStream({ pull(c) { pulls++; if (pulls > 3) c.close(); else c.enqueue(new TextEncoder().encode("p" + pulls)); } });
+    eq(await new Response(s).text(), "p1p2p3");
+    const chunks = []; for await (const c of new ReadableStream({ start(c) { c.enqueue(1); c.enqueue(2); c.close(); } })) chunks.push(c); eq(chunks, [1, 2]);
+  });
+  await body("abort-timeout", async () => {
+    const s = AbortSignal.timeout(10); await new Promise(r => setTimeout(r, 30)); eq([s.aborted, s.reason.name], [true, "TimeoutError"]);
+  });
+}
+
+export default {
+  async fetch() {
+    const failures = {};
+    for (const [name, fn] of checks) { try { fn(); } catch (e) { failures[name] = String(e && e.stack || e); } }
+    await asyncChecks(failures);
+    return Response.json({ ran: checks.length + 3, failures });
+  },
+};
+""")
+        v = dev(d)
+        try:
+            status, _, body = request(v.port, path="/")
+            self.assertEqual(status, 200, body)
+            out = json.loads(body)
+            self.assertEqual(out["failures"], {})
+        finally:
+            v.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
