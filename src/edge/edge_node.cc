@@ -1,18 +1,58 @@
 #include "edge/edge_node.h"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <ctime>
-#include <nlohmann/json.hpp>
+#include <cmath>
+#include <cstdio>
 
 #include "base/log.h"
 #include "runtime/runtime.h"
 
 namespace verge::edge {
 
+struct EdgeNode::LogBuffer {
+  std::string data;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+namespace {
+
+constexpr size_t kLogFlushBytes = 16 * 1024;
+constexpr auto kLogFlushInterval = std::chrono::milliseconds(100);
+
+// Appends `s` as a JSON string literal.
+void appendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c >= 0x7f) {
+          // Request bytes are not necessarily UTF-8: escape everything
+          // outside printable ASCII so every line is valid JSON.
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
 EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router)
     : options_(std::move(options)), router_(std::move(router)) {
   for (auto& w : workers) workers_.push_back(std::make_unique<runtime::WorkerScript>(std::move(w)));
   runtimes_.resize(static_cast<size_t>(std::max(1, options_.server.threads)));
+  for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
   runtime::initializeV8(static_cast<int>(runtimes_.size()));
 
   auto server_options = options_.server;
@@ -20,13 +60,22 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   // created and disposed on the thread that uses them.
   server_options.on_thread_start = [this](int t) {
     runtimes_[static_cast<size_t>(t)] = std::make_unique<runtime::Runtime>(t);
+    auto& buffer = *log_buffers_[static_cast<size_t>(t)];
+    buffer.timer = std::make_unique<boost::asio::steady_timer>(server_->ioContext(t));
+    flushLog(t);
   };
-  server_options.on_thread_stop = [this](int t) { runtimes_[static_cast<size_t>(t)].reset(); };
+  server_options.on_thread_stop = [this](int t) {
+    runtimes_[static_cast<size_t>(t)].reset();
+    auto& buffer = *log_buffers_[static_cast<size_t>(t)];
+    buffer.timer.reset();
+    if (!buffer.data.empty()) base::writeStdout(buffer.data);
+    buffer.data.clear();
+  };
   server_options.has_background_work = [this](int t) {
     auto& rt = runtimes_[static_cast<size_t>(t)];
     return rt && rt->hasBackgroundWork();
   };
-  server_options.access_log = [this](const net::AccessRecord& r) { logAccess(r); };
+  server_options.access_log = [this](int thread, const net::AccessRecord& r) { logAccess(thread, r); };
   server_ = std::make_unique<net::HttpServer>(
       std::move(server_options), [this](std::shared_ptr<net::Exchange> ex) { handle(std::move(ex)); });
 }
@@ -84,33 +133,58 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
                                                                           std::move(info));
 }
 
-// Phase: log. One line per request.
-void EdgeNode::logAccess(const net::AccessRecord& r) const {
+void EdgeNode::flushLog(int thread) {
+  auto& buffer = *log_buffers_[static_cast<size_t>(thread)];
+  if (!buffer.data.empty()) {
+    base::writeStdout(buffer.data);
+    buffer.data.clear();
+  }
+  if (!buffer.timer) return;
+  buffer.timer->expires_after(kLogFlushInterval);
+  buffer.timer->async_wait([this, thread](boost::system::error_code ec) {
+    if (!ec) flushLog(thread);
+  });
+}
+
+// Phase: log. One line per request, written by the thread's log buffer.
+void EdgeNode::logAccess(int thread, const net::AccessRecord& r) {
   const auto& head = *r.head;
+  std::string& out = log_buffers_[static_cast<size_t>(thread)]->data;
   if (options_.dev_log) {
     char dur[32];
     std::snprintf(dur, sizeof dur, "%.0fms", r.duration_ms);
-    std::string line = "[verge] " + head.method + " " + head.target + " " + std::to_string(r.status) +
-                       " " + std::string(net::reasonPhrase(r.status)) + " (" + dur + ")" +
-                       (r.completed ? "" : " [aborted]") + "\n";
-    base::writeStdout(line);
-    return;
+    out += "[verge] " + head.method + " " + head.target + " " + std::to_string(r.status) + " " +
+           std::string(net::reasonPhrase(r.status)) + " (" + dur + ")" +
+           (r.completed ? "" : " [aborted]") + "\n";
+  } else {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    char num[64];
+    out += "{\"ts\":";
+    out += std::to_string(ms);
+    out += ",\"method\":";
+    appendJsonString(out, head.method);
+    out += ",\"host\":";
+    appendJsonString(out, net::findHeader(head.headers, "host").value_or(""));
+    out += ",\"target\":";
+    appendJsonString(out, head.target);
+    out += ",\"status\":";
+    out += std::to_string(r.status);
+    out += ",\"bytes\":";
+    out += std::to_string(r.bytes_sent);
+    std::snprintf(num, sizeof num, ",\"duration_ms\":%.3f", r.duration_ms);
+    out += num;
+    out += ",\"worker\":";
+    appendJsonString(out, r.note);
+    out += ",\"client\":";
+    appendJsonString(out, head.remote_addr);
+    out += r.completed ? ",\"completed\":true}\n" : ",\"completed\":false}\n";
   }
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  nlohmann::json j = {
-      {"ts", ms},
-      {"method", head.method},
-      {"host", std::string(net::findHeader(head.headers, "host").value_or(""))},
-      {"target", head.target},
-      {"status", r.status},
-      {"bytes", r.bytes_sent},
-      {"duration_ms", std::round(r.duration_ms * 1000) / 1000},
-      {"worker", std::string(r.note)},
-      {"client", head.remote_addr},
-      {"completed", r.completed},
-  };
-  base::writeStdout(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  if (out.size() >= kLogFlushBytes) {
+    base::writeStdout(out);
+    out.clear();
+  }
 }
 
 }  // namespace verge::edge

@@ -39,9 +39,16 @@ class EdgeNode {
   // Phase 1: which worker serves this host and path (404 when none).
   const runtime::WorkerScript* route(const net::RequestHead& head) const;
   void handle(std::shared_ptr<net::Exchange> exchange);
-  void logAccess(const net::AccessRecord& record) const;
+  void logAccess(int thread, const net::AccessRecord& record);
+
+  // Access-log lines are buffered per thread and written in batches (at
+  // 16 KiB, every 100 ms, and at shutdown), like nginx's `buffer=`: one
+  // write per request would be a system call per request.
+  struct LogBuffer;
+  void flushLog(int thread);
 
   EdgeOptions options_;
+  std::vector<std::unique_ptr<LogBuffer>> log_buffers_;
   std::vector<std::unique_ptr<runtime::WorkerScript>> workers_;
   Router router_;
   std::vector<std::unique_ptr<runtime::Runtime>> runtimes_;  // one per thread

@@ -171,6 +171,20 @@ function isSharedArrayBuffer(value) {
   try { sharedArrayBufferByteLength(value); return true; } catch { return false; }
 }
 
+// For a value known to be a genuine ArrayBuffer or SharedArrayBuffer (e.g. a
+// view's .buffer): which of the two it is, without the cost of a thrown
+// exception in the common same-realm case.
+const ObjectGetPrototypeOf = Object.getPrototypeOf;
+const ArrayBufferPrototype = ArrayBuffer.prototype;
+const SharedArrayBufferPrototype = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer.prototype : undefined;
+function isSharedBuffer(buffer) {
+  const proto = ObjectGetPrototypeOf(buffer);
+  if (proto === ArrayBufferPrototype) return false;
+  if (proto === SharedArrayBufferPrototype && proto !== undefined) return true;
+  // Other realm: the ArrayBuffer getter only throws for a SharedArrayBuffer.
+  return !isArrayBuffer(buffer);
+}
+
 // The name of a typed array's type ("Uint8Array", ...) or undefined.
 function typedArrayName(value) {
   return typedArrayTag(value);
@@ -187,6 +201,7 @@ function bufferSourceBytes(value) {
 
 internals.isArrayBuffer = isArrayBuffer;
 internals.isSharedArrayBuffer = isSharedArrayBuffer;
+internals.isSharedBuffer = isSharedBuffer;
 internals.typedArrayName = typedArrayName;
 internals.bufferSourceBytes = bufferSourceBytes;
 

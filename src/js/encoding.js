@@ -381,14 +381,35 @@ for (let i = 0; i < 64; i++) {
 for (const c of [0x09, 0x0a, 0x0c, 0x0d, 0x20]) decodeTable[c] = -2;
 decodeTable[0x3d] = -3;
 
+// Bytes -> string with one code unit per byte (Latin-1). Small inputs use
+// String.fromCharCode; large ones are transcoded to UTF-8 and decoded natively.
 const CHUNK = 8192;
 function bytesToBinaryString(u8, length) {
-  if (length <= CHUNK) return apply(StringFromCharCode, null, length === u8.length ? u8 : u8.subarray(0, length));
-  let out = '';
-  for (let i = 0; i < length; i += CHUNK) {
-    out += apply(StringFromCharCode, null, u8.subarray(i, Math.min(i + CHUNK, length)));
+  if (length <= 2048) {
+    return apply(StringFromCharCode, null, length === u8.length ? u8 : u8.subarray(0, length));
   }
-  return out;
+  let high = 0;
+  for (let i = 0; i < length; i++) if (u8[i] >= 0x80) high++;
+  if (high === 0) return utf8Decode(u8.subarray(0, length), false, true);
+  if (high * 4 > length) {
+    let out = '';
+    for (let i = 0; i < length; i += CHUNK) {
+      out += apply(StringFromCharCode, null, u8.subarray(i, Math.min(i + CHUNK, length)));
+    }
+    return out;
+  }
+  const utf8 = new Uint8Array(length + high);
+  let o = 0;
+  for (let i = 0; i < length; i++) {
+    const b = u8[i];
+    if (b < 0x80) {
+      utf8[o++] = b;
+    } else {
+      utf8[o++] = 0xc0 | (b >> 6);
+      utf8[o++] = 0x80 | (b & 0x3f);
+    }
+  }
+  return utf8Decode(utf8, false, true);
 }
 
 function invalidCharacter(message) {
@@ -423,11 +444,17 @@ function btoa(data) {
   return bytesToBinaryString(out, o);
 }
 
+// forgiving-base64 decode, in one pass: ASCII whitespace is skipped, '=' is
+// only accepted as one or two characters of final padding that complete a
+// multiple of four, and a final group of a single character is an error.
 function atob(data) {
   requireArgs(arguments.length, 1, 'atob');
   const s = toDOMString(data);
   const n = s.length;
-  const sextets = new Uint8Array(n);
+  const out = new Uint8Array(((n >> 2) + 1) * 3);
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
   let count = 0;
   let padding = 0;
   for (let i = 0; i < n; i++) {
@@ -435,36 +462,24 @@ function atob(data) {
     const v = c < 256 ? decodeTable[c] : -1;
     if (v >= 0) {
       if (padding !== 0) throw invalidCharacter('The string to be decoded is not correctly encoded.');
-      sextets[count++] = v;
+      acc = ((acc << 6) | v) & 0xffffff;
+      bits += 6;
+      count++;
+      if (bits >= 8) {
+        bits -= 8;
+        out[o++] = acc >> bits;
+      }
     } else if (v === -3) {
       padding++;
     } else if (v !== -2) {
       throw invalidCharacter('The string to be decoded is not correctly encoded.');
     }
   }
-  // '=' is only allowed as one or two characters of padding completing a
-  // multiple of four.
   if (padding !== 0 && (padding > 2 || (count + padding) % 4 !== 0)) {
     throw invalidCharacter('The string to be decoded is not correctly encoded.');
   }
-  const rem = count % 4;
-  if (rem === 1) throw invalidCharacter('The string to be decoded is not correctly encoded.');
-  const out = new Uint8Array(((count >> 2) * 3) + (rem === 0 ? 0 : rem - 1));
-  let o = 0;
-  let i = 0;
-  for (const full = count - rem; i < full; i += 4) {
-    const v = (sextets[i] << 18) | (sextets[i + 1] << 12) | (sextets[i + 2] << 6) | sextets[i + 3];
-    out[o++] = v >> 16;
-    out[o++] = (v >> 8) & 0xff;
-    out[o++] = v & 0xff;
-  }
-  if (rem === 2) {
-    out[o++] = (sextets[i] << 2) | (sextets[i + 1] >> 4);
-  } else if (rem === 3) {
-    const v = (sextets[i] << 12) | (sextets[i + 1] << 6) | sextets[i + 2];
-    out[o++] = v >> 10;
-    out[o++] = (v >> 2) & 0xff;
-  }
+  if (count % 4 === 1) throw invalidCharacter('The string to be decoded is not correctly encoded.');
+  // Leftover bits (4 or 2) are discarded, whatever their value.
   return bytesToBinaryString(out, o);
 }
 

@@ -2,13 +2,21 @@
 // Event, EventTarget (DOM Standard §2), AbortController and AbortSignal
 // (DOM Standard §3.1-3.2).
 //
+// Must load after dom_exception.js.
+//
 // Internal hooks published for other runtime files:
-//   internals.dispatchEventTrusted(target, event) -> boolean (isTrusted = true)
-//   internals.isEventDispatching(event)
+//   internals.dispatchEventTrusted(target, event) -> !canceled (isTrusted = true)
+//   internals.isEvent(x), internals.isEventTarget(x), internals.isEventDispatching(event)
 //   internals.defineEventHandlerAttribute(proto, 'type')  (onxxx attributes)
+//   internals.reportException(err)  (internals.reportError, else native.log)
 //   internals.isAbortSignal(x), internals.createAbortSignal(),
-//   internals.signalAbort(signal, reason)
-//   internals.abortSignalAddAlgorithm(signal, fn) -> remove function
+//   internals.signalAbort(signal, reason), internals.abortSignalAborted(signal),
+//   internals.abortSignalReason(signal)
+//   internals.abortSignalAddAlgorithm(signal, fn) -> function that removes fn
+//     (fn runs when the signal aborts, before the 'abort' event; never for an
+//     already-aborted signal, so check abortSignalAborted first)
+//   internals.enforceRangeULL(v)  (WebIDL [EnforceRange] unsigned long long)
+//   internals.globalEventTarget (read): EventTarget used when `this` is null/undefined
 
 const { DOMException, toDOMString, finishInterface, defineConstants } = internals;
 
@@ -92,7 +100,7 @@ class Event {
     this.#flags = flags;
     this.#timeStamp = currentTimeStamp();
     // [LegacyUnforgeable] readonly attribute boolean isTrusted;
-    ObjectDefineProperty(this, 'isTrusted', { get: isTrustedGetter, enumerable: true, configurable: false });
+    ObjectDefineProperty(this, 'isTrusted', isTrustedDescriptor);
   }
 
   get type() { return this.#type; }
@@ -165,6 +173,7 @@ class Event {
   }
 }
 isTrustedGetter = Object.getOwnPropertyDescriptor(isTrustedGetter, 'isTrusted').get;
+const isTrustedDescriptor = { get: isTrustedGetter, set: undefined, enumerable: true, configurable: false };
 
 finishInterface(Event, 'Event');
 defineConstants(Event, { NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE });

@@ -11,7 +11,9 @@ const { Headers, headersFromPairs, headersToPairs, headersSetGuard, URL, URLSear
 // incoming request's body, a fetched response's body) read on demand.
 class BodyState {
   constructor(bytes, stream, sourceId) {
-    this.bytes = bytes;        // Uint8Array | null
+    // Uint8Array | string | null. A string body stays a string until someone
+    // needs its bytes: the server writes it as UTF-8 directly.
+    this.bytes = bytes;
     this.stream = stream;      // ReadableStream | null (created lazily for bytes/source)
     this.sourceId = sourceId;  // native body source id, 0 = none
     this.used = false;
@@ -47,7 +49,7 @@ function toBytes(view) {
 // Fetch's "extract a body": returns [state, default content type].
 function extractBody(init) {
   if (init === null || init === undefined) return [null, null];
-  if (typeof init === 'string') return [new BodyState(native.utf8Encode(init), null, 0), 'text/plain;charset=UTF-8'];
+  if (typeof init === 'string') return [new BodyState(init, null, 0), 'text/plain;charset=UTF-8'];
   if (init instanceof ArrayBuffer || ArrayBuffer.isView(init)) return [new BodyState(toBytes(init), null, 0), null];
   if (internals.isReadableStream(init)) {
     if (init.locked || internals.isDisturbed(init)) {
@@ -115,7 +117,7 @@ class Body {
     const s = this[kBody];
     if (!s) return null;
     if (!s.stream) {
-      s.stream = s.sourceId ? streamFromSource(s.sourceId) : streamFromBytes(s.bytes);
+      s.stream = s.sourceId ? streamFromSource(s.sourceId) : streamFromBytes(materialize(s.bytes));
       s.bytes = null;
       s.sourceId = 0;
     }
@@ -131,7 +133,16 @@ class Body {
       ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   }
   async bytes() { return new Uint8Array(await this.arrayBuffer()); }
-  async text() { return native.utf8Decode(await consume(this), false, false); }
+  async text() {
+    const s = this[kBody];
+    if (s && typeof s.bytes === 'string' && !s.stream && !s.used) {
+      s.used = true;  // a string body read back as a string: no round trip
+      const text = s.bytes;
+      s.bytes = null;
+      return text;
+    }
+    return native.utf8Decode(await consume(this), false, false);
+  }
   async json() { return JSON.parse(await this.text()); }
   async blob() {
     const bytes = await consume(this);
@@ -165,9 +176,13 @@ function consume(obj) {
     s.sourceId = 0;
     return readSource(id);
   }
-  const bytes = s.bytes;
+  const bytes = materialize(s.bytes);
   s.bytes = null;
   return Promise.resolve(bytes);
+}
+
+function materialize(bytes) {
+  return typeof bytes === 'string' ? native.utf8Encode(bytes) : bytes;
 }
 
 function parseMultipart(bytes, type) {
@@ -215,7 +230,7 @@ function cloneBody(obj) {
   const s = obj[kBody];
   if (!s) return null;
   if (obj.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
-  if (s.bytes && !s.stream) return new BodyState(s.bytes, null, 0);
+  if (s.bytes !== null && !s.stream) return new BodyState(s.bytes, null, 0);
   const [a, b] = obj.body.tee();
   s.stream = a;
   return new BodyState(null, b, 0);

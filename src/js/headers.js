@@ -14,6 +14,8 @@
 
 const ReflectApply = Reflect.apply;
 const ReflectOwnKeys = Reflect.ownKeys;
+const ObjectKeys = Object.keys;
+const ObjectPrototype = Object.prototype;
 const ReflectGetOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
 const ObjectDefineProperty = Object.defineProperty;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -314,6 +316,16 @@ class Headers {
             throw new TypeError("Failed to construct 'Headers': Invalid value: each header pair must have exactly 2 items.");
           }
           pairs.push(items[0], items[1]);
+        }
+      } else if (ObjectGetPrototypeOf(init) === ObjectPrototype) {
+        // Fast path for the common `{ 'content-type': '...' }` literal:
+        // Object.keys is the own enumerable string keys in the same order,
+        // without a property descriptor per key. (A symbol key, which the
+        // slow path rejects, is skipped here.)
+        const keys = ObjectKeys(init);
+        for (let i = 0; i < keys.length; i++) {
+          const value = init[keys[i]];
+          pairs.push(keys[i], typeof value === 'string' ? value : `${value}`);
         }
       } else {
         const keys = ReflectOwnKeys(init);

@@ -10,16 +10,22 @@
 // Must load after dom_exception.js and events.js.
 //
 // Internal helpers published for the runtime:
-//   internals.isReadableStream(x), internals.isWritableStream(x)
+//   internals.isReadableStream(x), internals.isWritableStream(x), internals.isTransformStream(x)
 //   internals.isDisturbed(stream), internals.isReadableStreamLocked(stream)
-//   internals.readableStreamFromChunks(asyncPullFn[, cancelFn])
+//   internals.readableStreamFromChunks(asyncPullFn[, cancelFn]) -> byte stream
+//   internals.readableStreamFromIterable(iterable)  (ReadableStream.from)
 //   internals.readAllBytes(stream) -> Promise<Uint8Array>
 //   internals.readableStreamCancel(stream, reason) -> Promise
 //   internals.createTransformStream(transform(chunk, enqueue), flush(enqueue))
 //   internals.transformStreamReadable(ts), internals.transformStreamWritable(ts)
+//
+// Optional native hook: native.transferArrayBuffer(buffer) -> a new
+// ArrayBuffer owning the bytes, the old one detached. Without it (and without
+// ArrayBuffer.prototype.transfer, which V8 10.2 lacks) "transfer" keeps the
+// same buffer, so enqueued chunks and BYOB views are not detached.
 
 const {
-  finishInterface, toDOMString, typedArrayName, isArrayBuffer, isSharedArrayBuffer,
+  finishInterface, toDOMString, typedArrayName, isArrayBuffer, isSharedArrayBuffer, isSharedBuffer,
   enforceRangeULL, isAbortSignal, abortSignalAborted, abortSignalReason,
   abortSignalAddAlgorithm, createAbortSignal, signalAbort,
 } = internals;
@@ -161,7 +167,7 @@ const transferArrayBuffer = (() => {
 })();
 
 function isDetachedBuffer(buffer) {
-  if (isSharedArrayBuffer(buffer)) return false;
+  if (isSharedBuffer(buffer)) return false;
   if (detachedGetter !== undefined) return call(detachedGetter, buffer);
   return buffer.byteLength === 0;
 }
@@ -184,7 +190,7 @@ const typedArrayCtors = {
 // WebIDL ArrayBufferView (not [AllowShared]).
 function checkArrayBufferView(view, what) {
   if (!ArrayBufferIsView(view)) throw new TypeError(`${what} is not an ArrayBufferView.`);
-  if (isSharedArrayBuffer(view.buffer)) throw new TypeError(`${what} must not be backed by a SharedArrayBuffer.`);
+  if (isSharedBuffer(view.buffer)) throw new TypeError(`${what} must not be backed by a SharedArrayBuffer.`);
 }
 
 // --- Queue-with-sizes -------------------------------------------------------
@@ -1552,10 +1558,16 @@ function readableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
   if (writableStreamCloseQueuedOrInFlight(dest) || dest.state === 'closed') onDestClosed();
 
   if (!shuttingDown) {
+    // The chunk steps run inside the source's enqueue(); the write is done a
+    // microtask later so that the sink's write() never runs on that stack.
+    // (A pending shutdown waits for it: waitForWritesToFinish re-checks.)
     const readRequest = {
       chunk(chunk) {
-        currentWrite = promiseThen(writerWrite(writer, chunk), undefined, noop);
-        promiseThen(writer.ready.promise, step, noop);
+        queueMicrotaskInternal(() => {
+          if (writer.stream === undefined) return; // already finalized
+          currentWrite = promiseThen(writerWrite(writer, chunk), undefined, noop);
+          promiseThen(writer.ready.promise, step, noop);
+        });
       },
       close() {},
       error() {},
@@ -1577,6 +1589,8 @@ function readableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
 
 const AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}).prototype);
 
+const endOfIteration = { end: true };
+
 class ReadableStreamAsyncIterator {
   #reader;
   #preventCancel;
@@ -1588,41 +1602,50 @@ class ReadableStreamAsyncIterator {
     this.#preventCancel = preventCancel;
   }
 
+  // WebIDL's asynchronous iterator next(): calls are chained on the ongoing
+  // promise so they settle in order.
   next() {
     if (!(isObject(this) && #reader in this)) return promiseReject(illegalInvocation());
     const ongoing = this.#ongoing;
-    if (ongoing === null) return this.#nextSteps(true);
-    const steps = () => this.#nextSteps(false);
-    const p = promiseThen(ongoing, steps, steps);
+    let p;
+    if (ongoing === null) {
+      p = this.#nextSteps();
+    } else {
+      const steps = () => this.#nextSteps();
+      p = promiseThen(ongoing, steps, steps);
+    }
     this.#ongoing = p;
     return p;
   }
 
-  #nextSteps(direct) {
+  #nextSteps() {
     if (this.#finished) return promiseResolve({ value: undefined, done: true });
     const reader = this.#reader;
     let res, rej;
-    const p = new PromiseCtor((a, b) => { res = a; rej = b; });
-    if (direct) this.#ongoing = p;
+    const nextPromise = new PromiseCtor((a, b) => { res = a; rej = b; });
     defaultReaderRead(reader, {
-      chunk: (chunk) => {
-        this.#ongoing = null;
-        res({ value: chunk, done: false });
-      },
+      chunk: res,
       close: () => {
-        this.#ongoing = null;
-        this.#finished = true;
         defaultReaderRelease(reader);
-        res({ value: undefined, done: true });
+        res(endOfIteration);
       },
       error: (e) => {
-        this.#ongoing = null;
-        this.#finished = true;
         defaultReaderRelease(reader);
         rej(e);
       },
     });
-    return p;
+    return promiseThen(nextPromise, (next) => {
+      this.#ongoing = null;
+      if (next === endOfIteration) {
+        this.#finished = true;
+        return { value: undefined, done: true };
+      }
+      return { value: next, done: false };
+    }, (reason) => {
+      this.#ongoing = null;
+      this.#finished = true;
+      throw reason;
+    });
   }
 
   return(value) {

@@ -138,14 +138,13 @@ function sendResponse(rid, response) {
   const state = response[kBody];
   const headers = headersToPairs(response.headers);
   if (!state) {
-    native.respWriteHead(rid, status, headers, 0);
-    native.respFinish(rid);
+    native.respond(rid, status, headers, null);
     return;
   }
-  if (state.bytes && !state.stream && !state.used) {
-    // Fast path: the whole body is already in memory.
-    native.respWriteHead(rid, status, headers, state.bytes.byteLength);
-    native.respWrite(rid, state.bytes, true);
+  if (state.bytes !== null && !state.stream && !state.used) {
+    // Fast path: the whole body is in memory (bytes, or a string written as
+    // UTF-8 by the server): head, body and end in one call.
+    native.respond(rid, status, headers, state.bytes);
     return;
   }
   let length = -1;

@@ -229,7 +229,7 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
                    std::chrono::duration<double, std::milli>(Clock::now() - start_).count(),
                    note_,
                    completed_ && !closed_};
-    conn_->options().access_log(r);
+    conn_->options().access_log(conn_->thread(), r);
   }
 
   void setKeepAlive(bool v) { keep_alive_ = v; }
@@ -598,6 +598,10 @@ void HttpServer::bind() {
     threads_.push_back(std::move(t));
   }
   port_ = port;
+}
+
+asio::io_context& HttpServer::ioContext(int thread) {
+  return threads_.at(static_cast<size_t>(thread))->ioc;
 }
 
 void HttpServer::runThread(ThreadState& t) {

@@ -90,7 +90,8 @@ class HttpServer {
     uint16_t port = 8787;  // 0 picks a free port
     int threads = 1;
     ServerLimits limits;
-    std::function<void(const AccessRecord&)> access_log;
+    // Called on the exchange's thread when it is over.
+    std::function<void(int thread, const AccessRecord&)> access_log;
     // Called on each server thread before its loop starts and after it ends.
     std::function<void(int thread)> on_thread_start;
     std::function<void(int thread)> on_thread_stop;
@@ -109,6 +110,8 @@ class HttpServer {
   // address when binding fails.
   void bind();
   uint16_t port() const { return port_; }
+  // The event loop of server thread `thread` (valid after bind()).
+  boost::asio::io_context& ioContext(int thread);
   // Runs all threads until stop() has drained them. Blocks.
   void run();
   // Graceful stop: stop accepting, finish in-flight requests, then return from

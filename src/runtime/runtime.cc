@@ -35,6 +35,8 @@ void initializeV8(int worker_threads) {
     // Workers code may not generate code from strings, as on Cloudflare.
     const char flags[] = "--disallow-code-generation-from-strings";
     v8::V8::SetFlagsFromString(flags, sizeof(flags) - 1);
+    // Extra V8 flags for operators and profiling, e.g. --perf-basic-prof.
+    if (const char* extra = std::getenv("VERGE_V8_FLAGS")) v8::V8::SetFlagsFromString(extra);
     v8::V8::Initialize();
     g_watchdog = std::make_unique<Watchdog>(worker_threads);
   });

@@ -289,15 +289,7 @@ void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInf
   enter(rid, [&](v8::Local<v8::Context> context) {
     const auto& head = exchange->head();
     const RequestInfo& ri = requests_[rid].info;
-    v8::Local<v8::Array> headers = v8::Array::New(isolate_, static_cast<int>(head.headers.size() * 2));
-    uint32_t i = 0;
-    for (const auto& h : head.headers) {
-      // Header names are case-insensitive; the Fetch API exposes them lowercased.
-      std::string lower = h.name;
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      headers->Set(context, i++, byteString(isolate_, lower)).Check();
-      headers->Set(context, i++, byteString(isolate_, h.value)).Check();
-    }
+    v8::Local<v8::Array> headers = headerArray(isolate_, head.headers);
     v8::Local<v8::Value> cf[] = {v8str(isolate_, ri.http_protocol), v8str(isolate_, ri.tls_version),
                                  v8str(isolate_, ri.colo), v8str(isolate_, ri.client_ip)};
     v8::Local<v8::Value> args[] = {

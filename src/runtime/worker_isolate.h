@@ -21,6 +21,9 @@ namespace verge::runtime {
 
 class Watchdog;
 
+// Flat [name, value, ...] JS array of a header list, names lowercased.
+v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers);
+
 class WorkerIsolate {
  public:
   // `script`, `ioc` and `watchdog` must outlive the isolate.
@@ -132,6 +135,8 @@ class WorkerIsolate {
 }  // namespace verge::runtime
 
 // ---- template definitions ----
+#include <chrono>
+
 #include "runtime/watchdog.h"
 
 namespace verge::runtime {
@@ -145,6 +150,7 @@ void WorkerIsolate::enter(uint32_t rid, F&& fn) {
   const bool outer = entry_depth_++ == 0;
   const uint32_t saved_rid = current_rid_;
   current_rid_ = rid;
+  std::chrono::steady_clock::time_point entered;
   if (outer) {
     // The entry may use what is left of its request's CPU budget; work not
     // tied to a live request (a timer after the response) gets a full one.
@@ -152,6 +158,7 @@ void WorkerIsolate::enter(uint32_t rid, F&& fn) {
     if (RequestState* r = request(rid)) budget -= r->cpu_used_ns;
     if (budget < 1'000'000) budget = 1'000'000;
     watchdog_.begin(thread_, isolate_, budget);
+    entered = std::chrono::steady_clock::now();
   }
   bool terminated = false;
   {
@@ -166,9 +173,14 @@ void WorkerIsolate::enter(uint32_t rid, F&& fn) {
   current_rid_ = saved_rid;
   --entry_depth_;
   if (outer) {
-    bool fired = false;
-    int64_t used = watchdog_.end(thread_, fired);
-    if (RequestState* r = request(rid)) r->cpu_used_ns += used;
+    bool fired = watchdog_.end(thread_);
+    // The request's budget across entries is charged in wall time (cheap to
+    // read); the watchdog enforces each entry in real thread CPU time.
+    if (RequestState* r = request(rid)) {
+      r->cpu_used_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - entered)
+                            .count();
+    }
     afterEntry(rid, fired, terminated);
   }
 }

@@ -40,6 +40,7 @@ function makeRuntime({ transfer = false } = {}) {
     domainToASCII(d) { return d; },
     domainToUnicode(d) { return d; },
     log(level, message) { logs.push([level, message]); },
+    now() { return performance.now(); },
   };
   if (transfer) {
     // Really detaches (the result lives in Node's realm; fine for tests).
@@ -1746,6 +1747,131 @@ test('readAllBytes: concatenation and chunk type checks', async (env) => {
   const got = await readAllBytes(many);
   assert.equal(got.length, 100);
   assert.equal(got[99], 99);
+});
+
+// =============================================================================
+// Timing and re-entrancy details the specs pin down
+
+test('pipeTo: the sink never runs on the stack of the source\'s enqueue()', async (env) => {
+  const { ReadableStream, WritableStream } = env.internals;
+  let con;
+  let synchronous = false;
+  const written = [];
+  const p = new ReadableStream({ start(c) { con = c; } }, { highWaterMark: 0 })
+    .pipeTo(new WritableStream({ write(chunk) { synchronous = true; written.push(chunk); } }));
+  await Promise.resolve();
+  con.enqueue('x');
+  assert.equal(synchronous, false);
+  con.close();
+  await p;
+  assert.deepEqual(written, ['x']);
+});
+
+test('promise-returning callbacks are adopted like WebIDL "a promise resolved with"', async (env) => {
+  const { WritableStream, ReadableStream } = env.internals;
+  // start() returning an already-resolved promise: the controller is not
+  // started before a reaction registered on that same promise runs.
+  const startPromise = Promise.resolve();
+  const events = [];
+  const ws = new WritableStream({ start() { return startPromise; }, write(c) { events.push(c); } });
+  ws.getWriter().write('a');
+  await startPromise.then(() => assert.deepEqual(events, []));
+  await flush();
+  assert.deepEqual(events, ['a']);
+  // pull() after start(): with a plain start, exactly one microtask later
+  let pulls = 0;
+  const rs = new ReadableStream({ pull() { pulls++; } }, { highWaterMark: 1 });
+  rs.getReader();
+  assert.equal(pulls, 0);
+  await Promise.resolve();
+  assert.equal(pulls, 1);
+});
+
+test('async iterator: queued next()/return() settle in order, pulls happen as in the spec', async (env) => {
+  const { ReadableStream } = env.internals;
+  let timesPulled = 0;
+  const s = new ReadableStream({ pull(c) { c.enqueue(timesPulled); ++timesPulled; } });
+  const it = s.values();
+  const [r1, r2] = await Promise.allSettled([it.next(), it.return('bye')]);
+  assert.deepEqual([r1.value.value, r1.value.done], [0, false]);
+  assert.deepEqual([r2.value.value, r2.value.done], ['bye', true]);
+  assert.equal(timesPulled, 2);
+  const err = new env.R.Error('e1');
+  let n = 0;
+  const s2 = new ReadableStream({ pull(c) { if (n++ === 0) c.enqueue('ok'); else c.error(err); } });
+  const it2 = s2[Symbol.asyncIterator]();
+  const res = await Promise.allSettled([it2.next(), it2.next(), it2.next()]);
+  assert.deepEqual(res.map((x) => x.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.equal(res[1].reason, err);
+  assert.equal(res[2].value.done, true);
+  const desc = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(it), 'next');
+  assert.equal(desc.enumerable, true);
+  assert.equal(it.return.length, 1);
+});
+
+test('TransformStream: transformer.cancel on either side, finish promise shared', async (env) => {
+  const { TransformStream } = env.internals;
+  const thrown = new env.R.Error('thrown');
+  let seen;
+  const t1 = new TransformStream({ cancel(r) { seen = r; throw thrown; } });
+  const w1 = t1.writable.getWriter();
+  let e1;
+  try { await t1.readable.cancel('why'); } catch (e) { e1 = e; }
+  assert.equal(seen, 'why');
+  assert.equal(e1, thrown);
+  let e2;
+  try { await w1.closed; } catch (e) { e2 = e; }
+  assert.equal(e2, thrown);
+  // abort() on the writable calls cancel() too, flush() is not called
+  let aborted;
+  const t2 = new TransformStream({ cancel(r) { aborted = r; }, flush() { throw new Error('flush must not run'); } });
+  assert.equal(await t2.writable.abort('stop'), undefined);
+  assert.equal(aborted, 'stop');
+  // controller.error() right after readable.cancel() errors the writable with that error
+  let ctl;
+  const t3 = new TransformStream({ start(c) { ctl = c; } });
+  const cancelP = t3.readable.cancel('c');
+  const ignored = new env.R.Error('from controller.error');
+  ctl.error(ignored);
+  await cancelP;
+  let e3;
+  try { await t3.writable.getWriter().closed; } catch (e) { e3 = e; }
+  assert.equal(e3, ignored);
+});
+
+test('WritableStream: controller.signal reason and recursive abort', async (env) => {
+  const { WritableStream, DOMException } = env.internals;
+  let ctrl;
+  const ws = new WritableStream({ start(c) { ctrl = c; }, write() { return new Promise(() => {}); } });
+  const writer = ws.getWriter();
+  writer.write(1);
+  await flush();
+  writer.abort();
+  assert.equal(ctrl.signal.aborted, true);
+  assert.ok(ctrl.signal.reason instanceof DOMException);
+  assert.equal(ctrl.signal.reason.name, 'AbortError');
+  // an abort listener that aborts again: the inner reason wins
+  let c2;
+  const ws2 = new WritableStream({ start(c) { c2 = c; } });
+  const w2 = ws2.getWriter();
+  c2.signal.addEventListener('abort', () => w2.abort('inner'));
+  w2.abort('outer');
+  let closedReason;
+  try { await w2.closed; } catch (e) { closedReason = e; }
+  assert.equal(closedReason, 'inner');
+});
+
+test('Event: isTrusted is an own, unforgeable accessor; timeStamp uses native.now', (env) => {
+  const { Event } = env.internals;
+  const before = performance.now();
+  const e = new Event('x');
+  const d = Object.getOwnPropertyDescriptor(e, 'isTrusted');
+  assert.equal(typeof d.get, 'function');
+  assert.equal(d.configurable, false);
+  assert.equal(d.enumerable, true);
+  assert.equal(d.get, Object.getOwnPropertyDescriptor(new Event('y'), 'isTrusted').get);
+  assert.ok(e.timeStamp >= before && e.timeStamp <= performance.now());
+  assert.equal('isTrusted' in Event.prototype, false);
 });
 
 // =============================================================================
