@@ -33,10 +33,12 @@ atexit.register(_cleanup)
 class Verge:
     """A running verge process (dev or serve)."""
 
-    def __init__(self, args, cwd=None, ready=r"(ready on|listening on) http://([\d.]+):(\d+)", timeout=30):
+    def __init__(self, args, cwd=None, ready=r"(ready on|listening on) http://([\d.]+):(\d+)", timeout=30,
+                 env=None):
         self.args = [VERGE] + list(args)
+        full_env = dict(os.environ, **(env or {}))
         self.proc = subprocess.Popen(self.args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, errors="replace")
+                                     text=True, errors="replace", env=full_env)
         _live.append(self.proc)
         self.stdout_lines, self.stderr_lines = [], []
         self._ready = threading.Event()

@@ -11,11 +11,11 @@ from harness import ROOT, dev, request
 APP = os.path.join(ROOT, "tests", "fixtures", "hono-app")
 
 
-@unittest.skipUnless(os.path.isdir(os.path.join(ROOT, "tests", "node_modules", "hono")),
-                     "hono is not installed: run scripts/setup.sh")
 class HonoTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        if not os.path.isdir(os.path.join(ROOT, "tests", "node_modules", "hono")):
+            raise RuntimeError("hono is not installed in tests/node_modules: run scripts/setup.sh")
         cls.state = tempfile.mkdtemp()
         cls.v = dev(APP, "--persist-to", cls.state)
 

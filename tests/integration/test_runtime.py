@@ -185,6 +185,77 @@ export default {
         self.assertEqual(json.loads(self.get("/timers")[2]), ["micro", "i1", "i2", "i3", "t50"])
 
 
+class HttpsFetchTest(unittest.TestCase):
+    """fetch() to an https: origin: a test CA signs the origin's certificate
+    and verge trusts it through SSL_CERT_FILE (OpenSSL's default verify
+    paths), so the real verification path runs."""
+
+    @classmethod
+    def setUpClass(cls):
+        import ssl
+        import subprocess
+        import threading
+        import http.server
+        cls.tmp = tempfile.mkdtemp()
+        t = lambda name: os.path.join(cls.tmp, name)
+        run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=cls.tmp)
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "2", "-subj", "/CN=verge test CA")
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr",
+            "-subj", "/CN=localhost")
+        with open(t("ext.cnf"), "w") as f:
+            f.write("subjectAltName=DNS:localhost\n")
+        run("openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "srv.pem", "-days", "2", "-extfile", "ext.cnf")
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                body = b"secure hello"
+                self.send_response(200)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(t("srv.pem"), t("srv.key"))
+        cls.server.socket = ctx.wrap_socket(cls.server.socket, server_side=True)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        port = cls.server.server_address[1]
+        d = worker_dir("""
+export default { async fetch(request) {
+  const target = new URL(request.url).searchParams.get("u");
+  try { const r = await fetch(target); return new Response(r.status + " " + await r.text()); }
+  catch (e) { return new Response(e.constructor.name + ": " + e.message); }
+} };""")
+        cls.port = port
+        cls.trusting = dev(d, env={"SSL_CERT_FILE": t("ca.pem")})
+        cls.untrusting = dev(d)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.trusting.stop()
+        cls.untrusting.stop()
+        cls.server.shutdown()
+
+    def test_https_with_trusted_ca(self):
+        body = request(self.trusting.port, path="/?u=https://localhost:%d/" % self.port)[2]
+        self.assertEqual(body, b"200 secure hello")
+
+    def test_untrusted_certificate_is_refused(self):
+        body = request(self.untrusting.port, path="/?u=https://localhost:%d/" % self.port)[2]
+        self.assertTrue(body.startswith(b"TypeError: fetch failed: TLS handshake"), body)
+
+    def test_wrong_host_name_is_refused(self):
+        body = request(self.trusting.port, path="/?u=https://127.0.0.1:%d/" % self.port)[2]
+        self.assertTrue(body.startswith(b"TypeError: fetch failed: TLS handshake"), body)
+
+
 class ServiceWorkerSyntaxTest(unittest.TestCase):
     def test_service_worker(self):
         d = tempfile.mkdtemp()
