@@ -133,15 +133,18 @@ void addTomlVars(const toml::table& tab, std::map<std::string, std::string>& var
   }
 }
 
-void loadWranglerToml(const fs::path& file, ProjectConfig& cfg) {
-  toml::table t;
+toml::table parseToml(const fs::path& file) {
   try {
-    t = toml::parse_file(file.string());
+    return toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
     std::ostringstream ss;
     ss << "invalid TOML at line " << e.source().begin.line << ": " << e.description();
     fail(file, "", ss.str());
   }
+}
+
+void loadWranglerToml(const fs::path& file, ProjectConfig& cfg) {
+  toml::table t = parseToml(file);
   auto str = [&](const char* key, std::string& out) {
     if (auto n = t.get(key)) {
       if (auto s = n->value<std::string>()) out = *s;
@@ -337,14 +340,7 @@ NodeConfig loadNodeConfig(const fs::path& file) {
   NodeConfig cfg;
   cfg.file = file;
   if (!fs::exists(file)) throw ConfigError(file.string() + ": no such file");
-  toml::table t;
-  try {
-    t = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream ss;
-    ss << "invalid TOML at line " << e.source().begin.line << ": " << e.description();
-    fail(file, "", ss.str());
-  }
+  toml::table t = parseToml(file);
   fs::path base = fs::absolute(file).parent_path();
   static const std::set<std::string> kTop = {"server", "limits", "workers"};
   for (const auto& [k, v] : t) {
