@@ -443,6 +443,19 @@ void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string
   finishRequest(rid);
 }
 
+void WorkerIsolate::failHungRequests() {
+  if (!pending_.empty() || !timers_.empty() || requests_.empty()) return;
+  std::vector<uint32_t> hung;
+  for (const auto& [rid, r] : requests_) {
+    if (!r.finished && !r.head_written) hung.push_back(rid);
+  }
+  for (uint32_t rid : hung) {
+    failRequest(rid, "exception",
+                "The script will never generate a response: its promise can no longer settle "
+                "(nothing is pending: no timers, fetches or body reads).");
+  }
+}
+
 void WorkerIsolate::afterEntry(uint32_t rid, bool fired, bool terminated) {
   if (!fired && !terminated) return;
   // Clear a pending termination, whether or not it landed, so it cannot

@@ -92,6 +92,9 @@ class WorkerIsolate {
   static size_t nearHeapLimit(void* data, size_t current, size_t initial);
   void afterEntry(uint32_t rid, bool fired, bool terminated);
   void onTimer(uint32_t id);
+  // A request that has no response yet while nothing in the isolate can
+  // still run (no timers, no pending I/O) will never get one.
+  void failHungRequests();
   std::string formatException(v8::Local<v8::Context> context, v8::TryCatch& try_catch);
 
   const WorkerScript& script_;
@@ -182,6 +185,7 @@ void WorkerIsolate::enter(uint32_t rid, F&& fn) {
                             .count();
     }
     afterEntry(rid, fired, terminated);
+    failHungRequests();
   }
 }
 

@@ -75,6 +75,8 @@ export default {
       case "/throw": throw new Error("boom from worker");
       case "/reject": return Promise.reject(new TypeError("rejected"));
       case "/not-response": return "a string";
+      case "/never": return new Promise(() => {});
+      case "/never-after-timer": return new Promise((resolve) => setTimeout(() => {}, 50));
       case "/timers": {
         const order = [];
         await new Promise((resolve) => {
@@ -180,6 +182,13 @@ export default {
         self.assertEqual(status, 500)
         time.sleep(0.1)
         self.assertIn("did not resolve to 'Response'", self.v.stderr())
+
+    def test_promise_that_can_never_settle(self):
+        for path in ("/never", "/never-after-timer"):
+            status, _, body = self.get(path, timeout=10)
+            self.assertEqual(status, 500, path)
+        time.sleep(0.1)
+        self.assertIn("will never generate a response", self.v.stderr())
 
     def test_timers(self):
         self.assertEqual(json.loads(self.get("/timers")[2]), ["micro", "i1", "i2", "i3", "t50"])
