@@ -546,6 +546,19 @@ asio::awaitable<void> Connection::run() {
 
 }  // namespace
 
+// Graceful shutdown of one thread: polls until it has nothing in flight (or
+// the deadline passes), then closes what is left and stops its loop. Owned
+// by its own pending timer wait, so it lives exactly as long as it polls.
+struct HttpServer::Drainer : std::enable_shared_from_this<Drainer> {
+  Drainer(HttpServer& server, ThreadState& thread, Clock::time_point deadline);
+  void check();
+
+  HttpServer& server;
+  ThreadState& thread;
+  Clock::time_point deadline;
+  asio::steady_timer timer;
+};
+
 struct HttpServer::ThreadState {
   int index = 0;
   asio::io_context ioc{1};
@@ -553,6 +566,28 @@ struct HttpServer::ThreadState {
   ThreadCounters counters;
   std::thread thread;
 };
+
+HttpServer::Drainer::Drainer(HttpServer& s, ThreadState& t, Clock::time_point d)
+    : server(s), thread(t), deadline(d), timer(t.ioc) {}
+
+void HttpServer::Drainer::check() {
+  bool busy = thread.counters.active_exchanges > 0 ||
+              (server.options_.has_background_work && server.options_.has_background_work(thread.index));
+  if (busy && Clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->check();
+    });
+    return;
+  }
+  for (auto& w : thread.counters.connections) {
+    if (auto c = w.lock()) {
+      beast::error_code ec;
+      c->stream().socket().close(ec);
+    }
+  }
+  thread.ioc.stop();
+}
 
 HttpServer::HttpServer(Options options, Handler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {
@@ -665,29 +700,7 @@ void HttpServer::stop() {
       }
       // Poll until in-flight exchanges and background work are done, or the
       // drain deadline passes; then stop the loop.
-      auto deadline = Clock::now() + options_.drain_timeout;
-      auto timer = std::make_shared<asio::steady_timer>(t->ioc);
-      auto check = std::make_shared<std::function<void()>>();
-      *check = [this, t, deadline, timer, check] {
-        bool busy = t->counters.active_exchanges > 0 ||
-                    (options_.has_background_work && options_.has_background_work(t->index));
-        if (!busy || Clock::now() >= deadline) {
-          for (auto& w : t->counters.connections) {
-            if (auto c = w.lock()) {
-              beast::error_code ec2;
-              c->stream().socket().close(ec2);
-            }
-          }
-          t->ioc.stop();
-          *check = nullptr;  // break the self-reference
-          return;
-        }
-        timer->expires_after(std::chrono::milliseconds(20));
-        timer->async_wait([check](beast::error_code) {
-          if (*check) (*check)();
-        });
-      };
-      (*check)();
+      std::make_shared<Drainer>(*this, *t, Clock::now() + options_.drain_timeout)->check();
     });
   }
 }

@@ -120,6 +120,7 @@ class HttpServer {
 
  private:
   struct ThreadState;
+  struct Drainer;
   void runThread(ThreadState& t);
 
   Options options_;
