@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "cli/storage_commands.h"
 #include "edge/config.h"
 #include "edge/edge_node.h"
 
@@ -82,6 +83,7 @@ int runDev(const DevArgs& args) {
   options.server.port = args.port;
   options.server.threads = args.threads;
   options.dev_log = true;
+  options.data_dir = data_dir;
   edge::Router router;
   router.add("*", 0);
   std::vector<runtime::WorkerScript> workers;
@@ -125,6 +127,7 @@ int runServe(const std::string& config_path, int threads_override) {
                                                  : defaultThreads();
   options.server.limits = cfg.limits;
   options.colo = cfg.colo;
+  options.data_dir = cfg.data_dir;
   edge::EdgeNode node(std::move(options), std::move(workers), std::move(router));
   node.bind();
   std::string host = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
@@ -173,6 +176,9 @@ int runCli(int argc, char** argv) {
                         "Server threads (default: server.threads, else one per core)")
       ->check(CLI::Range(1, 1024));
 
+  std::function<int()> storage_run;
+  addStorageCommands(app, storage_run);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -185,10 +191,12 @@ int runCli(int argc, char** argv) {
   try {
     if (*dev_cmd) return runDev(dev);
     if (*serve_cmd) return runServe(config_path, serve_threads);
+    if (storage_run) return storage_run();
   } catch (const edge::ConfigError& e) {
     std::cerr << "verge: " << e.what() << std::endl;
     return 2;
   } catch (const std::exception& e) {
+    // Store refusals (KvError, D1Error, R2Error) land here with their message.
     std::cerr << "verge: " << e.what() << std::endl;
     return 1;
   }

@@ -101,6 +101,39 @@ void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
       else cfg.json_vars[k] = v.dump();
     }
   }
+  auto bindingList = [&](const char* key, runtime::Binding::Kind kind,
+                         std::initializer_list<const char*> id_keys) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_array()) fail(file, key, "must be an array of objects");
+    size_t index = 0;
+    for (const auto& b : j[key]) {
+      std::string where = std::string(key) + "[" + std::to_string(index++) + "]";
+      if (!b.is_object()) fail(file, where, "must be an object");
+      if (!b.contains("binding") || !b["binding"].is_string() || b["binding"].get<std::string>().empty()) {
+        fail(file, where + ".binding", "is required (the name of the env property)");
+      }
+      runtime::Binding out{kind, b["binding"].get<std::string>(), ""};
+      for (const char* id_key : id_keys) {
+        if (b.contains(id_key) && b[id_key].is_string() && !b[id_key].get<std::string>().empty()) {
+          out.id = b[id_key].get<std::string>();
+          break;
+        }
+      }
+      if (out.id.empty()) out.id = out.name;  // local only: the binding name is enough
+      if (kind == runtime::Binding::Kind::kD1) {
+        if (b.contains("migrations_dir") && b["migrations_dir"].is_string()) {
+          cfg.d1_migrations_dirs[out.name] = b["migrations_dir"].get<std::string>();
+        }
+        if (b.contains("database_name") && b["database_name"].is_string()) {
+          out.alias = b["database_name"].get<std::string>();
+        }
+      }
+      cfg.bindings.push_back(std::move(out));
+    }
+  };
+  bindingList("kv_namespaces", runtime::Binding::Kind::kKv, {"id", "preview_id"});
+  bindingList("d1_databases", runtime::Binding::Kind::kD1, {"database_id", "database_name"});
+  bindingList("r2_buckets", runtime::Binding::Kind::kR2, {"bucket_name", "preview_bucket_name"});
   if (j.contains("limits")) {
     const auto& l = j["limits"];
     if (!l.is_object()) fail(file, "limits", "must be an object");
@@ -168,6 +201,37 @@ void loadWranglerToml(const fs::path& file, ProjectConfig& cfg) {
     if (!tab) fail(file, "vars", "must be a table");
     addTomlVars(*tab, cfg.vars, cfg.json_vars);
   }
+  auto bindingList = [&](const char* key, runtime::Binding::Kind kind,
+                         std::initializer_list<const char*> id_keys) {
+    auto n = t.get(key);
+    if (!n) return;
+    auto* arr = n->as_array();
+    if (!arr) fail(file, key, "must be an array of tables ([[" + std::string(key) + "]])");
+    size_t index = 0;
+    for (auto& item : *arr) {
+      std::string where = std::string(key) + "[" + std::to_string(index++) + "]";
+      auto* b = item.as_table();
+      if (!b) fail(file, where, "must be a table");
+      auto name = (*b)["binding"].value<std::string>();
+      if (!name || name->empty()) fail(file, where + ".binding", "is required (the name of the env property)");
+      runtime::Binding out{kind, *name, ""};
+      for (const char* id_key : id_keys) {
+        if (auto v = (*b)[id_key].value<std::string>(); v && !v->empty()) {
+          out.id = *v;
+          break;
+        }
+      }
+      if (out.id.empty()) out.id = out.name;  // local only: the binding name is enough
+      if (kind == runtime::Binding::Kind::kD1) {
+        if (auto dir = (*b)["migrations_dir"].value<std::string>()) cfg.d1_migrations_dirs[out.name] = *dir;
+        if (auto dbname = (*b)["database_name"].value<std::string>()) out.alias = *dbname;
+      }
+      cfg.bindings.push_back(std::move(out));
+    }
+  };
+  bindingList("kv_namespaces", runtime::Binding::Kind::kKv, {"id", "preview_id"});
+  bindingList("d1_databases", runtime::Binding::Kind::kD1, {"database_id", "database_name"});
+  bindingList("r2_buckets", runtime::Binding::Kind::kR2, {"bucket_name", "preview_bucket_name"});
   if (auto n = t.get("limits")) {
     auto* tab = n->as_table();
     if (!tab) fail(file, "limits", "must be a table");
@@ -292,6 +356,7 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   w.name = project.name;
   w.vars = project.vars;
   w.json_vars = project.json_vars;
+  w.bindings = project.bindings;
   w.compatibility_date = project.compatibility_date;
   w.compatibility_flags = project.compatibility_flags;
   if (project.cpu_ms) w.limits.cpu = std::chrono::milliseconds(*project.cpu_ms);

@@ -34,6 +34,9 @@ struct ProjectConfig {
   std::map<std::string, std::string> vars;       // string vars
   std::map<std::string, std::string> json_vars;  // numbers, booleans, objects: as JSON text
   std::optional<int64_t> cpu_ms;
+  std::vector<runtime::Binding> bindings;  // kv_namespaces, d1_databases, r2_buckets
+  // migrations_dir per D1 binding name (default "migrations").
+  std::map<std::string, std::string> d1_migrations_dirs;
 };
 
 // Loads a project from a folder (looking for wrangler.toml, wrangler.json,

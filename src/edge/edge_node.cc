@@ -8,6 +8,8 @@
 
 #include "base/log.h"
 #include "runtime/runtime.h"
+#include "runtime/thread_storage.h"
+#include "storage/kv_store.h"
 
 namespace verge::edge {
 
@@ -54,12 +56,15 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   runtimes_.resize(static_cast<size_t>(std::max(1, options_.server.threads)));
   for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
   runtime::initializeV8(static_cast<int>(runtimes_.size()));
+  storage_ = std::make_shared<runtime::StorageConfig>();
+  storage_->data_dir = options_.data_dir;
+  storage_->kv_cache = std::make_shared<storage::KvReadCache>();
 
   auto server_options = options_.server;
   // Each thread builds and tears down its own runtime, so isolates are
   // created and disposed on the thread that uses them.
   server_options.on_thread_start = [this](int t) {
-    runtimes_[static_cast<size_t>(t)] = std::make_unique<runtime::Runtime>(t);
+    runtimes_[static_cast<size_t>(t)] = std::make_unique<runtime::Runtime>(t, *storage_);
     auto& buffer = *log_buffers_[static_cast<size_t>(t)];
     buffer.timer = std::make_unique<boost::asio::steady_timer>(server_->ioContext(t));
     flushLog(t);

@@ -3,6 +3,7 @@
 // worker, and logging. The cache phase joins between routing and the worker.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 
 namespace verge::runtime {
 class Runtime;
+struct StorageConfig;
 }
 
 namespace verge::edge {
@@ -21,6 +23,7 @@ struct EdgeOptions {
   net::HttpServer::Options server;
   std::string colo = "LOCAL";
   bool dev_log = false;  // short human access-log lines instead of JSON
+  std::filesystem::path data_dir;  // KV, D1 and R2 data (dev: --persist-to)
 };
 
 class EdgeNode {
@@ -51,6 +54,7 @@ class EdgeNode {
   std::vector<std::unique_ptr<LogBuffer>> log_buffers_;
   std::vector<std::unique_ptr<runtime::WorkerScript>> workers_;
   Router router_;
+  std::shared_ptr<runtime::StorageConfig> storage_;
   std::vector<std::unique_ptr<runtime::Runtime>> runtimes_;  // one per thread
   std::unique_ptr<net::HttpServer> server_;
 };

@@ -483,3 +483,4 @@ internals.kToken = kToken;
 internals.kBody = kBody;
 internals.makeIncomingRequest = (method, url, headerPairs, sourceId, cf) =>
   new Request(kToken, [method, url, headerPairs, sourceId, cf]);
+internals.makeSourceStream = streamFromSource;

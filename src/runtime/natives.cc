@@ -496,6 +496,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
     auto fn = v8::Function::New(context, e.fn, data).ToLocalChecked();
     native->Set(context, v8str(isolate_, e.name), fn).Check();
   }
+  installBindingNatives(isolate_, context, native, data);
 }
 
 }  // namespace verge::runtime

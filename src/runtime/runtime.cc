@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "base/log.h"
+#include "runtime/thread_storage.h"
 #include "runtime/watchdog.h"
 #include "runtime/worker_isolate.h"
 
@@ -44,7 +45,7 @@ void initializeV8(int worker_threads) {
 
 class Runtime::Impl {
  public:
-  explicit Impl(int thread) : thread_(thread) {}
+  Impl(int thread, const StorageConfig& storage) : thread_(thread), storage_(storage) {}
 
   ~Impl() {
     isolates_.clear();
@@ -60,7 +61,7 @@ class Runtime::Impl {
     }
     if (!slot) {
       auto& ioc = exchange->ioContext();
-      auto isolate = std::make_unique<WorkerIsolate>(script, thread_, ioc, *g_watchdog);
+      auto isolate = std::make_unique<WorkerIsolate>(script, thread_, ioc, *g_watchdog, storage_);
       std::string error = isolate->load();
       if (!error.empty()) {
         base::logLine(base::LogLevel::kError, "worker " + script.name + ": failed to start: " + error);
@@ -96,11 +97,13 @@ class Runtime::Impl {
   }
 
   int thread_;
+  ThreadStorage storage_;  // declared before the isolates that use it
   std::map<const WorkerScript*, std::unique_ptr<WorkerIsolate>> isolates_;
   std::vector<std::unique_ptr<WorkerIsolate>> graveyard_;
 };
 
-Runtime::Runtime(int thread) : impl_(std::make_unique<Impl>(thread)) {}
+Runtime::Runtime(int thread, const StorageConfig& storage)
+    : impl_(std::make_unique<Impl>(thread, storage)) {}
 Runtime::~Runtime() = default;
 
 void Runtime::handleRequest(const WorkerScript& script, std::shared_ptr<net::Exchange> exchange,

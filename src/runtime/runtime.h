@@ -14,6 +14,7 @@ class Exchange;
 namespace verge::runtime {
 
 struct WorkerScript;
+struct StorageConfig;
 
 // Request facts that are not in the HTTP head (the `request.cf` object).
 struct RequestInfo {
@@ -31,8 +32,9 @@ void initializeV8(int worker_threads);
 // requests) per thread, used to drain gracefully.
 class Runtime {
  public:
-  // `thread` is the server thread this runtime belongs to.
-  explicit Runtime(int thread);
+  // `thread` is the server thread this runtime belongs to; `storage` says
+  // where the bindings' data lives.
+  Runtime(int thread, const StorageConfig& storage);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;

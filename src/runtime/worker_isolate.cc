@@ -44,8 +44,8 @@ std::string errorPage(int code, std::string_view title, std::string_view what) {
 }  // namespace
 
 WorkerIsolate::WorkerIsolate(const WorkerScript& script, int thread, asio::io_context& ioc,
-                             Watchdog& watchdog)
-    : script_(script), thread_(thread), ioc_(ioc), watchdog_(watchdog) {
+                             Watchdog& watchdog, ThreadStorage& storage)
+    : script_(script), thread_(thread), ioc_(ioc), watchdog_(watchdog), storage_(storage) {
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
@@ -144,9 +144,10 @@ std::string WorkerIsolate::load() {
     out.Reset(isolate_, v.As<v8::Function>());
     return true;
   };
-  v8::Global<v8::Function> configure, set_exports;
+  v8::Global<v8::Function> configure, set_exports, make_binding;
   if (!getFn("dispatchFetch", dispatch_fn_) || !getFn("fireTimer", fire_timer_fn_) ||
-      !getFn("configureWorker", configure) || !getFn("setModuleExports", set_exports)) {
+      !getFn("configureWorker", configure) || !getFn("setModuleExports", set_exports) ||
+      !getFn("makeBinding", make_binding)) {
     return "internal: runtime JS did not define its entry points";
   }
 
@@ -161,6 +162,15 @@ std::string WorkerIsolate::load() {
       return "var " + k + " is not valid JSON";
     }
     env->Set(context, v8str(isolate_, k), parsed).Check();
+  }
+  for (const auto& b : script_.bindings) {
+    const char* kind = b.kind == Binding::Kind::kKv ? "kv" : b.kind == Binding::Kind::kD1 ? "d1" : "r2";
+    v8::Local<v8::Value> bargs[] = {v8str(isolate_, kind), v8str(isolate_, b.id)};
+    v8::Local<v8::Value> binding;
+    if (!make_binding.Get(isolate_)->Call(context, v8::Undefined(isolate_), 2, bargs).ToLocal(&binding)) {
+      return "internal: makeBinding failed: " + formatException(context, try_catch);
+    }
+    env->Set(context, v8str(isolate_, b.name), binding).Check();
   }
   v8::Local<v8::Value> cargs[] = {env, v8::Boolean::New(isolate_, script_.service_worker_syntax),
                                   v8str(isolate_, script_.origin)};

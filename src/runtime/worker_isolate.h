@@ -20,15 +20,20 @@
 namespace verge::runtime {
 
 class Watchdog;
+class ThreadStorage;
+
+// Adds the storage-binding natives (binding_natives.cc) to `native`.
+void installBindingNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                           v8::Local<v8::Object> native, v8::Local<v8::Value> data);
 
 // Flat [name, value, ...] JS array of a header list, names lowercased.
 v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers);
 
 class WorkerIsolate {
  public:
-  // `script`, `ioc` and `watchdog` must outlive the isolate.
+  // `script`, `ioc`, `watchdog` and `storage` must outlive the isolate.
   WorkerIsolate(const WorkerScript& script, int thread, boost::asio::io_context& ioc,
-                Watchdog& watchdog);
+                Watchdog& watchdog, ThreadStorage& storage);
   ~WorkerIsolate();
 
   // Runs the runtime's JS and the worker's top-level code. Returns an error
@@ -56,6 +61,7 @@ class WorkerIsolate {
   };
   v8::Isolate* isolate() const { return isolate_; }
   boost::asio::io_context& ioc() { return ioc_; }
+  ThreadStorage& storage() { return storage_; }
   RequestState* request(uint32_t rid);
   uint32_t currentRequest() const { return current_rid_; }
   uint32_t addSource(std::shared_ptr<net::BodySource> source);
@@ -101,6 +107,7 @@ class WorkerIsolate {
   int thread_;
   boost::asio::io_context& ioc_;
   Watchdog& watchdog_;
+  ThreadStorage& storage_;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;

@@ -16,6 +16,15 @@ struct ModuleSource {
   std::string code;
 };
 
+// A storage binding: env[name] talks to the store `id` names.
+struct Binding {
+  enum class Kind { kKv, kD1, kR2 };
+  Kind kind;
+  std::string name;  // the env property, e.g. "MY_KV"
+  std::string id;    // KV namespace id, D1 database id (else name), R2 bucket name
+  std::string alias; // D1 database_name, for the CLI to find it by
+};
+
 struct WorkerLimits {
   std::chrono::milliseconds cpu{30'000};  // CPU time per request (limits.cpu_ms)
   size_t heap_bytes = 128u << 20;         // per isolate
@@ -30,6 +39,7 @@ struct WorkerScript {
   bool service_worker_syntax = false;
   std::map<std::string, std::string> vars;       // env.NAME = string
   std::map<std::string, std::string> json_vars;  // env.NAME = JSON.parse(value)
+  std::vector<Binding> bindings;
   std::string compatibility_date;
   std::vector<std::string> compatibility_flags;
   WorkerLimits limits;

@@ -11,10 +11,20 @@ namespace {
   std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   throw SqliteError(rc, message);
 }
+
+// An empty std::string_view may carry a null data(); SQLite reads a null
+// pointer as "bind NULL" (or, for prepare, as misuse), not as "empty".
+const char* nonNull(std::string_view s) { return s.data() ? s.data() : ""; }
 }  // namespace
 
 std::unique_ptr<Database> Database::open(const std::filesystem::path& path) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  if (path.has_parent_path()) {
+    // Report a directory we cannot create the way SQLite reports a file it
+    // cannot open, so callers only catch SqliteError.
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) throw SqliteError(SQLITE_CANTOPEN, path.string() + ": " + ec.message());
+  }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -47,9 +57,12 @@ void Database::exec(std::string_view sql) {
 Statement Database::prepare(std::string_view sql, std::string_view* tail) {
   sqlite3_stmt* stmt = nullptr;
   const char* rest = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &rest);
+  const char* text = nonNull(sql);
+  int rc = sqlite3_prepare_v2(db_, text, static_cast<int>(sql.size()), &stmt, &rest);
   if (rc != SQLITE_OK) fail(db_, rc);
-  if (tail) *tail = sql.substr(static_cast<size_t>(rest - sql.data()));
+  // An empty or comment-only input compiles to no statement (stmt == null);
+  // step() on it then reports "no rows".
+  if (tail) *tail = rest ? sql.substr(static_cast<size_t>(rest - text)) : std::string_view();
   return Statement(db_, stmt);
 }
 
@@ -108,18 +121,20 @@ Statement& Statement::bind(int index, double value) {
   return *this;
 }
 Statement& Statement::bindText(int index, std::string_view value) {
-  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  int rc = sqlite3_bind_text64(stmt_, index, nonNull(value), value.size(), SQLITE_TRANSIENT,
+                               SQLITE_UTF8);
   if (rc != SQLITE_OK) fail(db_, rc);
   return *this;
 }
 Statement& Statement::bindBlob(int index, std::string_view value) {
-  int rc = sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT);
+  int rc = sqlite3_bind_blob64(stmt_, index, nonNull(value), value.size(), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) fail(db_, rc);
   return *this;
 }
 int Statement::parameterCount() const { return sqlite3_bind_parameter_count(stmt_); }
 
 bool Statement::step() {
+  if (!stmt_) return false;  // compiled from whitespace or comments only
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
