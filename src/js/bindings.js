@@ -121,16 +121,20 @@ class KVNamespace {
     let metadata = null;
     if (options !== undefined && options !== null) {
       if (typeof options !== 'object') throw new TypeError('KV put() options must be an object.');
-      if (options.expiration !== undefined && options.expiration !== null) {
-        expiration = Number(options.expiration);
-        if (!Number.isFinite(expiration)) throw new Error(`KV PUT failed: 400 Invalid expiration of ${options.expiration}. Please specify integer greater than the current number of seconds since the UNIX epoch.`);
-        expiration = Math.floor(expiration);
-      } else if (options.expirationTtl !== undefined && options.expirationTtl !== null) {
+      // As in workerd, expirationTtl wins when both are given.
+      if (options.expirationTtl !== undefined && options.expirationTtl !== null) {
         const ttl = Number(options.expirationTtl);
-        if (!Number.isFinite(ttl) || ttl < 60) {
+        if (!Number.isFinite(ttl) || ttl <= 0) {
+          throw new Error(`KV PUT failed: 400 Invalid expiration_ttl of ${options.expirationTtl}. Please specify integer greater than 0.`);
+        }
+        if (ttl < 60) {
           throw new Error(`KV PUT failed: 400 Invalid expiration_ttl of ${options.expirationTtl}. Expiration TTL must be at least 60.`);
         }
         expiration = Math.floor(Date.now() / 1000) + Math.floor(ttl);
+      } else if (options.expiration !== undefined && options.expiration !== null) {
+        expiration = Number(options.expiration);
+        if (!Number.isFinite(expiration)) throw new Error(`KV PUT failed: 400 Invalid expiration of ${options.expiration}. Please specify integer greater than the current number of seconds since the UNIX epoch.`);
+        expiration = Math.floor(expiration);
       }
       if (options.metadata !== undefined) {
         metadata = JSON.stringify(options.metadata);

@@ -73,7 +73,10 @@ void guarded(Args info, const char* what, F&& fn) {
   try {
     fn();
   } catch (const storage::KvError& e) {
-    throwError(isolate, "Error", e.what());
+    // Bad key names are TypeErrors in workerd; refusals by the store
+    // ("KV PUT failed: 414 ...") are plain Errors.
+    std::string_view message = e.what();
+    throwError(isolate, message.rfind("KV ", 0) == 0 ? "Error" : "TypeError", message);
   } catch (const storage::D1Error& e) {
     throwError(isolate, "Error", e.what());
   } catch (const storage::R2Error& e) {

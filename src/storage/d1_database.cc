@@ -29,36 +29,66 @@ double msSince(Clock::time_point start) {
 // "SQLITE_CONSTRAINT" for any (extended) result code, as D1 names them.
 std::string_view codeName(int code) {
   switch (code & 0xff) {
-    case SQLITE_OK: return "SQLITE_OK";
-    case SQLITE_ERROR: return "SQLITE_ERROR";
-    case SQLITE_INTERNAL: return "SQLITE_INTERNAL";
-    case SQLITE_PERM: return "SQLITE_PERM";
-    case SQLITE_ABORT: return "SQLITE_ABORT";
-    case SQLITE_BUSY: return "SQLITE_BUSY";
-    case SQLITE_LOCKED: return "SQLITE_LOCKED";
-    case SQLITE_NOMEM: return "SQLITE_NOMEM";
-    case SQLITE_READONLY: return "SQLITE_READONLY";
-    case SQLITE_INTERRUPT: return "SQLITE_INTERRUPT";
-    case SQLITE_IOERR: return "SQLITE_IOERR";
-    case SQLITE_CORRUPT: return "SQLITE_CORRUPT";
-    case SQLITE_NOTFOUND: return "SQLITE_NOTFOUND";
-    case SQLITE_FULL: return "SQLITE_FULL";
-    case SQLITE_CANTOPEN: return "SQLITE_CANTOPEN";
-    case SQLITE_PROTOCOL: return "SQLITE_PROTOCOL";
-    case SQLITE_EMPTY: return "SQLITE_EMPTY";
-    case SQLITE_SCHEMA: return "SQLITE_SCHEMA";
-    case SQLITE_TOOBIG: return "SQLITE_TOOBIG";
-    case SQLITE_CONSTRAINT: return "SQLITE_CONSTRAINT";
-    case SQLITE_MISMATCH: return "SQLITE_MISMATCH";
-    case SQLITE_MISUSE: return "SQLITE_MISUSE";
-    case SQLITE_NOLFS: return "SQLITE_NOLFS";
-    case SQLITE_AUTH: return "SQLITE_AUTH";
-    case SQLITE_FORMAT: return "SQLITE_FORMAT";
-    case SQLITE_RANGE: return "SQLITE_RANGE";
-    case SQLITE_NOTADB: return "SQLITE_NOTADB";
-    case SQLITE_NOTICE: return "SQLITE_NOTICE";
-    case SQLITE_WARNING: return "SQLITE_WARNING";
-    default: return "SQLITE_ERROR";
+    case SQLITE_OK:
+      return "SQLITE_OK";
+    case SQLITE_ERROR:
+      return "SQLITE_ERROR";
+    case SQLITE_INTERNAL:
+      return "SQLITE_INTERNAL";
+    case SQLITE_PERM:
+      return "SQLITE_PERM";
+    case SQLITE_ABORT:
+      return "SQLITE_ABORT";
+    case SQLITE_BUSY:
+      return "SQLITE_BUSY";
+    case SQLITE_LOCKED:
+      return "SQLITE_LOCKED";
+    case SQLITE_NOMEM:
+      return "SQLITE_NOMEM";
+    case SQLITE_READONLY:
+      return "SQLITE_READONLY";
+    case SQLITE_INTERRUPT:
+      return "SQLITE_INTERRUPT";
+    case SQLITE_IOERR:
+      return "SQLITE_IOERR";
+    case SQLITE_CORRUPT:
+      return "SQLITE_CORRUPT";
+    case SQLITE_NOTFOUND:
+      return "SQLITE_NOTFOUND";
+    case SQLITE_FULL:
+      return "SQLITE_FULL";
+    case SQLITE_CANTOPEN:
+      return "SQLITE_CANTOPEN";
+    case SQLITE_PROTOCOL:
+      return "SQLITE_PROTOCOL";
+    case SQLITE_EMPTY:
+      return "SQLITE_EMPTY";
+    case SQLITE_SCHEMA:
+      return "SQLITE_SCHEMA";
+    case SQLITE_TOOBIG:
+      return "SQLITE_TOOBIG";
+    case SQLITE_CONSTRAINT:
+      return "SQLITE_CONSTRAINT";
+    case SQLITE_MISMATCH:
+      return "SQLITE_MISMATCH";
+    case SQLITE_MISUSE:
+      return "SQLITE_MISUSE";
+    case SQLITE_NOLFS:
+      return "SQLITE_NOLFS";
+    case SQLITE_AUTH:
+      return "SQLITE_AUTH";
+    case SQLITE_FORMAT:
+      return "SQLITE_FORMAT";
+    case SQLITE_RANGE:
+      return "SQLITE_RANGE";
+    case SQLITE_NOTADB:
+      return "SQLITE_NOTADB";
+    case SQLITE_NOTICE:
+      return "SQLITE_NOTICE";
+    case SQLITE_WARNING:
+      return "SQLITE_WARNING";
+    default:
+      return "SQLITE_ERROR";
   }
 }
 
@@ -96,21 +126,27 @@ struct Trusted {
 bool pragmaAllowed(std::string_view name, const char* value) {
   // Inspection that may name a table or index: PRAGMA table_info(users).
   static constexpr std::string_view kInspectWithArgument[] = {
-      "table_list",  "table_info",       "table_xinfo",       "index_list",  "index_info",
-      "index_xinfo", "foreign_key_list", "foreign_key_check", "quick_check", "integrity_check",
-      "optimize"};
+      "table_list",  "table_info",      "table_xinfo",      "index_list",
+      "index_info",  "index_xinfo",     "foreign_key_list", "foreign_key_check",
+      "quick_check", "integrity_check", "optimize"};
   // Readable, but setting them would change the file itself.
   static constexpr std::string_view kReadOnly[] = {
-      "page_count",    "page_size",      "freelist_count", "data_version", "schema_version",
-      "encoding",      "collation_list", "function_list",  "pragma_list",  "module_list",
-      "compile_options"};
-  // Switches D1 lets users flip: they change what this connection enforces,
-  // never the file format.
-  static constexpr std::string_view kSwitches[] = {
-      "foreign_keys",       "defer_foreign_keys", "case_sensitive_like",
-      "ignore_check_constraints", "legacy_alter_table", "recursive_triggers",
-      "reverse_unordered_selects", "user_version"};
-  auto in = [&](const auto& list) { return std::find(std::begin(list), std::end(list), name) != std::end(list); };
+      "page_count",     "page_size",   "freelist_count", "data_version",
+      "schema_version", "encoding",    "collation_list", "function_list",
+      "pragma_list",    "module_list", "compile_options"};
+  // Switches D1 lets users flip: they change what this connection enforces
+  // (user_version: a number kept for the application), never the format.
+  static constexpr std::string_view kSwitches[] = {"foreign_keys",
+                                                   "defer_foreign_keys",
+                                                   "case_sensitive_like",
+                                                   "ignore_check_constraints",
+                                                   "legacy_alter_table",
+                                                   "recursive_triggers",
+                                                   "reverse_unordered_selects",
+                                                   "user_version"};
+  auto in = [&](const auto& list) {
+    return std::find(std::begin(list), std::end(list), name) != std::end(list);
+  };
   if (in(kInspectWithArgument) || in(kSwitches)) return true;
   return value == nullptr && in(kReadOnly);
 }
@@ -125,6 +161,13 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
       return SQLITE_DENY;
     case SQLITE_PRAGMA:
       return arg1 && pragmaAllowed(arg1, arg2) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_READ:
+      // The table-valued forms (SELECT * FROM pragma_database_list) are
+      // reads of "pragma_*" tables; the same list applies, read-only.
+      if (arg1 && std::string_view(arg1).starts_with("pragma_")) {
+        return pragmaAllowed(std::string_view(arg1).substr(7), nullptr) ? SQLITE_OK : SQLITE_DENY;
+      }
+      return SQLITE_OK;
     default:
       return SQLITE_OK;
   }
@@ -191,7 +234,8 @@ int lineAt(std::string_view sql, size_t pos) {
 // The statement as an error message quotes it: without the trailing ';'
 // and whitespace, cut at 200 bytes.
 std::string quoteStatement(std::string_view text) {
-  while (!text.empty() && (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
+  while (!text.empty() &&
+         (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
     text.remove_suffix(1);
   }
   constexpr size_t kMax = 200;
@@ -270,11 +314,16 @@ void bindParam(Statement& stmt, int index, const D1Value& value) {
 
 D1Value columnValue(const Statement& stmt, int i) {
   switch (stmt.columnType(i)) {
-    case SQLITE_INTEGER: return stmt.columnInt(i);
-    case SQLITE_FLOAT: return stmt.columnDouble(i);
-    case SQLITE_TEXT: return stmt.columnText(i);
-    case SQLITE_BLOB: return D1Blob{stmt.columnText(i)};
-    default: return std::monostate{};
+    case SQLITE_INTEGER:
+      return stmt.columnInt(i);
+    case SQLITE_FLOAT:
+      return stmt.columnDouble(i);
+    case SQLITE_TEXT:
+      return stmt.columnText(i);
+    case SQLITE_BLOB:
+      return D1Blob{stmt.columnText(i)};
+    default:
+      return std::monostate{};
   }
 }
 
@@ -284,9 +333,9 @@ D1Result runQuery(Database& db, const D1Query& query) {
   Clock::time_point start = Clock::now();
   std::string_view tail;
   Statement stmt = db.prepare(query.sql, &tail);
-  if (!stmt.handle()) throw d1Error("No SQL statements detected.", SQLITE_MISUSE);
+  if (!stmt.handle()) throw d1Error("No SQL statements detected", SQLITE_MISUSE);
   if (skipSeparators(tail, 0) < tail.size()) {
-    throw d1Error("A prepared SQL statement must contain only one statement.", SQLITE_ERROR);
+    throw d1Error("A prepared SQL statement must contain only one statement", SQLITE_ERROR);
   }
 
   // ?NNN and ? share SQLite's numbering: the count is the highest index,
@@ -295,9 +344,9 @@ D1Result runQuery(Database& db, const D1Query& query) {
   for (int i = 1; i <= expected; ++i) {
     const char* name = sqlite3_bind_parameter_name(stmt.handle(), i);
     if (name && name[0] != '?') {
-      throw d1Error("Named parameters such as " + std::string(name) +
-                        " are not supported; use ? or ?NNN",
-                    SQLITE_RANGE);
+      throw d1Error(
+          "Named parameters such as " + std::string(name) + " are not supported; use ? or ?NNN",
+          SQLITE_RANGE);
     }
   }
   if (static_cast<size_t>(expected) != query.params.size()) {
@@ -330,15 +379,20 @@ D1Result runQuery(Database& db, const D1Query& query) {
   meta.changed_db = !stmt.readonly();
   meta.last_row_id = db.lastInsertRowid();
   // Stock SQLite cannot count every row a query touches (D1's patched
-  // SQLite can). Our estimate is the largest of: rows returned; rows stepped
-  // through by full table scans (SQLITE_STMTSTATUS_FULLSCAN_STEP, which
-  // covers a filtered or aggregated scan that returns few rows); and rows
-  // changed, since an UPDATE or DELETE read each row it changed (found by
-  // index, it shows up nowhere else). Index lookups of rows that are then
-  // neither returned nor changed are not counted.
-  int64_t scanned = sqlite3_stmt_status(stmt.handle(), SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
-  meta.rows_read =
-      std::max({static_cast<int64_t>(result.rows.size()), scanned, meta.changes});
+  // SQLite can). Our estimate is the largest of:
+  //  - rows returned;
+  //  - rows visited by full table scans: SQLITE_STMTSTATUS_FULLSCAN_STEP
+  //    counts each successful step to a next row, so a scan of N rows
+  //    reports N - 1 and we add the first row back (for a join that
+  //    restarts an inner scan this undercounts by one per restart);
+  //  - rows changed, since an UPDATE or DELETE read each row it changed
+  //    (found by index, it shows up nowhere else). An INSERT therefore
+  //    reports its written rows as read too.
+  // Index lookups of rows then neither returned nor changed are not counted,
+  // nor is the table walk behind count(*), which SQLite does without a scan.
+  int64_t steps = sqlite3_stmt_status(stmt.handle(), SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+  int64_t scanned = steps > 0 ? steps + 1 : 0;
+  meta.rows_read = std::max({static_cast<int64_t>(result.rows.size()), scanned, meta.changes});
   meta.size_after = db.sizeBytes();
   meta.duration_ms = msSince(start);
   return result;
@@ -356,7 +410,8 @@ constexpr std::string_view kCreateMigrationsTable =
 std::optional<int64_t> migrationNumber(std::string_view name) {
   int64_t n = 0;
   size_t i = 0;
-  for (; i < name.size() && i < 18 && name[i] >= '0' && name[i] <= '9'; ++i) n = n * 10 + (name[i] - '0');
+  for (; i < name.size() && i < 18 && name[i] >= '0' && name[i] <= '9'; ++i)
+    n = n * 10 + (name[i] - '0');
   if (i == 0) return std::nullopt;
   return n;
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <string>
@@ -65,6 +66,13 @@ void validateKey(std::string_view method, std::string_view key) {
 
 // Whole seconds at or before `ms` (floor, also for times before 1970).
 int64_t floorSeconds(int64_t ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
+
+// Seconds to milliseconds for user-given times (cacheTtl, expiration), which
+// may be absurdly large: saturate far in the future instead of overflowing.
+int64_t secondsToMs(int64_t s) {
+  constexpr int64_t kFarFuture = std::numeric_limits<int64_t>::max() / 4;
+  return s > kFarFuture / 1000 ? kFarFuture : s * 1000;
+}
 
 // ---- cursor: base64url (no padding) of kCursorVersion + last key returned ----
 
@@ -207,7 +215,8 @@ struct KvReadCache::Impl {
   // Drops least recently used entries until the shard fits its budget, never
   // the entry at the front (the one just touched). Caller holds shard.mu.
   void evict(Shard& shard) {
-    while (shard.bytes > shard_budget && shard.lru.size() > 1) erase(shard, std::prev(shard.lru.end()));
+    while (shard.bytes > shard_budget && shard.lru.size() > 1)
+      erase(shard, std::prev(shard.lru.end()));
   }
 
   std::array<Shard, kCacheShards> shards;
@@ -254,8 +263,8 @@ std::optional<std::optional<KvValue>> KvReadCache::get(std::string_view ns, std:
   return std::nullopt;
 }
 
-void KvReadCache::put(std::string_view ns, std::string_view key, const std::optional<KvValue>& value,
-                      int64_t expires_at_ms) {
+void KvReadCache::put(std::string_view ns, std::string_view key,
+                      const std::optional<KvValue>& value, int64_t expires_at_ms) {
   std::string k = cacheKey(ns, key);
   size_t bytes = kEntryOverheadBytes + k.size() + valueBytes(value);
   Impl::Shard& shard = impl_->shardFor(k);
@@ -354,11 +363,11 @@ std::optional<KvValue> KvStore::get(std::string_view ns, std::string_view key, i
   }
 
   if (cache_) {
-    // Never serve a cached value past its own expiration. ttl_s is user
-    // input: saturate rather than overflow.
-    int64_t ttl_ms = ttl_s > INT64_MAX / 2000 ? INT64_MAX / 2 : ttl_s * 1000;
-    int64_t expires_at_ms = now_ms + ttl_ms;
-    if (result && result->expiration) expires_at_ms = std::min(expires_at_ms, *result->expiration * 1000);
+    // Never serve a cached value past its own expiration.
+    int64_t expires_at_ms = now_ms + secondsToMs(ttl_s);
+    if (result && result->expiration) {
+      expires_at_ms = std::min(expires_at_ms, secondsToMs(*result->expiration));
+    }
     cache_->put(ns, key, result, expires_at_ms);
   }
   return result;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -233,15 +234,26 @@ TEST_F(KvStoreTest, PutsPurgeExpiredRowsNowAndThen) {
   for (int i = 0; i < 1000; ++i) kv.put(kNs, "new", "v", std::nullopt, std::nullopt, later);
 
   auto db = Database::open(file());
-  Statement count = db->prepare("SELECT count(*) FROM kv WHERE key >= x'6f6c64' AND key < x'6f6c65'");
+  Statement count =
+      db->prepare("SELECT count(*) FROM kv WHERE key >= x'6f6c64' AND key < x'6f6c65'");
   ASSERT_TRUE(count.step());
   EXPECT_EQ(count.columnInt(0), 0);
 }
 
 TEST_F(KvStoreTest, ListIsInUtf8ByteOrder) {
   KvStore kv(file(), nullptr);
-  std::vector<std::string> keys = {"b", "a", "B", "\xc3\xa9", "\x7f", "z", "ab", "a\x01", "A b",
-                                   "\xe2\x82\xac", "\xf0\x9f\x98\x80", "0"};
+  std::vector<std::string> keys = {"b",
+                                   "a",
+                                   "B",
+                                   "\xc3\xa9",
+                                   "\x7f",
+                                   "z",
+                                   "ab",
+                                   "a\x01",
+                                   "A b",
+                                   "\xe2\x82\xac",
+                                   "\xf0\x9f\x98\x80",
+                                   "0"};
   for (const std::string& k : keys) kv.put(kNs, k, "v", std::nullopt, std::nullopt, kNowMs);
   // std::string compares as unsigned bytes, i.e. UTF-8 byte order.
   std::sort(keys.begin(), keys.end());
@@ -257,7 +269,10 @@ TEST_F(KvStoreTest, ListFiltersByPrefix) {
   for (const char* k : {"user:1", "user:2", "user;", "users", "use", "admin", "user:\xff\xff"}) {
     kv.put(kNs, k, "v", std::nullopt, std::nullopt, kNowMs);
   }
-  kv.put(kNs, "\xff\xff" "a", "v", std::nullopt, std::nullopt, kNowMs);
+  kv.put(kNs,
+         "\xff\xff"
+         "a",
+         "v", std::nullopt, std::nullopt, kNowMs);
   kv.put(kNs, "\xff\xff", "v", std::nullopt, std::nullopt, kNowMs);
 
   auto names = [&](std::string_view prefix) {
@@ -266,10 +281,13 @@ TEST_F(KvStoreTest, ListFiltersByPrefix) {
     return out;
   };
   EXPECT_EQ(names("user:"), (std::vector<std::string>{"user:1", "user:2", "user:\xff\xff"}));
-  EXPECT_EQ(names("user"), (std::vector<std::string>{"user:1", "user:2", "user:\xff\xff", "user;", "users"}));
+  EXPECT_EQ(names("user"),
+            (std::vector<std::string>{"user:1", "user:2", "user:\xff\xff", "user;", "users"}));
   EXPECT_EQ(names("user:\xff"), (std::vector<std::string>{"user:\xff\xff"}));
   // A prefix of only 0xff bytes has no upper bound to compute.
-  EXPECT_EQ(names("\xff\xff"), (std::vector<std::string>{"\xff\xff", "\xff\xff" "a"}));
+  EXPECT_EQ(names("\xff\xff"), (std::vector<std::string>{"\xff\xff",
+                                                         "\xff\xff"
+                                                         "a"}));
   EXPECT_TRUE(names("nope").empty());
 }
 
@@ -299,7 +317,8 @@ TEST_F(KvStoreTest, ListLimitMustBe1To1000) {
 
 TEST_F(KvStoreTest, ListExactlyLimitKeysIsComplete) {
   KvStore kv(file(), nullptr);
-  for (int i = 0; i < 3; ++i) kv.put(kNs, "k" + std::to_string(i), "v", std::nullopt, std::nullopt, kNowMs);
+  for (int i = 0; i < 3; ++i)
+    kv.put(kNs, "k" + std::to_string(i), "v", std::nullopt, std::nullopt, kNowMs);
   KvListResult listed = kv.list(kNs, "", 3, "", kNowMs);
   EXPECT_EQ(listed.keys.size(), 3u);
   EXPECT_TRUE(listed.list_complete);
@@ -350,9 +369,10 @@ TEST_F(KvStoreTest, PagingOver2500KeysIsStableUnderWritesBetweenPages) {
 
 TEST_F(KvStoreTest, BadCursorIsAKvError) {
   KvStore kv(file(), nullptr);
-  for (int i = 0; i < 5; ++i) kv.put(kNs, "k" + std::to_string(i), "v", std::nullopt, std::nullopt, kNowMs);
-  for (std::string_view bad : {"!!!!", "a", "AAAA" /* wrong version byte */, "AQ" /* no key */,
-                               "key-0001", "AWs="}) {
+  for (int i = 0; i < 5; ++i)
+    kv.put(kNs, "k" + std::to_string(i), "v", std::nullopt, std::nullopt, kNowMs);
+  for (std::string_view bad :
+       {"!!!!", "a", "AAAA" /* wrong version byte */, "AQ" /* no key */, "key-0001", "AWs="}) {
     std::string message = kvErrorOf([&] { kv.list(kNs, "", 10, bad, kNowMs); });
     EXPECT_NE(message.find("KV GET failed: 400 Invalid cursor"), std::string::npos) << bad;
   }
@@ -474,6 +494,15 @@ TEST_F(KvCacheTest, CachedValueNeverOutlivesItsExpiration) {
   EXPECT_FALSE(a_.get(kNs, "k", (kNowS + 120) * 1000));
 }
 
+TEST_F(KvCacheTest, HugeTtlAndExpirationDoNotOverflow) {
+  const int64_t huge = std::numeric_limits<int64_t>::max();
+  a_.put(kNs, "k", "v", huge, std::nullopt, kNowMs);
+  std::optional<KvValue> got = a_.get(kNs, "k", kNowMs, huge);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->expiration, huge);
+  EXPECT_TRUE(a_.get(kNs, "k", kNowMs + 1));  // served from the cache
+}
+
 TEST_F(KvCacheTest, NamespacesDoNotShareCacheEntries) {
   a_.put("n1", "k", "one", std::nullopt, std::nullopt, kNowMs);
   a_.put("n2", "k", "two", std::nullopt, std::nullopt, kNowMs);
@@ -501,8 +530,8 @@ TEST(KvReadCacheTest, CachedAbsenceIsAHit) {
   EXPECT_FALSE(cache.get("ns", "k", 0));
   cache.put("ns", "k", std::nullopt, 1000);
   auto hit = cache.get("ns", "k", 1);
-  ASSERT_TRUE(hit);     // a hit...
-  EXPECT_FALSE(*hit);   // ...saying "absent"
+  ASSERT_TRUE(hit);    // a hit...
+  EXPECT_FALSE(*hit);  // ...saying "absent"
 }
 
 TEST(KvReadCacheTest, InvalidateBetweenMissAndPutDropsThePut) {
@@ -527,30 +556,37 @@ TEST(KvReadCacheTest, InvalidateBetweenMissAndPutDropsThePut) {
 }
 
 TEST(KvReadCacheTest, EvictsLeastRecentlyUsedWhenOverBudget) {
-  // 16 shards of 4 KiB each.
-  KvReadCache cache(64 * 1024);
-  std::string value(1000, 'v');
-  for (int i = 0; i < 1000; ++i) {
-    std::string key = "k" + std::to_string(i);
-    cache.get("ns", key, 0);
-    cache.put("ns", key, KvValue{value, std::nullopt, std::nullopt}, 1'000'000);
-  }
-  // The most recent key of its shard survives.
-  auto last = cache.get("ns", "k999", 1);
-  EXPECT_TRUE(last && *last);
+  auto fill = [](KvReadCache& cache) {
+    std::string value(1000, 'v');
+    for (int i = 0; i < 1000; ++i) {
+      std::string key = "k" + std::to_string(i);
+      cache.get("ns", key, 0);
+      cache.put("ns", key, KvValue{value, std::nullopt, std::nullopt}, 1'000'000);
+    }
+  };
+  auto hit = [](KvReadCache& cache, int i) {
+    auto found = cache.get("ns", "k" + std::to_string(i), 1);
+    return found && *found;
+  };
+
+  // 16 shards of 4 KiB: about three 1000-byte values each.
+  KvReadCache small(64 * 1024);
+  fill(small);
+  EXPECT_TRUE(hit(small, 999));  // the newest survive...
+  EXPECT_FALSE(hit(small, 0));   // ...the oldest were evicted
+  EXPECT_FALSE(hit(small, 1));
+
+  KvReadCache big(64 << 20);
+  fill(big);
   int cached = 0;
-  for (int i = 0; i < 1000; ++i) {
-    auto hit = cache.get("ns", "k" + std::to_string(i), 1);
-    if (hit && *hit) ++cached;
-  }
-  EXPECT_GT(cached, 0);
-  EXPECT_LE(cached, 64);  // 64 KiB can hold at most 64 such entries
+  for (int i = 0; i < 1000; ++i) cached += hit(big, i) ? 1 : 0;
+  EXPECT_EQ(cached, 1000);
+
   // A value bigger than a shard is never cached.
   std::string huge(8 * 1024, 'h');
-  cache.get("ns", "huge", 0);
-  cache.put("ns", "huge", KvValue{huge, std::nullopt, std::nullopt}, 1'000'000);
-  auto miss = cache.get("ns", "huge", 1);
-  EXPECT_FALSE(miss);
+  small.get("ns", "huge", 0);
+  small.put("ns", "huge", KvValue{huge, std::nullopt, std::nullopt}, 1'000'000);
+  EXPECT_FALSE(small.get("ns", "huge", 1));
 }
 
 TEST(KvReadCacheTest, ConcurrentUseIsSafe) {

@@ -470,7 +470,8 @@ std::map<std::string, std::string> decodeCustom(std::string_view blob) {
   auto take = [&](std::string& s) {
     if (blob.size() < 4) return false;
     uint32_t n = 0;
-    for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<unsigned char>(blob[i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      n |= static_cast<uint32_t>(static_cast<unsigned char>(blob[i])) << (8 * i);
     blob.remove_prefix(4);
     if (blob.size() < n) return false;
     s.assign(blob.substr(0, n));
@@ -596,6 +597,20 @@ struct Store {
   std::unique_ptr<Database> db;
   // Prepared statements by SQL text (string literals: stable keys).
   std::unordered_map<const char*, Statement> statements;
+  // Files already unlinked whose r2_garbage rows are still to be deleted;
+  // the next write transaction does it, rather than a commit of its own.
+  std::vector<std::string> unlinked;
+
+  ~Store() {
+    if (unlinked.empty() || !db) return;
+    try {
+      WriteTxn txn(*this);
+      txn.commit();
+    } catch (const SqliteError& e) {
+      // Harmless: the rows name files that no longer exist; open clears them.
+      base::logLine(base::LogLevel::kWarn, std::string("r2 (internal): ") + e.what());
+    }
+  }
 
   // A cached statement, reset (bindings cleared, read snapshot released)
   // when the Query goes out of scope.
@@ -618,8 +633,31 @@ struct Store {
     return Query(it->second);
   }
 
+  // BEGIN IMMEDIATE (writers on other threads wait on SQLite's busy
+  // timeout), plus the deferred r2_garbage deletions; rolled back unless
+  // commit() runs.
+  class WriteTxn {
+   public:
+    explicit WriteTxn(Store& s) : s_(s), txn_(*s.db) {
+      for (const std::string& file : s_.unlinked) {
+        Query q = s_.query("DELETE FROM r2_garbage WHERE file = ?");
+        q->bindText(1, file);
+        q->step();
+      }
+    }
+    void commit() {
+      txn_.commit();
+      s_.unlinked.clear();
+    }
+
+   private:
+    Store& s_;
+    Database::Transaction txn_;
+  };
+
   std::optional<CurrentVersion> currentVersion(std::string_view bucket, std::string_view key) {
-    Query q = query("SELECT version, etag, uploaded_ms FROM r2_objects WHERE bucket = ? AND key = ?");
+    Query q =
+        query("SELECT version, etag, uploaded_ms FROM r2_objects WHERE bucket = ? AND key = ?");
     q->bindText(1, bucket).bindBlob(2, key);
     if (!q->step()) return std::nullopt;
     return CurrentVersion{q->columnText(0), q->columnText(1), q->columnInt(2)};
@@ -666,7 +704,8 @@ struct Store {
     q->step();
   }
 
-  // After the commit that made them unreferenced: unlink, then forget.
+  // After the commit that made them unreferenced: unlink now, delete the
+  // r2_garbage rows with the next write transaction.
   void collectGarbage(const std::vector<std::string>& files) {
     for (const std::string& file : files) {
       fs::path path = objects_dir / file;
@@ -675,14 +714,7 @@ struct Store {
                                                  ": " + std::strerror(errno));
         continue;  // stays queued; retried on the next open
       }
-      try {
-        Query q = query("DELETE FROM r2_garbage WHERE file = ?");
-        q->bindText(1, file);
-        q->step();
-      } catch (const SqliteError& e) {
-        // The file is gone; a stale row is harmless and cleared on open.
-        base::logLine(base::LogLevel::kWarn, std::string("r2 (internal): ") + e.what());
-      }
+      unlinked.push_back(file);
     }
   }
 
@@ -758,7 +790,7 @@ struct Store {
 
     std::vector<std::string> garbage;
     {
-      Database::Transaction txn(*db);
+      WriteTxn txn(*this);
       std::vector<std::string> expired;
       {
         Query q = query("SELECT upload_id FROM r2_uploads WHERE created_ms < ?");
@@ -773,6 +805,10 @@ struct Store {
       txn.commit();
     }
     collectGarbage(garbage);
+    if (!unlinked.empty()) {
+      WriteTxn txn(*this);
+      txn.commit();
+    }
 
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(objects_dir, ec)) {
@@ -788,7 +824,8 @@ struct Store {
         referenced = q->step();
       }
       if (!referenced) {
-        base::logLine(base::LogLevel::kInfo, "r2: removing orphaned " + (objects_dir / name).string());
+        base::logLine(base::LogLevel::kInfo,
+                      "r2: removing orphaned " + (objects_dir / name).string());
         fs::remove_all(objects_dir / name, ec);
       }
     }
@@ -904,7 +941,7 @@ class PutWriter : public R2PutWriter {
 
     std::optional<std::string> old;
     {
-      Database::Transaction txn(*store_.db);
+      Store::WriteTxn txn(store_);
       if (only_if && !conditionHolds(*only_if, store_.currentVersion(bucket_, key_))) {
         return std::nullopt;
       }
@@ -960,7 +997,7 @@ class PartWriter : public R2PutWriter {
 
     std::optional<std::string> old;
     {
-      Database::Transaction txn(*store_.db);
+      Store::WriteTxn txn(store_);
       if (!store_.uploadExists(bucket_, key_, upload_id_)) {
         fail("uploadPart", "The specified multipart upload does not exist.", kNoSuchUpload);
       }
@@ -1016,7 +1053,8 @@ ObjectStore::ObjectStore(const fs::path& root) : impl_(std::make_unique<Impl>())
   fs::path lock_path = root / "r2.lock";
   s.lock_fd = UniqueFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (s.lock_fd.get() < 0) {
-    throw R2Error("R2 store at " + root.string() + ": cannot open r2.lock: " + std::strerror(errno));
+    throw R2Error("R2 store at " + root.string() +
+                  ": cannot open r2.lock: " + std::strerror(errno));
   }
   // Exclusive only if no other store (thread or process) has this root open:
   // then no put is in flight and orphans can be told apart from work in
@@ -1037,7 +1075,11 @@ ObjectStore::ObjectStore(const fs::path& root) : impl_(std::make_unique<Impl>())
   s.createSchema();
   if (exclusive) {
     s.removeOrphans();
-    ::flock(s.lock_fd.get(), LOCK_SH);  // downgrade: let other stores in
+    // Downgrade to let other stores in. (Not atomic on Linux, but until it
+    // returns this store has not started any write another opener's
+    // recovery could mistake for an orphan.)
+    while (::flock(s.lock_fd.get(), LOCK_SH) != 0 && errno == EINTR) {
+    }
   }
 }
 
@@ -1087,7 +1129,7 @@ void ObjectStore::remove(std::string_view bucket, const std::vector<std::string>
   for (const std::string& key : keys) checkKey("delete", key, false);
   std::vector<std::string> garbage;
   {
-    Database::Transaction txn(*impl_->db);
+    Store::WriteTxn txn(*impl_);
     for (const std::string& key : keys) {
       auto current = impl_->currentVersion(bucket, key);
       if (!current) continue;
@@ -1140,8 +1182,8 @@ R2ListResult ObjectStore::list(std::string_view bucket, const R2ListOptions& opt
         break;
       }
       std::string key = q->columnText(0);
-      size_t at = delimiter.empty() ? std::string::npos
-                                    : key.find(delimiter, options.prefix.size());
+      size_t at =
+          delimiter.empty() ? std::string::npos : key.find(delimiter, options.prefix.size());
       if (at != std::string::npos) {
         // Everything under this prefix is one entry; query again past all of it.
         std::string common = key.substr(0, at + delimiter.size());
@@ -1284,8 +1326,9 @@ R2Object ObjectStore::completeMultipartUpload(std::string_view bucket, std::stri
   for (size_t i = 1; i < chosen.size(); ++i) {
     bool last = i + 1 == chosen.size();
     if (last ? chosen[i]->size > chosen[0]->size : chosen[i]->size != chosen[0]->size) {
-      fail(kOp, "All non-trailing parts must have the same size, and the last part may not be "
-                "larger than them.",
+      fail(kOp,
+           "All non-trailing parts must have the same size, and the last part may not be "
+           "larger than them.",
            kNonUniformParts);
     }
   }
@@ -1311,7 +1354,7 @@ R2Object ObjectStore::completeMultipartUpload(std::string_view bucket, std::stri
 
   std::vector<std::string> garbage;
   {
-    Database::Transaction txn(*s.db);
+    Store::WriteTxn txn(s);
     // Another thread may have completed, aborted or re-uploaded a part since.
     if (!s.uploadExists(bucket, key, upload_id)) {
       fail(kOp, "The specified multipart upload does not exist.", kNoSuchUpload);
@@ -1342,10 +1385,9 @@ void ObjectStore::abortMultipartUpload(std::string_view bucket, std::string_view
   checkKey("abortMultipartUpload", key, false);
   std::vector<std::string> garbage;
   {
-    Database::Transaction txn(*impl_->db);
+    Store::WriteTxn txn(*impl_);
     if (!impl_->uploadExists(bucket, key, upload_id)) {
-      fail("abortMultipartUpload", "The specified multipart upload does not exist.",
-           kNoSuchUpload);
+      fail("abortMultipartUpload", "The specified multipart upload does not exist.", kNoSuchUpload);
     }
     garbage = impl_->dropUpload(upload_id);
     txn.commit();

@@ -155,7 +155,7 @@ class ObjectStore {
                                     const R2HttpMetadata& http_metadata,
                                     const std::map<std::string, std::string>& custom_metadata);
   // Streams a part: the writer's commit() (options ignored) returns nothing
-  // useful; use uploadPartFinish after append() for the part's etag.
+  // useful; use finishUploadPart after append() for the part's etag.
   std::unique_ptr<R2PutWriter> beginUploadPart(std::string_view bucket, std::string_view key,
                                                std::string_view upload_id, int part_number);
   R2UploadedPart finishUploadPart(R2PutWriter& writer);

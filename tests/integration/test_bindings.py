@@ -311,7 +311,7 @@ class BindingsTest(unittest.TestCase):
         self.assertIn("512", r["longKey"])
         self.assertTrue(r["longKey"].startswith("Error: "), r["longKey"])
         for k in ("emptyKey", "dotKey"):
-            self.assertTrue(r[k].startswith("Error: "), r[k])
+            self.assertTrue(r[k].startswith("TypeError: "), r[k])
         self.assertIn("1024", r["bigMeta"])
         self.assertIn("60", r["soonExpiration"])
         self.assertIn("60", r["smallTtl"])
