@@ -255,6 +255,15 @@ export default {
 """
 
 
+def rss_mb(pid):
+    """Peak resident memory of the process so far."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
 def project():
     d = tempfile.mkdtemp(prefix="verge-bindings-")
     write_project(d, {"wrangler.toml": WRANGLER, "index.js": WORKER})
@@ -398,10 +407,24 @@ class BindingsTest(unittest.TestCase):
         self.assertEqual(r["afterAbort"], "Error")
 
     def test_r2_streams_large_objects(self):
-        self.assertEqual(get_json(self.v, "/r2/stream-put?mb=64"), {"size": 64 * 1024 * 1024})
-        status, headers, body = request(self.v.port, path="/r2/stream-get")
-        self.assertEqual((status, len(body)), (200, 64 * 1024 * 1024))
-        self.assertEqual(headers["etag"], '"%s"' % hashlib.md5(body).hexdigest())
+        size = 256 * 1024 * 1024
+        self.assertEqual(get_json(self.v, "/r2/stream-put?mb=256"), {"size": size})
+        self.assertLess(rss_mb(self.v.proc.pid), 200, "the put was buffered in memory")
+        conn = __import__("http.client").client.HTTPConnection("127.0.0.1", self.v.port, timeout=60)
+        conn.request("GET", "/r2/stream-get")
+        resp = conn.getresponse()
+        md5 = hashlib.md5()
+        total = 0
+        while True:
+            chunk = resp.read(1 << 20)
+            if not chunk:
+                break
+            md5.update(chunk)
+            total += len(chunk)
+        conn.close()
+        self.assertEqual((resp.status, total), (200, size))
+        self.assertEqual(resp.getheader("etag"), '"%s"' % md5.hexdigest())
+        self.assertLess(rss_mb(self.v.proc.pid), 200, "the get was buffered in memory")
 
     def test_r2_errors(self):
         r = get_json(self.v, "/r2/errors")
