@@ -429,41 +429,33 @@ void r2Get(Args info) {
   });
 }
 
-// Writers in progress, by id, per isolate thread. A writer belongs to the
-// request that started it; an abandoned one aborts when its entry is erased.
-std::map<uint32_t, std::unique_ptr<storage::R2PutWriter>>& writers() {
-  thread_local std::map<uint32_t, std::unique_ptr<storage::R2PutWriter>> map;
-  return map;
+storage::R2PutWriter& writer(Args info, uint32_t id) {
+  storage::R2PutWriter* w = self(info)->storage().writer(id);
+  if (!w) throw storage::R2Error("put: this upload is no longer in progress");
+  return *w;
 }
-uint32_t addWriter(std::unique_ptr<storage::R2PutWriter> w) {
-  thread_local uint32_t next = 1;
-  uint32_t id = next++;
-  writers()[id] = std::move(w);
-  return id;
-}
-storage::R2PutWriter& writer(uint32_t id) {
-  auto it = writers().find(id);
-  if (it == writers().end()) throw storage::R2Error("put: this upload is no longer in progress");
-  return *it->second;
+
+uint32_t writerId(Args info) {
+  return info[0]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
 }
 
 void r2PutBegin(Args info) {
   guarded(info, "put", [&] {
-    auto w = self(info)->storage().r2().beginPut(str(info, 0), str(info, 1));
-    info.GetReturnValue().Set(v8::Integer::NewFromUnsigned(info.GetIsolate(), addWriter(std::move(w))));
+    auto& storage = self(info)->storage();
+    uint32_t id = storage.addWriter(storage.r2().beginPut(str(info, 0), str(info, 1)));
+    info.GetReturnValue().Set(v8::Integer::NewFromUnsigned(info.GetIsolate(), id));
   });
 }
 
 void r2PutAppend(Args info) {
   guarded(info, "put", [&] {
-    uint32_t id = info[0]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
-    writer(id).append(bytesOf(info[1]));
+    writer(info, writerId(info)).append(bytesOf(info[1]));
   });
 }
 
 // r2PutCommit(writerId, optionsJson) → objectJson | null (onlyIf failed)
 void r2PutCommit(Args info) {
-  uint32_t id = info[0]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
+  uint32_t id = writerId(info);
   guarded(info, "put", [&] {
     json o = parseJsonArg(info, 1);
     storage::R2PutOptions options;
@@ -480,25 +472,16 @@ void r2PutCommit(Args info) {
       sum("sha384", options.expected.sha384);
       sum("sha512", options.expected.sha512);
     }
-    auto result = writer(id).commit(options);
-    writers().erase(id);
+    auto result = writer(info, id).commit(options);
     if (!result) info.GetReturnValue().SetNull();
     else returnJson(info, objectJson(*result));
   });
-  writers().erase(id);
+  self(info)->storage().removeWriter(id);  // committed, or aborted by removal
 }
 
 void r2PutAbort(Args info) {
-  uint32_t id = info[0]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
-  auto it = writers().find(id);
-  if (it != writers().end()) {
-    try {
-      it->second->abort();
-    } catch (const std::exception&) {
-      // Aborting is best effort: the temp file is removed on the next open.
-    }
-    writers().erase(it);
-  }
+  // Removing an uncommitted writer aborts it (its temp file is deleted).
+  self(info)->storage().removeWriter(writerId(info));
 }
 
 void r2Delete(Args info) {
@@ -567,19 +550,20 @@ void r2MpuCreate(Args info) {
 void r2PartBegin(Args info) {
   guarded(info, "uploadPart", [&] {
     int part = info[3]->Int32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
-    auto w = self(info)->storage().r2().beginUploadPart(str(info, 0), str(info, 1), str(info, 2), part);
-    info.GetReturnValue().Set(v8::Integer::NewFromUnsigned(info.GetIsolate(), addWriter(std::move(w))));
+    auto& storage = self(info)->storage();
+    uint32_t id = storage.addWriter(storage.r2().beginUploadPart(str(info, 0), str(info, 1), str(info, 2), part));
+    info.GetReturnValue().Set(v8::Integer::NewFromUnsigned(info.GetIsolate(), id));
   });
 }
 
 // r2PartFinish(writerId) → {partNumber, etag}
 void r2PartFinish(Args info) {
-  uint32_t id = info[0]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
+  uint32_t id = writerId(info);
   guarded(info, "uploadPart", [&] {
-    auto part = self(info)->storage().r2().finishUploadPart(writer(id));
+    auto part = self(info)->storage().r2().finishUploadPart(writer(info, id));
     returnJson(info, json{{"partNumber", part.part_number}, {"etag", part.etag}});
   });
-  writers().erase(id);
+  self(info)->storage().removeWriter(id);
 }
 
 // r2MpuComplete(bucket, key, uploadId, partsJson) → objectJson

@@ -28,4 +28,18 @@ storage::ObjectStore& ThreadStorage::r2() {
   return *r2_;
 }
 
+uint32_t ThreadStorage::addWriter(std::unique_ptr<storage::R2PutWriter> writer) {
+  uint32_t id = next_writer_++;
+  if (next_writer_ == 0) next_writer_ = 1;
+  writers_[id] = std::move(writer);
+  return id;
+}
+
+storage::R2PutWriter* ThreadStorage::writer(uint32_t id) {
+  auto it = writers_.find(id);
+  return it == writers_.end() ? nullptr : it->second.get();
+}
+
+void ThreadStorage::removeWriter(uint32_t id) { writers_.erase(id); }
+
 }  // namespace verge::runtime

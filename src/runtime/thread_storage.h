@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@ class KvReadCache;
 class KvStore;
 class D1Database;
 class ObjectStore;
+class R2PutWriter;
 }  // namespace verge::storage
 
 namespace verge::runtime {
@@ -32,11 +34,20 @@ class ThreadStorage {
   storage::D1Database& d1(const std::string& id);
   storage::ObjectStore& r2();
 
+  // R2 puts and part uploads in progress, by id (JS holds the id while it
+  // streams the body in). Owned here so they never outlive the store.
+  uint32_t addWriter(std::unique_ptr<storage::R2PutWriter> writer);
+  storage::R2PutWriter* writer(uint32_t id);  // null when unknown
+  void removeWriter(uint32_t id);             // aborts it if not committed
+
  private:
   StorageConfig config_;
   std::unique_ptr<storage::KvStore> kv_;
   std::map<std::string, std::unique_ptr<storage::D1Database>> d1_;
   std::unique_ptr<storage::ObjectStore> r2_;
+  // Declared after r2_: destroyed (and aborted) before the store.
+  std::map<uint32_t, std::unique_ptr<storage::R2PutWriter>> writers_;
+  uint32_t next_writer_ = 1;
 };
 
 }  // namespace verge::runtime
