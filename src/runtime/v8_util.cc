@@ -1,5 +1,7 @@
 #include "runtime/v8_util.h"
 
+#include <cstring>
+
 namespace verge::runtime {
 
 v8::Local<v8::String> v8str(v8::Isolate* isolate, std::string_view s) {
@@ -48,6 +50,25 @@ std::string describeValue(v8::Isolate* isolate, v8::Local<v8::Value> value) {
     }
   }
   return toStdString(isolate, value);
+}
+
+std::string_view bytesOf(v8::Local<v8::Value> value) {
+  if (value->IsArrayBufferView()) {
+    auto view = value.As<v8::ArrayBufferView>();
+    auto store = view->Buffer()->GetBackingStore();
+    return {static_cast<const char*>(store->Data()) + view->ByteOffset(), view->ByteLength()};
+  }
+  if (value->IsArrayBuffer()) {
+    auto store = value.As<v8::ArrayBuffer>()->GetBackingStore();
+    return {static_cast<const char*>(store->Data()), store->ByteLength()};
+  }
+  return {};
+}
+
+v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, std::string_view data) {
+  auto buffer = v8::ArrayBuffer::New(isolate, data.size());
+  if (!data.empty()) std::memcpy(buffer->GetBackingStore()->Data(), data.data(), data.size());
+  return v8::Uint8Array::New(buffer, 0, data.size());
 }
 
 void throwError(v8::Isolate* isolate, std::string_view type, std::string_view message) {

@@ -19,6 +19,11 @@ std::string toStdString(v8::Isolate* isolate, v8::Local<v8::Value> value);
 std::string toByteString(v8::Isolate* isolate, v8::Local<v8::Value> value);
 // A one-line description of any value for logs: an Error's stack, else String(v).
 std::string describeValue(v8::Isolate* isolate, v8::Local<v8::Value> value);
+// The bytes of an ArrayBuffer or a view, without copying; valid until the
+// next JS allocation. Empty for anything else.
+std::string_view bytesOf(v8::Local<v8::Value> value);
+// A new Uint8Array holding a copy of `data`.
+v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, std::string_view data);
 // Throws a new `type` ("TypeError", "RangeError", "Error") with `message`.
 void throwError(v8::Isolate* isolate, std::string_view type, std::string_view message);
 

@@ -1,4 +1,5 @@
 #include "storage/d1_database.h"
+#include "storage/test_util.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -14,24 +15,7 @@
 namespace verge::storage {
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/verge-d1-test-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    if (!made) throw std::runtime_error("mkdtemp failed");
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 template <typename Fn>
 std::string d1ErrorOf(Fn&& fn) {

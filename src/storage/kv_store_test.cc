@@ -1,4 +1,5 @@
 #include "storage/kv_store.h"
+#include "storage/test_util.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -17,24 +18,7 @@
 namespace verge::storage {
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/verge-kv-test-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    if (!made) throw std::runtime_error("mkdtemp failed");
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 // A fake clock: half a second past a whole second, so that code counting in
 // whole seconds and code counting in milliseconds disagree if mixed up.

@@ -1,4 +1,5 @@
 #include "storage/object_store.h"
+#include "storage/test_util.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -31,24 +32,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kBucket = "bucket";
 constexpr size_t kMiB = 1024 * 1024;
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/verge-r2-test-XXXXXX";
-    const char* made = ::mkdtemp(name);
-    EXPECT_NE(made, nullptr);
-    path_ = made ? made : "/tmp/verge-r2-test-failed";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 std::string toHex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
