@@ -1,5 +1,7 @@
 #include "storage/d1_database.h"
 
+#include <unordered_map>
+
 #include <sqlite3.h>
 #include <time.h>
 
@@ -17,6 +19,14 @@
 #include "storage/sqlite.h"
 
 namespace verge::storage {
+
+// Compiled statements by SQL text (each validated as one statement), and the
+// database size after this connection's last write.
+struct D1Database::QueryCache {
+  static constexpr size_t kMaxStatements = 128;
+  std::unordered_map<std::string, Statement> statements;
+  std::optional<int64_t> size_after;
+};
 
 namespace {
 
@@ -329,26 +339,41 @@ D1Value columnValue(const Statement& stmt, int i) {
 
 // One statement with its parameters, and its meta. SqliteError escapes to
 // the caller, which knows how to name the failure.
-D1Result runQuery(Database& db, const D1Query& query) {
+D1Result runQuery(Database& db, D1Database::QueryCache& cache, const D1Query& query) {
   Clock::time_point start = Clock::now();
-  std::string_view tail;
-  Statement stmt = db.prepare(query.sql, &tail);
-  if (!stmt.handle()) throw d1Error("No SQL statements detected", SQLITE_MISUSE);
-  if (skipSeparators(tail, 0) < tail.size()) {
-    throw d1Error("A prepared SQL statement must contain only one statement", SQLITE_ERROR);
+  // Workers prepare the same few statements over and over: keep them
+  // compiled. Only statements that passed the checks below are cached.
+  auto it = cache.statements.find(query.sql);
+  if (it == cache.statements.end()) {
+    std::string_view tail;
+    Statement fresh = db.prepare(query.sql, &tail);
+    if (!fresh.handle()) throw d1Error("No SQL statements detected", SQLITE_MISUSE);
+    if (skipSeparators(tail, 0) < tail.size()) {
+      throw d1Error("A prepared SQL statement must contain only one statement", SQLITE_ERROR);
+    }
+    for (int i = 1; i <= fresh.parameterCount(); ++i) {
+      const char* name = sqlite3_bind_parameter_name(fresh.handle(), i);
+      if (name && name[0] != '?') {
+        throw d1Error(
+            "Named parameters such as " + std::string(name) + " are not supported; use ? or ?NNN",
+            SQLITE_RANGE);
+      }
+    }
+    if (cache.statements.size() >= D1Database::QueryCache::kMaxStatements) cache.statements.clear();
+    it = cache.statements.emplace(query.sql, std::move(fresh)).first;
   }
+  Statement& stmt = it->second;
+  // Leave the statement reset and unbound for its next use, whatever happens.
+  struct ResetOnExit {
+    Statement& s;
+    ~ResetOnExit() { s.reset(); }
+  } reset_on_exit{stmt};
+  // The scan counter accumulates across runs of a cached statement.
+  sqlite3_stmt_status(stmt.handle(), SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
 
   // ?NNN and ? share SQLite's numbering: the count is the highest index,
   // so "?1, ?1" wants one value and "?, ?3" wants three.
   int expected = stmt.parameterCount();
-  for (int i = 1; i <= expected; ++i) {
-    const char* name = sqlite3_bind_parameter_name(stmt.handle(), i);
-    if (name && name[0] != '?') {
-      throw d1Error(
-          "Named parameters such as " + std::string(name) + " are not supported; use ? or ?NNN",
-          SQLITE_RANGE);
-    }
-  }
   if (static_cast<size_t>(expected) != query.params.size()) {
     throw d1Error("Wrong number of parameter bindings for SQL query (expected " +
                       std::to_string(expected) + ", given " + std::to_string(query.params.size()) +
@@ -390,10 +415,13 @@ D1Result runQuery(Database& db, const D1Query& query) {
   //    reports its written rows as read too.
   // Index lookups of rows then neither returned nor changed are not counted,
   // nor is the table walk behind count(*), which SQLite does without a scan.
-  int64_t steps = sqlite3_stmt_status(stmt.handle(), SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+  int64_t steps = sqlite3_stmt_status(stmt.handle(), SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
   int64_t scanned = steps > 0 ? steps + 1 : 0;
   meta.rows_read = std::max({static_cast<int64_t>(result.rows.size()), scanned, meta.changes});
-  meta.size_after = db.sizeBytes();
+  // The size changes only with writes; a read reports the size after this
+  // connection's last write (another thread's writes show up at our next).
+  if (meta.changed_db || !cache.size_after) cache.size_after = db.sizeBytes();
+  meta.size_after = *cache.size_after;
   meta.duration_ms = msSince(start);
   return result;
 }
@@ -484,13 +512,14 @@ D1Database::D1Database(const std::filesystem::path& file) {
   // Refuse writes that corrupt the file on purpose (writable_schema, ...).
   sqlite3_db_config(handle, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   sqlite3_set_authorizer(handle, authorize, nullptr);
+  cache_ = std::make_unique<QueryCache>();
 }
 
 D1Database::~D1Database() = default;
 
 D1Result D1Database::query(const D1Query& query) {
   try {
-    return runQuery(*db_, query);
+    return runQuery(*db_, *cache_, query);
   } catch (const SqliteError& e) {
     throw d1Error(e);
   }
@@ -506,7 +535,7 @@ std::vector<D1Result> D1Database::batch(const std::vector<D1Query>& queries) {
       auto where = " (batch statement " + std::to_string(i + 1) + " of " +
                    std::to_string(queries.size()) + "; the batch was rolled back)";
       try {
-        results.push_back(runQuery(*db_, queries[i]));
+        results.push_back(runQuery(*db_, *cache_, queries[i]));
       } catch (const SqliteError& e) {
         throw D1Error(d1Error(e).what() + where);
       } catch (const D1Error& e) {

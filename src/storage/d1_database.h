@@ -74,8 +74,13 @@ class D1Database {
 
   Database& database() { return *db_; }
 
+  // Prepared statements by SQL text, and the size after this connection's
+  // last write. Internal (d1_database.cc).
+  struct QueryCache;
+
  private:
   std::unique_ptr<Database> db_;
+  std::unique_ptr<QueryCache> cache_;
 };
 
 // ---- migrations, as `wrangler d1 migrations` does them ----

@@ -83,6 +83,28 @@ TEST_F(D1Test, InsertAndSelectWithMeta) {
   EXPECT_EQ(selected.meta.rows_read, 2);
 }
 
+// Statements are cached between queries: a rerun must bind afresh, count
+// its own rows only, and see the size a write in between produced.
+TEST_F(D1Test, RepeatedQueriesStartFromAClearStatement) {
+  q("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  for (int i = 0; i < 50; ++i) q("INSERT INTO t (v) VALUES (?)", {std::string(200, 'x')});
+  const std::string scan = "SELECT COUNT(*) AS n FROM t WHERE v LIKE ?";
+  D1Result first = q(scan, {std::string("x%")});
+  D1Result second = q(scan, {std::string("x%")});
+  EXPECT_EQ(first.meta.rows_read, 50);
+  EXPECT_EQ(second.meta.rows_read, 50);
+  EXPECT_EQ(std::get<int64_t>(q(scan, {std::string("y%")}).rows[0][0]), 0);
+  // A failed run (wrong parameter count) leaves the cached statement usable.
+  EXPECT_THROW(q(scan), D1Error);
+  EXPECT_EQ(std::get<int64_t>(q(scan, {std::string("x%")}).rows[0][0]), 50);
+  int64_t before = q("SELECT 1").meta.size_after;
+  for (int i = 0; i < 200; ++i) q("INSERT INTO t (v) VALUES (?)", {std::string(400, 'y')});
+  EXPECT_GT(q("SELECT 1").meta.size_after, before);
+  // A schema change under a cached statement recompiles it.
+  q("DROP TABLE t");
+  EXPECT_THROW(q(scan, {std::string("x%")}), D1Error);
+}
+
 TEST_F(D1Test, ValuesMapToD1TypesBothWays) {
   q("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n)");
   const int64_t big = std::numeric_limits<int64_t>::max();
