@@ -13,9 +13,10 @@
 # The same worker.js runs on
 #   - verge serve, threads = nproc, project folder bench/bindings (its
 #     wrangler.toml binds KV and DB), data in a temp data_dir;
-#   - miniflare (npm package, pinned in bench/package.json), started by
-#     bench/bindings/miniflare.mjs with the same bindings, KV and D1 persisted
-#     in a temp dir.
+#   - miniflare (npm package, pinned in bench/package.json: 4.20260424.0 is
+#     the newest miniflare 4 that supports Node 20, which Debian 12 has),
+#     started by bench/bindings/miniflare.mjs with the same bindings, KV and
+#     D1 persisted in a temp dir.
 # Each server is started fresh, seeded once (POST /seed), and every route is
 # checked once (status 200 and the expected body) before it is timed. Printed
 # per route: requests/s, p99, non-2xx and socket errors for both, server CPU,
@@ -264,6 +265,7 @@ EOF
 # only starts and stops miniflare) and the workerd it spawns, which serves the
 # requests and runs the KV and D1 simulators. Both are tracked by PID.
 MF_WORKERD_PID=
+MF_WORKERD_BIN=
 start_miniflare() {  # start_miniflare PORT
   LAUNCH_PORT=$1
   node "$MINIFLARE_MJS" "$LAUNCH_PORT" "$TMP/miniflare-data" >"$TMP/miniflare.out" 2>>"$TMP/miniflare.err" &
@@ -284,6 +286,7 @@ start_miniflare() {  # start_miniflare PORT
   MF_WORKERD_PID=$(child_pids "$LAUNCH_PID" | head -1)
   LAUNCH_CPU_PIDS=("$LAUNCH_PID")
   if [[ -n $MF_WORKERD_PID ]]; then
+    MF_WORKERD_BIN=$(readlink "/proc/$MF_WORKERD_PID/exe" 2>/dev/null || true)
     PIDS+=("$MF_WORKERD_PID")
     LAUNCH_CPU_PIDS+=("$MF_WORKERD_PID")
   else
@@ -309,9 +312,11 @@ http() {
   local name=$1 method=$2 url=$3 body=${4-}
   local -a args=(-s -o "$TMP/body-$name" -w '%{http_code}' -X "$method")
   [[ $method == POST ]] && args+=(--data-binary "$body" -H 'content-type: text/plain')
-  CHECK_CODE=$(curl "${args[@]}" "$url" || echo 000)
+  CHECK_CODE=$(curl "${args[@]}" "$url") || CHECK_CODE=000
   CHECK_BODY=$(head -c 300 "$TMP/body-$name" 2>/dev/null || true)
 }
+# shown BODY: BODY as one printable line of at most 120 characters.
+shown() { printf '%s' "$1" | head -c 120 | tr -c '[:print:]' '?'; }
 
 # seed SERVER BASE: POST /seed once; SEED[SERVER] = "ok" or what went wrong.
 seed() {
@@ -322,9 +327,9 @@ seed() {
   if [[ $CHECK_CODE == 200 && $CHECK_BODY == "{\"items\":$ROWS,\"kv_bytes\":$KV_BYTES}" ]]; then
     SEED[$s]="ok ($ms ms)"
   else
-    SEED[$s]="FAILED: $CHECK_CODE $(printf '%q' "$CHECK_BODY")"
+    SEED[$s]="FAILED: $CHECK_CODE $(shown "$CHECK_BODY")"
   fi
-  printf '   seed (%s rows, %s-byte KV value): %s -> %s %q\n' "$ROWS" "$KV_BYTES" "${SEED[$s]}" "$CHECK_CODE" "$CHECK_BODY"
+  printf '   seed (%s rows, %s-byte KV value): %s; answer: %s %s\n' "$ROWS" "$KV_BYTES" "${SEED[$s]}" "$CHECK_CODE" "$(shown "$CHECK_BODY")"
 }
 
 select_expected() { printf '{"id":%d,"name":"item-%d","score":%d}' "$1" "$1" "$(($1 * 7))"; }
@@ -336,14 +341,14 @@ check_route() {
     kv)
       http "$s-kv" GET "$base/kv"
       if [[ $CHECK_CODE != 200 ]] || ! cmp -s "$TMP/body-$s-kv" "$TMP/kv-expected"; then
-        result="FAILED: GET /kv -> $CHECK_CODE $(printf '%q' "$CHECK_BODY")"
+        result="FAILED: GET /kv -> $CHECK_CODE $(shown "$CHECK_BODY")"
       fi
       ;;
     select)
       for id in 1 $(((ROWS + 1) / 2)) "$ROWS"; do
         http "$s-select" GET "$base/d1/select?id=$id"
         if [[ $CHECK_CODE != 200 || $CHECK_BODY != "$(select_expected "$id")" ]]; then
-          result="FAILED: GET /d1/select?id=$id -> $CHECK_CODE $(printf '%q' "$CHECK_BODY") (expected $(select_expected "$id"))"
+          result="FAILED: GET /d1/select?id=$id -> $CHECK_CODE $(shown "$CHECK_BODY") (expected $(select_expected "$id"))"
           break
         fi
       done
@@ -351,12 +356,16 @@ check_route() {
     insert)
       http "$s-insert" POST "$base/d1/insert" '{"event":"check"}'
       if [[ $CHECK_CODE != 200 || ! $CHECK_BODY =~ ^\{\"last_row_id\":[0-9]+\}$ ]]; then
-        result="FAILED: POST /d1/insert -> $CHECK_CODE $(printf '%q' "$CHECK_BODY")"
+        result="FAILED: POST /d1/insert -> $CHECK_CODE $(shown "$CHECK_BODY")"
       fi
       ;;
   esac
   CHECK[$s/$route]=$result
-  printf '   check %-6s %s (last answer: %s %q)\n' "$route" "$result" "$CHECK_CODE" "$CHECK_BODY"
+  if [[ $result == ok ]]; then
+    printf '   check %-6s ok; last answer: %s %s\n' "$route" "$CHECK_CODE" "$(shown "$CHECK_BODY")"
+  else
+    printf '   check %-6s %s\n' "$route" "$result"
+  fi
 }
 
 # --- timed runs -------------------------------------------------------------
@@ -481,8 +490,6 @@ run_server() {
 }
 
 # =============================================================================
-MF_WORKERD_BIN=$(ls "$BENCH_DIR"/node_modules/miniflare/node_modules/@cloudflare/workerd-linux-*/bin/workerd \
-  "$BENCH_DIR"/node_modules/@cloudflare/workerd-linux-*/bin/workerd 2>/dev/null | head -1 || true)
 echo "verge storage-bindings benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine:   $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 echo "verge:     $("$VERGE" --version 2>&1 | head -1) ($VERGE_SRC, built $(date -u -r "$VERGE_SRC" '+%Y-%m-%d %H:%M UTC'))"
@@ -499,7 +506,7 @@ run_server verge
 echo
 log "miniflare $MF_VERSION"
 run_server miniflare
-# The workerd that miniflare ran (it is stopped by now; --version is harmless).
+# The version of the workerd binary miniflare ran (seen in /proc while it ran).
 MF_WORKERD_VERSION=
 [[ -n $MF_WORKERD_BIN && -x $MF_WORKERD_BIN ]] && MF_WORKERD_VERSION=$("$MF_WORKERD_BIN" --version 2>&1 | head -1 || true)
 
@@ -526,7 +533,7 @@ printf '%-31s | %-29s | %-29s | %s\n' "" "verge" "miniflare" "verge /"
 printf '%-31s | %10s %9s %8s | %10s %9s %8s | %s\n' "route" "req/s" "p99 ms" "non-2xx" "req/s" "p99 ms" "non-2xx" "miniflare"
 for route in "${ROUTES[@]}"; do
   printf '%-31s | %s | %s | %8s\n' "$(route_label "$route")" "$(cell verge "$route")" "$(cell miniflare "$route")" \
-    "$(ratio "${RPS[verge/$route]:-}" "${RPS[miniflare/$route]:-}")x"
+    "$(ratio "${RPS[verge/$route]:-}" "${RPS[miniflare/$route]:-}" | sed 's/^nan$/n\/a/; s/[0-9]$/&x/')"
 done
 echo
 printf '%-31s | %-29s | %-29s\n' "details" "verge" "miniflare"

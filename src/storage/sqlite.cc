@@ -1,6 +1,7 @@
 #include "storage/sqlite.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <utility>
 
@@ -15,6 +16,22 @@ namespace {
 // An empty std::string_view may carry a null data(); SQLite reads a null
 // pointer as "bind NULL" (or, for prepare, as misuse), not as "empty".
 const char* nonNull(std::string_view s) { return s.data() ? s.data() : ""; }
+// Another connection (another server thread, the CLI) holds the write lock.
+// SQLite's default busy timeout sleeps 1, 2, 5, 10 … 25 ms between tries;
+// on an event-loop thread every such sleep stalls all of that thread's
+// requests, while a write holds the lock for tens of microseconds. So poll
+// finely first, then back off, and give up after about 10 s.
+int waitForLock(void*, int attempt) {
+  if (attempt < 1000) {
+    usleep(50);
+  } else if (attempt < 11'000) {
+    usleep(1000);
+  } else {
+    return 0;  // SQLITE_BUSY reaches the caller
+  }
+  return 1;
+}
+
 }  // namespace
 
 std::unique_ptr<Database> Database::open(const std::filesystem::path& path) {
@@ -34,7 +51,7 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& path) {
     throw SqliteError(rc, path.string() + ": " + message);
   }
   std::unique_ptr<Database> out(new Database(db));
-  sqlite3_busy_timeout(db, 10'000);
+  sqlite3_busy_handler(db, &waitForLock, nullptr);
   // WAL: readers do not block the writer; synchronous=NORMAL keeps every
   // committed transaction across a process crash (kill -9).
   out->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
