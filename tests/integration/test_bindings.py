@@ -184,10 +184,13 @@ async function r2(env, path, url) {
       const delim = await B.list({ prefix: "p/", delimiter: "/" });
       const page = await B.list({ prefix: "p/", limit: 2 });
       const next = await B.list({ prefix: "p/", limit: 2, cursor: page.cursor });
-      const meta = await B.list({ prefix: "a/", include: ["customMetadata"] });
+      await B.put("m/meta", "x", { customMetadata: { k: "v" }, httpMetadata: { contentType: "text/x" } });
+      const meta = await B.list({ prefix: "m/", include: ["customMetadata"] });
+      const bare = await B.list({ prefix: "m/" });
       return { all: all.objects.map(o => o.key), delim: delim.objects.map(o => o.key), prefixes: delim.delimitedPrefixes,
                page: page.objects.map(o => o.key), truncated: page.truncated, next: next.objects.map(o => o.key),
-               metaCustom: meta.objects[0]?.customMetadata };
+               metaCustom: meta.objects[0].customMetadata, metaHttp: meta.objects[0].httpMetadata,
+               bareCustom: bare.objects[0].customMetadata };
     }
     case "/r2/delete": {
       await B.put("d1", "x"); await B.put("d2", "x"); await B.put("d3", "x");
@@ -389,6 +392,8 @@ class BindingsTest(unittest.TestCase):
         self.assertEqual(r["delim"], ["p/a", "p/b"])
         self.assertEqual(r["prefixes"], ["p/dir/"])
         self.assertEqual((r["page"], r["truncated"], r["next"]), (["p/a", "p/b"], True, ["p/dir/x", "p/dir/y"]))
+        # include: only what was asked for comes back.
+        self.assertEqual((r["metaCustom"], r["metaHttp"], r["bareCustom"]), ({"k": "v"}, {}, {}))
 
     def test_r2_delete(self):
         self.assertEqual(get_json(self.v, "/r2/delete"), {"left": 0})
