@@ -8,6 +8,12 @@ export default {
     if (url.pathname === "/api/time") {
       return json({ now: new Date().toISOString(), colo: request.cf.colo });
     }
+    if (url.pathname === "/api/visits") {
+      // A counter in KV (not atomic under concurrent writers, as on Cloudflare).
+      const visits = Number((await env.VISITS.get("count")) ?? 0) + 1;
+      await env.VISITS.put("count", String(visits));
+      return json({ visits });
+    }
     if (url.pathname === "/stream") {
       const encoder = new TextEncoder();
       const stream = new ReadableStream({
