@@ -421,6 +421,8 @@ class Response extends Body {
     const state = cloneBody(this);
     const r = new Response(kToken, [this.#status, this.#statusText, headersToPairs(this.#headers), state, this.#url, this.#redirected]);
     r.#type = this.#type;
+    // The clone's headers are as mutable as the original's.
+    headersSetGuard(r.#headers, internals.headersGetGuard(this.#headers));
     return r;
   }
   get [Symbol.toStringTag]() { return 'Response'; }

@@ -349,6 +349,7 @@ async function asyncChecks(out) {
     let threw = false; try { await r.text(); } catch (e) { threw = e instanceof TypeError; } eq(threw, true);
     eq(new Uint8Array(await new Response(new Uint8Array([1, 2])).arrayBuffer()), new Uint8Array([1, 2]));
     const c = new Response("twice"); const d = c.clone(); eq([await c.text(), await d.text()], ["twice", "twice"]);
+    d.headers.set("x-cloned", "yes"); eq(d.headers.get("x-cloned"), "yes");
   });
   await body("readable-stream", async () => {
     let pulls = 0;
