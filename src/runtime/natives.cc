@@ -180,25 +180,18 @@ void domainToUnicode(Args info) {
 
 // ---- console, time, crypto, structuredClone ----
 
+// console.*: log/info/debug go to stdout as written (what `wrangler dev`
+// users expect to pipe); warn/error go to the node's log on stderr.
 void log(Args info) {
   auto* isolate = info.GetIsolate();
   std::string level = toStdString(isolate, info[0]);
   std::string message = toStdString(isolate, info[1]);
-  WorkerIsolate* w = self(info);
-  std::string line;
-  if (base::logLevel() == base::LogLevel::kDebug || level == "log" || level == "info" ||
-      level == "debug") {
-    line = message;
-  } else {
-    line = level + ": " + message;
-  }
-  (void)w;
-  line += '\n';
   if (level == "error" || level == "warn") {
     base::logLine(level == "error" ? base::LogLevel::kError : base::LogLevel::kWarn, message);
-  } else {
-    base::writeStdout(line);
+    return;
   }
+  message += '\n';
+  base::writeStdout(message);
 }
 
 void now(Args info) {
