@@ -72,6 +72,11 @@ export default {
         ctx.waitUntil(new Promise(r => setTimeout(r, 300)).then(() => fetch(origin + "/log", { method: "POST", body: "after" })));
         return new Response("sent first");
       }
+      case "/console": {
+        console.log("console says", { a: 1, list: [1, 2] }, 42);
+        console.error("console error line");
+        return new Response("logged");
+      }
       case "/throw": throw new Error("boom from worker");
       case "/reject": return Promise.reject(new TypeError("rejected"));
       case "/not-response": return "a string";
@@ -164,6 +169,12 @@ export default {
         logged = [r for r in self.origin.requests if r["path"] == "/log"]
         self.assertEqual(len(logged), before + 1)
         self.assertEqual(logged[-1]["body"], b"after")
+
+    def test_console_output(self):
+        self.assertEqual(self.get("/console")[2], b"logged")
+        time.sleep(0.3)
+        self.assertIn("console says { a: 1, list: [ 1, 2 ] } 42\n", self.v.stdout())
+        self.assertIn("console error line", self.v.stderr())
 
     def test_exception_gives_1101(self):
         status, headers, body = self.get("/throw")
