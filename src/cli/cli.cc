@@ -119,6 +119,18 @@ int runServe(const std::string& config_path, int threads_override) {
       }
     }
   }
+  std::vector<edge::Zone> zones;
+  edge::Router zone_router;
+  for (size_t i = 0; i < cfg.zones.size(); ++i) {
+    zones.push_back({cfg.zones[i].name, cfg.zones[i].origin});
+    for (const auto& pattern : cfg.zones[i].hosts) {
+      try {
+        zone_router.add(pattern, i);
+      } catch (const std::invalid_argument& e) {
+        throw edge::ConfigError(cfg.file.string() + ": 'zones[" + std::to_string(i) + "].hosts': " + e.what());
+      }
+    }
+  }
   edge::EdgeOptions options;
   options.server.host = cfg.listen_host;
   options.server.port = cfg.port;
@@ -128,12 +140,13 @@ int runServe(const std::string& config_path, int threads_override) {
   options.server.limits = cfg.limits;
   options.colo = cfg.colo;
   options.data_dir = cfg.data_dir;
-  edge::EdgeNode node(std::move(options), std::move(workers), std::move(router));
+  edge::EdgeNode node(std::move(options), std::move(workers), std::move(router), std::move(zones),
+                      std::move(zone_router));
   node.bind();
   std::string host = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
                                                                      : cfg.listen_host;
   std::cerr << "verge serve: listening on http://" << host << ":" << node.port() << " with "
-            << cfg.workers.size() << " worker(s)" << std::endl;
+            << cfg.workers.size() << " worker(s) and " << cfg.zones.size() << " zone(s)" << std::endl;
   return serveUntilSignalled(node);
 }
 

@@ -407,10 +407,10 @@ NodeConfig loadNodeConfig(const fs::path& file) {
   if (!fs::exists(file)) throw ConfigError(file.string() + ": no such file");
   toml::table t = parseToml(file);
   fs::path base = fs::absolute(file).parent_path();
-  static const std::set<std::string> kTop = {"server", "limits", "workers"};
+  static const std::set<std::string> kTop = {"server", "limits", "workers", "zones"};
   for (const auto& [k, v] : t) {
     if (!kTop.count(std::string(k.str()))) {
-      fail(file, k.str(), "unknown key (expected server, limits or [[workers]])");
+      fail(file, k.str(), "unknown key (expected server, limits, [[workers]] or [[zones]])");
     }
   }
   if (auto* server = t["server"].as_table()) {
@@ -511,7 +511,49 @@ NodeConfig loadNodeConfig(const fs::path& file) {
   } else if (t.contains("workers")) {
     fail(file, "workers", "must be an array of tables ([[workers]])");
   }
-  if (cfg.workers.empty()) fail(file, "workers", "at least one [[workers]] entry is required");
+  if (auto* zones = t["zones"].as_array()) {
+    size_t index = 0;
+    for (auto& node : *zones) {
+      std::string prefix = "zones[" + std::to_string(index++) + "]";
+      auto* z = node.as_table();
+      if (!z) fail(file, prefix, "must be a table ([[zones]])");
+      NodeZone zone;
+      for (const auto& [k, v] : *z) {
+        std::string key = prefix + "." + std::string(k.str());
+        if (k == "name") {
+          auto s = v.value<std::string>();
+          if (!s || s->empty()) fail(file, key, "must be a non-empty string");
+          zone.name = *s;
+        } else if (k == "hosts") {
+          auto* arr = v.as_array();
+          if (!arr || arr->empty()) fail(file, key, "must be a non-empty array of host patterns");
+          for (auto& h : *arr) {
+            auto s = h.value<std::string>();
+            if (!s || s->empty()) fail(file, key, "must contain strings like \"example.com\" or \"*.example.com\"");
+            zone.hosts.push_back(*s);
+          }
+        } else if (k == "origin") {
+          auto s = v.value<std::string>();
+          if (!s || (s->rfind("http://", 0) != 0 && s->rfind("https://", 0) != 0)) {
+            fail(file, key, "must be an http:// or https:// URL");
+          }
+          zone.origin = *s;
+          while (!zone.origin.empty() && zone.origin.back() == '/') zone.origin.pop_back();
+        } else {
+          fail(file, key, "unknown key (expected name, hosts or origin)");
+        }
+      }
+      if (zone.hosts.empty()) fail(file, prefix + ".hosts", "is required");
+      if (zone.origin.empty()) fail(file, prefix + ".origin", "is required");
+      if (zone.name.empty()) zone.name = zone.hosts.front();
+      cfg.zones.push_back(std::move(zone));
+    }
+  } else if (t.contains("zones")) {
+    fail(file, "zones", "must be an array of tables ([[zones]])");
+  }
+  if (cfg.workers.empty() && cfg.zones.empty()) {
+    fail(file, "workers", "at least one [[workers]] or [[zones]] entry is required");
+  }
   return cfg;
 }
 

@@ -59,6 +59,14 @@ struct NodeWorker {
   std::map<std::string, std::string> json_vars;
 };
 
+// A zone: hostnames whose traffic goes to an origin, as a CDN edge proxies a
+// site (requests that a worker route does not take).
+struct NodeZone {
+  std::string name;
+  std::vector<std::string> hosts;  // route patterns, as for workers
+  std::string origin;              // http:// or https:// base URL
+};
+
 struct NodeConfig {
   std::filesystem::path file;
   std::string listen_host = "127.0.0.1";
@@ -68,6 +76,7 @@ struct NodeConfig {
   std::filesystem::path data_dir = "verge-data";
   net::ServerLimits limits;
   std::vector<NodeWorker> workers;
+  std::vector<NodeZone> zones;
 };
 
 NodeConfig loadNodeConfig(const std::filesystem::path& file);

@@ -50,8 +50,12 @@ void appendJsonString(std::string& out, std::string_view s) {
 
 }  // namespace
 
-EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router)
-    : options_(std::move(options)), router_(std::move(router)) {
+EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router,
+                   std::vector<Zone> zones, Router zone_router)
+    : options_(std::move(options)),
+      router_(std::move(router)),
+      zones_(std::move(zones)),
+      zone_router_(std::move(zone_router)) {
   for (auto& w : workers) workers_.push_back(std::make_unique<runtime::WorkerScript>(std::move(w)));
   runtimes_.resize(static_cast<size_t>(std::max(1, options_.server.threads)));
   for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
@@ -92,7 +96,7 @@ uint16_t EdgeNode::port() const { return server_->port(); }
 void EdgeNode::run() { server_->run(); }
 void EdgeNode::stop() { server_->stop(); }
 
-const runtime::WorkerScript* EdgeNode::route(const net::RequestHead& head) const {
+EdgeNode::Target EdgeNode::route(const net::RequestHead& head) const {
   std::string_view host = net::findHeader(head.headers, "host").value_or("");
   std::string_view path = head.target;
   if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) {
@@ -102,15 +106,23 @@ const runtime::WorkerScript* EdgeNode::route(const net::RequestHead& head) const
     host = path.substr(start, slash - start);
     path = slash == std::string_view::npos ? "/" : path.substr(slash);
   }
-  auto target = router_.match(host, path);
-  return target ? workers_[*target].get() : nullptr;
+  // Worker routes win over plain zone traffic, as on Cloudflare.
+  if (auto w = router_.match(host, path)) return {workers_[*w].get(), nullptr};
+  if (auto z = zone_router_.match(host, path)) return {nullptr, &zones_[*z]};
+  return {};
 }
 
 void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   const net::RequestHead& head = exchange->head();
 
   // Phase: route.
-  const runtime::WorkerScript* worker = route(head);
+  Target target = route(head);
+  if (target.zone) {
+    // Phase: origin (the cache phase will sit in front of it).
+    proxyToOrigin(std::move(exchange), *target.zone);
+    return;
+  }
+  const runtime::WorkerScript* worker = target.worker;
   if (!worker) {
     std::string host(net::findHeader(head.headers, "host").value_or("(none)"));
     std::string body = "No worker is configured for host \"" + host + "\" on this verge node.\n";
@@ -123,13 +135,14 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
 
   // Phase: the worker.
   runtime::RequestInfo info;
-  std::string_view target = head.target;
-  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
-    info.url = std::string(target);
+  std::string_view request_target = head.target;
+  if (request_target.rfind("http://", 0) == 0 || request_target.rfind("https://", 0) == 0) {
+    info.url = std::string(request_target);
   } else {
     std::string host(net::findHeader(head.headers, "host").value_or(""));
     if (host.empty()) host = options_.server.host + ":" + std::to_string(server_->port());
-    info.url = "http://" + host + (target.empty() || target[0] != '/' ? "/" : "") + std::string(target);
+    info.url = "http://" + host + (request_target.empty() || request_target[0] != '/' ? "/" : "") +
+               std::string(request_target);
   }
   info.http_protocol = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
   info.colo = options_.colo;

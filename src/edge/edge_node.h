@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "edge/origin_proxy.h"
 #include "edge/router.h"
 #include "net/http_server.h"
 #include "runtime/worker_script.h"
@@ -28,7 +29,10 @@ struct EdgeOptions {
 
 class EdgeNode {
  public:
-  EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router);
+  // `router` maps hosts/paths to indexes of `workers`; `zone_router` maps
+  // hosts to indexes of `zones`, for requests no worker route takes.
+  EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router,
+           std::vector<Zone> zones = {}, Router zone_router = {});
   ~EdgeNode();
 
   // Binds the listeners (throws on failure); port() is valid afterwards.
@@ -39,8 +43,12 @@ class EdgeNode {
   void stop();
 
  private:
-  // Phase 1: which worker serves this host and path (404 when none).
-  const runtime::WorkerScript* route(const net::RequestHead& head) const;
+  // Phase: route. Which worker, or else which zone, serves this host and path.
+  struct Target {
+    const runtime::WorkerScript* worker = nullptr;
+    const Zone* zone = nullptr;
+  };
+  Target route(const net::RequestHead& head) const;
   void handle(std::shared_ptr<net::Exchange> exchange);
   void logAccess(int thread, const net::AccessRecord& record);
 
@@ -54,6 +62,8 @@ class EdgeNode {
   std::vector<std::unique_ptr<LogBuffer>> log_buffers_;
   std::vector<std::unique_ptr<runtime::WorkerScript>> workers_;
   Router router_;
+  std::vector<Zone> zones_;
+  Router zone_router_;
   std::shared_ptr<runtime::StorageConfig> storage_;
   std::vector<std::unique_ptr<runtime::Runtime>> runtimes_;  // one per thread
   std::unique_ptr<net::HttpServer> server_;

@@ -164,6 +164,8 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("'workers'", self.config_error('[server]\nlisten = "127.0.0.1:0"\n'))
         self.assertIn("'workers[0].routes'", self.config_error('[[workers]]\npath = "x"\n'))
         self.assertIn("'limits.max_body_bytes'", self.config_error('[limits]\nmax_body_bytes = -1\n'))
+        self.assertIn("'zones[0].origin'", self.config_error('[[zones]]\nhosts = ["a.test"]\norigin = "ftp://x"\n'))
+        self.assertIn("'zones[0].hosts'", self.config_error('[[zones]]\norigin = "http://x"\n'))
 
     def test_bad_wrangler_configs(self):
         d = tempfile.mkdtemp()

@@ -1,0 +1,176 @@
+#include "edge/origin_proxy.h"
+
+#include "base/log.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+
+namespace verge::edge {
+
+namespace {
+
+// Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+bool namedInConnection(const net::HeaderList& headers, std::string_view name) {
+  for (const auto& h : headers) {
+    if (!net::iequals(h.name, "connection")) continue;
+    std::string_view v = h.value;
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view token = v.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+      if (net::iequals(token, name)) return true;
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return false;
+}
+
+net::HeaderList endToEnd(const net::HeaderList& headers) {
+  net::HeaderList out;
+  out.reserve(headers.size());
+  for (const auto& h : headers) {
+    if (net::isHopByHopHeader(h.name) || namedInConnection(headers, h.name)) continue;
+    out.push_back(h);
+  }
+  return out;
+}
+
+void sendError(net::Exchange& ex, int status, std::string_view title, std::string_view what) {
+  if (ex.headWritten()) {
+    ex.abort();
+    return;
+  }
+  std::string body = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Error " +
+                     std::to_string(status) + ": " + std::string(title) + "</title></head><body><h1>Error " +
+                     std::to_string(status) + "</h1><h2>" + std::string(title) + "</h2><p>" +
+                     std::string(what) + "</p><p><small>verge</small></p></body></html>\n";
+  ex.writeHead(status, {{"content-type", "text/html; charset=utf-8"}, {"cache-control", "no-store"}},
+               body.size());
+  ex.writeBody(body, nullptr);
+  ex.finish();
+}
+
+// Copies the origin's body to the client one chunk at a time; the next read
+// starts only when the previous chunk has reached the socket.
+void pumpBody(std::shared_ptr<net::Exchange> ex, std::shared_ptr<net::BodySource> body) {
+  body->read([ex, body](std::string_view data, std::string_view error) {
+    if (!error.empty()) {
+      base::logLine(base::LogLevel::kWarn, "upstream: " + std::string(error));
+      ex->abort();
+      return;
+    }
+    if (data.empty()) {
+      ex->finish();
+      return;
+    }
+    ex->writeBody(data, [ex, body](bool ok) {
+      if (ok) pumpBody(ex, body);
+      else body->cancel();  // the client went away
+    });
+  });
+}
+
+void forward(std::shared_ptr<net::Exchange> ex, const Zone& zone, std::string request_body) {
+  const net::RequestHead& head = ex->head();
+  net::ClientRequest req;
+  req.method = head.method;
+  std::string target = head.target;
+  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+    size_t slash = target.find('/', target.find("//") + 2);
+    target = slash == std::string::npos ? "/" : target.substr(slash);
+  }
+  req.url = zone.origin + (target.empty() || target[0] != '/' ? "/" : "") + target;
+  req.headers = endToEnd(head.headers);
+  std::string forwarded_for = head.remote_addr;
+  for (auto it = req.headers.begin(); it != req.headers.end();) {
+    if (net::iequals(it->name, "x-forwarded-for")) {
+      forwarded_for = it->value + ", " + head.remote_addr;
+      it = req.headers.erase(it);
+    } else if (net::iequals(it->name, "x-forwarded-proto") || net::iequals(it->name, "cf-connecting-ip")) {
+      it = req.headers.erase(it);  // ours to set, not the client's
+    } else {
+      ++it;
+    }
+  }
+  req.headers.push_back({"x-forwarded-for", forwarded_for});
+  req.headers.push_back({"x-forwarded-proto", "http"});
+  req.headers.push_back({"cf-connecting-ip", head.remote_addr});
+  req.body = std::move(request_body);
+
+  net::httpFetch(ex->ioContext(), std::move(req),
+                 [ex, &zone](std::string_view error, std::shared_ptr<net::ClientResponse> resp) {
+                   if (ex->closed()) {
+                     if (resp) resp->body->cancel();
+                     return;
+                   }
+                   if (!error.empty() || !resp) {
+                     std::string why(error);
+                     base::logLine(base::LogLevel::kWarn,
+                                   "upstream: zone " + zone.name + ": " + why);
+                     ex->setLogNote("zone " + zone.name + " origin-error");
+                     // A connect that times out says both; the timeout is the cause.
+                     if (why.find("timed out") != std::string::npos) {
+                       sendError(*ex, 522, "Connection timed out", "The origin did not answer in time.");
+                     } else if (why.find("cannot connect") != std::string::npos) {
+                       sendError(*ex, 521, "Web server is down", "The origin refused the connection.");
+                     } else if (why.find("cannot resolve") != std::string::npos) {
+                       sendError(*ex, 523, "Origin is unreachable", "The origin's host name does not resolve.");
+                     } else {
+                       sendError(*ex, 502, "Bad gateway", "The origin's answer could not be read.");
+                     }
+                     return;
+                   }
+                   net::HeaderList headers = endToEnd(resp->headers);
+                   std::optional<uint64_t> length;
+                   for (auto it = headers.begin(); it != headers.end();) {
+                     if (net::iequals(it->name, "content-length")) {
+                       try {
+                         length = std::stoull(it->value);
+                       } catch (...) {
+                       }
+                       it = headers.erase(it);
+                     } else {
+                       ++it;
+                     }
+                   }
+                   // Not cached (yet): Cloudflare's word for a response the
+                   // cache did not consider.
+                   headers.push_back({"cf-cache-status", "DYNAMIC"});
+                   ex->setLogNote("zone " + zone.name);
+                   ex->writeHead(resp->status, headers, length);
+                   pumpBody(ex, resp->body);
+                 });
+}
+
+// Reads the whole request body (bounded by the server's body limit), then
+// forwards. TODO(perf): stream request bodies to the origin.
+void readBodyThenForward(std::shared_ptr<net::Exchange> ex, const Zone& zone,
+                         std::shared_ptr<net::BodySource> source, std::shared_ptr<std::string> body) {
+  source->read([ex, &zone, source, body](std::string_view data, std::string_view error) {
+    if (!error.empty()) {
+      bool too_large = error.find("limit") != std::string_view::npos;
+      sendError(*ex, too_large ? 413 : 400, too_large ? "Request body too large" : "Bad request",
+                std::string(error));
+      return;
+    }
+    if (data.empty()) {
+      forward(ex, zone, std::move(*body));
+      return;
+    }
+    body->append(data);
+    readBodyThenForward(ex, zone, source, body);
+  });
+}
+
+}  // namespace
+
+void proxyToOrigin(std::shared_ptr<net::Exchange> exchange, const Zone& zone) {
+  if (auto source = exchange->body()) {
+    readBodyThenForward(exchange, zone, source, std::make_shared<std::string>());
+  } else {
+    forward(exchange, zone, {});
+  }
+}
+
+}  // namespace verge::edge
