@@ -97,8 +97,8 @@ bool apply(CacheControl& cc, const Element& e) {
   if (name == "stale-if-error") return setDelta(cc.stale_if_error, e);
   if (name == "max-stale") {
     if (!e.has_value) {
-      // Bare max-stale: any staleness. It outranks an earlier limited one
-      // only if none was seen; first wins as for the other delta directives.
+      // Bare max-stale: any staleness. First occurrence wins, as for the
+      // other delta-seconds directives, so an earlier max-stale=N stays.
       if (!cc.max_stale) cc.max_stale = true;
       return true;
     }

@@ -174,7 +174,11 @@ std::optional<int64_t> parseHttpDate(std::string_view value) {
       f.second > 60) {
     return std::nullopt;
   }
-  return daysFromCivil(f.year, f.month, f.day) * 86400 + f.hour * 3600 + f.minute * 60 + f.second;
+  const int64_t t =
+      daysFromCivil(f.year, f.month, f.day) * 86400 + f.hour * 3600 + f.minute * 60 + f.second;
+  // A leap second at the very end of 9999 would leave the formattable range;
+  // keep every parsed value one formatHttpDate can round-trip.
+  return t < kMaxFormattable ? t : kMaxFormattable;
 }
 
 std::string formatHttpDate(int64_t seconds) {

@@ -40,6 +40,17 @@ void initializeV8(int worker_threads) {
     if (const char* extra = std::getenv("VERGE_V8_FLAGS")) v8::V8::SetFlagsFromString(extra);
     v8::V8::Initialize();
     g_watchdog = std::make_unique<Watchdog>(worker_threads);
+    // Load the runtime's JS once in a throwaway isolate, so that the code
+    // cache exists before the first request and every worker's first
+    // isolate starts from it.
+    WorkerScript warm;
+    warm.name = "warm-up";
+    warm.modules.push_back({"warm-up.js", "export default {};"});
+    warm.main_module = "warm-up.js";
+    boost::asio::io_context ioc;
+    ThreadStorage storage(StorageConfig{});
+    std::string error = WorkerIsolate(warm, 0, ioc, *g_watchdog, storage).load();
+    if (!error.empty()) base::logLine(base::LogLevel::kError, "runtime warm-up failed: " + error);
   });
 }
 

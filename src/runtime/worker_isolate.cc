@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <cstring>
+#include <mutex>
 
 #include "base/log.h"
 #include "runtime/js_sources.h"
@@ -14,6 +15,19 @@ namespace verge::runtime {
 namespace {
 
 constexpr int kContextSlotSelf = 1;
+
+// V8 code caches of the runtime's own JS (src/js), made by the first isolate
+// that loads it and reused by every later one: a new isolate then skips
+// parsing and compiling ~10k lines. Process-wide; one entry per file.
+struct RuntimeCodeCache {
+  std::mutex mutex;
+  std::vector<std::string> data;  // indexed like kJsSources; empty = not made yet
+};
+
+RuntimeCodeCache& runtimeCodeCache() {
+  static RuntimeCodeCache cache;
+  return cache;
+}
 
 std::string htmlEscape(std::string_view s) {
   std::string out;
@@ -123,20 +137,49 @@ std::string WorkerIsolate::load() {
 
   // The runtime's own JS: each file is the body of fn(internals, native).
   v8::Local<v8::String> params[] = {v8str(isolate_, "internals"), v8str(isolate_, "native")};
+  RuntimeCodeCache& code_cache = runtimeCodeCache();
+  std::vector<std::string> cached(kJsSourceCount);
+  {
+    std::lock_guard lock(code_cache.mutex);
+    if (code_cache.data.size() == kJsSourceCount) cached = code_cache.data;
+  }
+  std::vector<v8::Local<v8::Function>> compiled;
   for (size_t i = 0; i < kJsSourceCount; ++i) {
     const JsSource& js = kJsSources[i];
     v8::ScriptOrigin origin(isolate_, v8str(isolate_, std::string("verge:") + js.name));
-    v8::ScriptCompiler::Source source(v8str(isolate_, js.code), origin);
+    // Source takes ownership of the CachedData object, not of the bytes.
+    auto* data = cached[i].empty()
+                     ? nullptr
+                     : new v8::ScriptCompiler::CachedData(
+                           reinterpret_cast<const uint8_t*>(cached[i].data()),
+                           static_cast<int>(cached[i].size()));
+    v8::ScriptCompiler::Source source(v8str(isolate_, js.code), origin, data);
     v8::Local<v8::Function> fn;
-    if (!v8::ScriptCompiler::CompileFunction(context, &source, 2, params).ToLocal(&fn)) {
+    if (!v8::ScriptCompiler::CompileFunction(
+             context, &source, 2, params, 0, nullptr,
+             data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions)
+             .ToLocal(&fn)) {
       return "internal: runtime JS " + std::string(js.name) + " failed to compile: " +
              formatException(context, try_catch);
     }
+    compiled.push_back(fn);
     v8::Local<v8::Value> args[] = {internals, native};
     if (fn->Call(context, v8::Undefined(isolate_), 2, args).IsEmpty()) {
       return "internal: runtime JS " + std::string(js.name) + " failed: " +
              formatException(context, try_catch);
     }
+  }
+  if (cached[0].empty()) {
+    // First isolate in this process: record the caches, after running the
+    // files so the functions their top level compiled are included.
+    std::vector<std::string> made;
+    for (auto fn : compiled) {
+      std::unique_ptr<v8::ScriptCompiler::CachedData> c(v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
+      made.emplace_back(c ? std::string(reinterpret_cast<const char*>(c->data), static_cast<size_t>(c->length))
+                          : std::string());
+    }
+    std::lock_guard lock(code_cache.mutex);
+    if (code_cache.data.empty()) code_cache.data = std::move(made);
   }
   auto getFn = [&](const char* name, v8::Global<v8::Function>& out) {
     v8::Local<v8::Value> v;
