@@ -49,6 +49,13 @@ if [ ! -f "$LIBNODE_DIR/usr/lib/x86_64-linux-gnu/libnode.so.108" ] || \
   rm -rf "$tmp"
 fi
 
+# Node.js and npm (for the npm packages below): the machine's own if it has
+# one (e.g. nodesource's), else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs and npm from Debian"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+
 # npm packages used by tests (hono, bundled with esbuild) and benchmarks (workerd, miniflare).
 if [ -f tests/package.json ] && [ ! -d tests/node_modules/hono ]; then
   echo "setup: npm install in tests/"
