@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "base/log.h"
+#include "cache/memory_cache.h"
+#include "edge/cache_phase.h"
 #include "runtime/runtime.h"
 #include "runtime/thread_storage.h"
 #include "storage/kv_store.h"
@@ -55,7 +57,8 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
     : options_(std::move(options)),
       router_(std::move(router)),
       zones_(std::move(zones)),
-      zone_router_(std::move(zone_router)) {
+      zone_router_(std::move(zone_router)),
+      cache_(std::make_unique<cache::MemoryCache>()) {
   for (auto& w : workers) workers_.push_back(std::make_unique<runtime::WorkerScript>(std::move(w)));
   runtimes_.resize(static_cast<size_t>(std::max(1, options_.server.threads)));
   for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
@@ -118,8 +121,8 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   // Phase: route.
   Target target = route(head);
   if (target.zone) {
-    // Phase: origin (the cache phase will sit in front of it).
-    proxyToOrigin(std::move(exchange), *target.zone);
+    // Phases: cache, then origin on a miss.
+    serveZone(std::move(exchange), *target.zone, *cache_);
     return;
   }
   const runtime::WorkerScript* worker = target.worker;

@@ -13,6 +13,10 @@
 #include "net/http_server.h"
 #include "runtime/worker_script.h"
 
+namespace verge::cache {
+class MemoryCache;
+}
+
 namespace verge::runtime {
 class Runtime;
 struct StorageConfig;
@@ -63,6 +67,7 @@ class EdgeNode {
   std::vector<std::unique_ptr<runtime::WorkerScript>> workers_;
   Router router_;
   std::vector<Zone> zones_;
+  std::unique_ptr<cache::MemoryCache> cache_;  // shared by every thread
   Router zone_router_;
   std::shared_ptr<runtime::StorageConfig> storage_;
   std::vector<std::unique_ptr<runtime::Runtime>> runtimes_;  // one per thread

@@ -1,5 +1,7 @@
 #include "edge/origin_proxy.h"
 
+#include <ctime>
+
 #include "base/log.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
@@ -53,8 +55,9 @@ void sendError(net::Exchange& ex, int status, std::string_view title, std::strin
 
 // Copies the origin's body to the client one chunk at a time; the next read
 // starts only when the previous chunk has reached the socket.
-void pumpBody(std::shared_ptr<net::Exchange> ex, std::shared_ptr<net::BodySource> body) {
-  body->read([ex, body](std::string_view data, std::string_view error) {
+void pumpBody(std::shared_ptr<net::Exchange> ex, std::shared_ptr<net::BodySource> body,
+              std::shared_ptr<OriginTap> tap) {
+  body->read([ex, body, tap](std::string_view data, std::string_view error) {
     if (!error.empty()) {
       base::logLine(base::LogLevel::kWarn, "upstream: " + std::string(error));
       ex->abort();
@@ -62,16 +65,19 @@ void pumpBody(std::shared_ptr<net::Exchange> ex, std::shared_ptr<net::BodySource
     }
     if (data.empty()) {
       ex->finish();
+      if (tap) tap->onComplete();
       return;
     }
-    ex->writeBody(data, [ex, body](bool ok) {
-      if (ok) pumpBody(ex, body);
+    if (tap) tap->onBody(data);
+    ex->writeBody(data, [ex, body, tap](bool ok) {
+      if (ok) pumpBody(ex, body, tap);
       else body->cancel();  // the client went away
     });
   });
 }
 
-void forward(std::shared_ptr<net::Exchange> ex, const Zone& zone, std::string request_body) {
+void forward(std::shared_ptr<net::Exchange> ex, const Zone& zone, std::string request_body,
+             std::shared_ptr<OriginTap> tap) {
   const net::RequestHead& head = ex->head();
   net::ClientRequest req;
   req.method = head.method;
@@ -98,8 +104,10 @@ void forward(std::shared_ptr<net::Exchange> ex, const Zone& zone, std::string re
   req.headers.push_back({"cf-connecting-ip", head.remote_addr});
   req.body = std::move(request_body);
 
+  int64_t request_time = static_cast<int64_t>(std::time(nullptr));
   net::httpFetch(ex->ioContext(), std::move(req),
-                 [ex, &zone](std::string_view error, std::shared_ptr<net::ClientResponse> resp) {
+                 [ex, &zone, tap, request_time](std::string_view error,
+                                                std::shared_ptr<net::ClientResponse> resp) {
                    if (ex->closed()) {
                      if (resp) resp->body->cancel();
                      return;
@@ -134,20 +142,26 @@ void forward(std::shared_ptr<net::Exchange> ex, const Zone& zone, std::string re
                        ++it;
                      }
                    }
-                   // Not cached (yet): Cloudflare's word for a response the
-                   // cache did not consider.
-                   headers.push_back({"cf-cache-status", "DYNAMIC"});
+                   bool see_body = false;
+                   if (tap) {
+                     see_body = tap->onHead(resp->status, headers, request_time,
+                                            static_cast<int64_t>(std::time(nullptr)));
+                   } else {
+                     // Cloudflare's word for a response the cache did not consider.
+                     headers.push_back({"cf-cache-status", "DYNAMIC"});
+                   }
                    ex->setLogNote("zone " + zone.name);
                    ex->writeHead(resp->status, headers, length);
-                   pumpBody(ex, resp->body);
+                   pumpBody(ex, resp->body, see_body ? tap : nullptr);
                  });
 }
 
 // Reads the whole request body (bounded by the server's body limit), then
 // forwards. TODO(perf): stream request bodies to the origin.
 void readBodyThenForward(std::shared_ptr<net::Exchange> ex, const Zone& zone,
-                         std::shared_ptr<net::BodySource> source, std::shared_ptr<std::string> body) {
-  source->read([ex, &zone, source, body](std::string_view data, std::string_view error) {
+                         std::shared_ptr<net::BodySource> source, std::shared_ptr<std::string> body,
+                         std::shared_ptr<OriginTap> tap) {
+  source->read([ex, &zone, source, body, tap](std::string_view data, std::string_view error) {
     if (!error.empty()) {
       bool too_large = error.find("limit") != std::string_view::npos;
       sendError(*ex, too_large ? 413 : 400, too_large ? "Request body too large" : "Bad request",
@@ -155,21 +169,22 @@ void readBodyThenForward(std::shared_ptr<net::Exchange> ex, const Zone& zone,
       return;
     }
     if (data.empty()) {
-      forward(ex, zone, std::move(*body));
+      forward(ex, zone, std::move(*body), tap);
       return;
     }
     body->append(data);
-    readBodyThenForward(ex, zone, source, body);
+    readBodyThenForward(ex, zone, source, body, tap);
   });
 }
 
 }  // namespace
 
-void proxyToOrigin(std::shared_ptr<net::Exchange> exchange, const Zone& zone) {
+void proxyToOrigin(std::shared_ptr<net::Exchange> exchange, const Zone& zone,
+                   std::shared_ptr<OriginTap> tap) {
   if (auto source = exchange->body()) {
-    readBodyThenForward(exchange, zone, source, std::make_shared<std::string>());
+    readBodyThenForward(exchange, zone, source, std::make_shared<std::string>(), std::move(tap));
   } else {
-    forward(exchange, zone, {});
+    forward(exchange, zone, {}, std::move(tap));
   }
 }
 
