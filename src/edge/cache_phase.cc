@@ -61,8 +61,9 @@ class StoreTap : public OriginTap {
         request_headers_(std::move(request_headers)),
         label_(std::move(label)) {}
 
-  bool onHead(int status, net::HeaderList& headers, int64_t request_time,
-              int64_t response_time) override {
+  bool onHead(int status, net::HeaderList& headers, std::optional<uint64_t> length,
+              int64_t request_time, int64_t response_time) override {
+    length_ = length;
     http::HeaderList policy_headers = toPolicyHeaders(headers);
     auto decision = http::checkStorable(method_, status, http::HeaderView(request_headers_),
                                         http::HeaderView(policy_headers));
@@ -76,9 +77,14 @@ class StoreTap : public OriginTap {
         decision = http::StoreDecision::kNoFreshnessInformation;
       }
     }
-    bool store = decision == http::StoreDecision::kStore && method_ == "GET" && !vary;
+    // A response that sets a cookie is one user's: storing it would hand
+    // that cookie to everyone (CDNs bypass these by default).
+    bool sets_cookie = net::findHeader(headers, "set-cookie").has_value();
+    bool store = decision == http::StoreDecision::kStore && method_ == "GET" && !vary && !sets_cookie;
     std::string label;
-    if (store) {
+    if (sets_cookie && decision == http::StoreDecision::kStore) {
+      label = "BYPASS";
+    } else if (store) {
       label = label_;
     } else if (decision == http::StoreDecision::kResponseNoStore ||
                decision == http::StoreDecision::kRequestNoStore ||
@@ -109,10 +115,13 @@ class StoreTap : public OriginTap {
       return;
     }
     entry_->body.append(chunk);
+    // With a known length, store as soon as the last byte is here, before
+    // it goes to the client: the client's next request must find it.
+    if (length_ && entry_->body.size() == *length_) cache_.put(key_, std::move(entry_));
   }
 
   void onComplete() override {
-    if (entry_) cache_.put(key_, std::move(entry_));
+    if (entry_ && (!length_ || entry_->body.size() == *length_)) cache_.put(key_, std::move(entry_));
   }
 
  private:
@@ -122,6 +131,7 @@ class StoreTap : public OriginTap {
   http::HeaderList request_headers_;
   std::string label_;
   std::shared_ptr<cache::CachedResponse> entry_;
+  std::optional<uint64_t> length_;
 };
 
 // Unsafe methods pass through; a success invalidates the stored target URI
@@ -129,7 +139,8 @@ class StoreTap : public OriginTap {
 class InvalidateTap : public OriginTap {
  public:
   InvalidateTap(cache::MemoryCache& cache, std::string key) : cache_(cache), key_(std::move(key)) {}
-  bool onHead(int status, net::HeaderList& headers, int64_t, int64_t) override {
+  bool onHead(int status, net::HeaderList& headers, std::optional<uint64_t>, int64_t,
+              int64_t) override {
     if (status >= 200 && status < 400) cache_.remove(key_);
     stripEdgeOnly(headers);
     headers.push_back({"cf-cache-status", "DYNAMIC"});

@@ -8,7 +8,8 @@
 //   MISS     not in the cache; fetched from the origin (and stored if allowed)
 //   EXPIRED  in the cache but stale; fetched again from the origin
 //   BYPASS   the origin or the request forbade storing (no-store, private,
-//            Authorization without public/s-maxage)
+//            Authorization without public/s-maxage), or the response sets a
+//            cookie
 //   DYNAMIC  not eligible: a method other than GET/HEAD, a Range request, a
 //            response without freshness information, or Vary
 //

@@ -144,7 +144,7 @@ void forward(std::shared_ptr<net::Exchange> ex, const Zone& zone, std::string re
                    }
                    bool see_body = false;
                    if (tap) {
-                     see_body = tap->onHead(resp->status, headers, request_time,
+                     see_body = tap->onHead(resp->status, headers, length, request_time,
                                             static_cast<int64_t>(std::time(nullptr)));
                    } else {
                      // Cloudflare's word for a response the cache did not consider.

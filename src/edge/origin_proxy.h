@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,11 +27,12 @@ struct Zone {
 class OriginTap {
  public:
   virtual ~OriginTap() = default;
-  // The origin's status and end-to-end headers (without Content-Length),
-  // before they are sent; may edit them. `request_time`/`response_time` are
-  // seconds on our clock. Returns whether to see the body.
-  virtual bool onHead(int status, net::HeaderList& headers, int64_t request_time,
-                      int64_t response_time) = 0;
+  // The origin's status and end-to-end headers (without Content-Length,
+  // which is `length` when the origin sent one), before they are sent; may
+  // edit them. `request_time`/`response_time` are seconds on our clock.
+  // Returns whether to see the body.
+  virtual bool onHead(int status, net::HeaderList& headers, std::optional<uint64_t> length,
+                      int64_t request_time, int64_t response_time) = 0;
   virtual void onBody(std::string_view chunk) = 0;
   // The whole body reached the client (not called when the transfer failed).
   virtual void onComplete() = 0;

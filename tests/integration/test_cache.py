@@ -33,6 +33,7 @@ class CacheTest(unittest.TestCase):
             "/item": cc("max-age=60"),
             "/reval": cc("max-age=60"),
             "/head": cc("max-age=60"),
+            "/cookie": lambda r: (200, {"cache-control": "max-age=60", "set-cookie": "session=secret"}, b"mine"),
         })
         cls.tmp = tempfile.mkdtemp()
         cls.v = serve_config("""
@@ -80,6 +81,10 @@ origin = "%s"
         self.assertEqual(self.statuses("/nostore"), ["BYPASS", "BYPASS"])
         self.assertEqual(self.statuses("/private"), ["BYPASS", "BYPASS"])
         self.assertEqual((self.count("/nostore"), self.count("/private")), (2, 2))
+
+    def test_responses_setting_cookies_are_not_stored(self):
+        self.assertEqual(self.statuses("/cookie"), ["BYPASS", "BYPASS"])
+        self.assertEqual(self.count("/cookie"), 2)
 
     def test_s_maxage_wins_for_the_shared_cache(self):
         self.assertEqual(self.statuses("/smaxage"), ["MISS", "HIT"])
