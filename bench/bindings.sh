@@ -37,6 +37,8 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
+# shellcheck source=lib.sh
+source "$BENCH_DIR/lib.sh"
 PROJECT_DIR=$BENCH_DIR/bindings
 SELECT_LUA=$PROJECT_DIR/select.lua
 INSERT_LUA=$PROJECT_DIR/insert.lua
@@ -52,9 +54,6 @@ KV_BYTES=${BENCH_KV_BYTES:-100}
 NPROC=$(nproc)
 CLK_TCK=$(getconf CLK_TCK)
 
-log() { printf '== %s\n' "$*"; }
-warn() { printf '!! %s\n' "$*"; }
-die() { printf 'bindings.sh: %s\n' "$*" >&2; exit 1; }
 
 for tool in wrk curl node npm awk cmp; do
   command -v "$tool" >/dev/null || die "needs '$tool' on PATH"
@@ -80,27 +79,7 @@ MF_VERSION=$(mf_installed)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-bindings.XXXXXX")
 declare -a PIDS=()
 
-forget_pid() {
-  local -a keep=()
-  local p
-  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
 
-stop_pid() {  # stop_pid PID: SIGTERM, wait up to 15 s, then SIGKILL
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    warn "pid $pid did not stop on SIGTERM within 15s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-  forget_pid "$pid"
-}
 
 cleanup() {
   local pid i
@@ -127,53 +106,10 @@ cp "$VERGE_SRC" "$TMP/verge"
 VERGE=$TMP/verge
 
 # --- helpers ----------------------------------------------------------------
-now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 
-# True when something uses local port PORT (any TCP state, IPv4 or IPv6).
-port_in_use() {
-  local port_hex
-  printf -v port_hex '%04X' "$1"
-  grep -qE "^ *[0-9]+: [0-9A-F]+:$port_hex " /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
 
-# True when 127.0.0.1:PORT (or 0.0.0.0:PORT) is in LISTEN state (reads
-# /proc/net/tcp, so no connection is made).
-is_listening() {
-  local port_hex
-  printf -v port_hex '%04X' "$1"
-  grep -qE "^ *[0-9]+: (0100007F|00000000):$port_hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp
-}
 
-# free_port: sets PORT to a port nothing uses and this run has not used yet.
-declare -A HANDED_OUT=()
-PORT=
-free_port() {
-  local p i
-  for ((i = 0; i < 500; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    [[ -n ${HANDED_OUT[$p]:-} ]] && continue
-    port_in_use "$p" && continue
-    HANDED_OUT[$p]=1
-    PORT=$p
-    return
-  done
-  die "no free port found"
-}
 
-# wait_listen PORT PID NAME: waits (up to 60 s) until PORT listens.
-wait_listen() {
-  local port=$1 pid=$2 name=$3 i
-  for ((i = 0; i < 6000; i++)); do
-    is_listening "$port" && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then
-      warn "$name (pid $pid) exited before listening on $port"
-      return 1
-    fi
-    sleep 0.01
-  done
-  warn "$name did not listen on $port within 60s"
-  return 1
-}
 
 # child_pids PID: the direct children of PID (from /proc, no name matching).
 child_pids() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | awk 'NF' || true; }
@@ -206,28 +142,7 @@ children_cpu_s() {
   }' "$TMP/times.txt")
 }
 
-fmt() { awk -v v="$1" -v d="${2:-1}" 'BEGIN {if (v == "" || v == "nan") print "n/a"; else printf "%.*f", d, v}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b + 0 == 0) print "nan"; else printf "%.2f", a / b}'; }
 
-# wrk_p99_ms FILE: the 99% line of wrk --latency, in milliseconds.
-wrk_p99_ms() {
-  awk '$1 == "99%" {
-         v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
-         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1
-         printf "%.3f", v * f; exit
-       }' "$1"
-}
-wrk_p50_ms() {
-  awk '$1 == "50%" {
-         v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
-         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1
-         printf "%.3f", v * f; exit
-       }' "$1"
-}
-wrk_rps() { awk '$1 == "Requests/sec:" {print $2; exit}' "$1"; }
-wrk_requests() { awk '/ requests in / {print $1; exit}' "$1"; }
-wrk_non2xx() { awk '/Non-2xx or 3xx responses:/ {print $NF; f = 1} END {if (!f) print 0}' "$1"; }
-wrk_sockerr() { awk '/Socket errors:/ {sub(/.*Socket errors: /, ""); print; f = 1} END {if (!f) print "none"}' "$1"; }
 
 # The hot KV value: KV_BYTES printable bytes.
 KV_VALUE=$(awk -v n="$KV_BYTES" 'BEGIN {s = ""; while (length(s) < n) s = s "verge-bench-hot-kv-value-0123456789|"; print substr(s, 1, n)}')

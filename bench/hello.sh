@@ -32,6 +32,8 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
+# shellcheck source=lib.sh
+source "$BENCH_DIR/lib.sh"
 HELLO_DIR=$BENCH_DIR/hello
 WORKER_JS=$HELLO_DIR/worker.js
 COUNT_LUA=$HELLO_DIR/count.lua
@@ -48,9 +50,6 @@ LONG_REQUESTS=${BENCH_LONG_REQUESTS:-1000000}
 NPROC=$(nproc)
 TARGET_RATIO=3.5
 
-log() { printf '== %s\n' "$*"; }
-warn() { printf '!! %s\n' "$*"; }
-die() { printf 'hello.sh: %s\n' "$*" >&2; exit 1; }
 
 for tool in wrk curl nginx awk sort; do
   command -v "$tool" >/dev/null || die "needs '$tool' on PATH"
@@ -78,22 +77,6 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-hello.XXXXXX")
 declare -a PIDS=()
 
-stop_pid() {  # stop_pid PID: SIGTERM, wait up to 15 s, then SIGKILL
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    warn "pid $pid did not stop on SIGTERM within 15s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-  local -a keep=()
-  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
 
 cleanup() {
   local pid
@@ -120,74 +103,16 @@ cp "$VERGE_SRC" "$TMP/verge"
 VERGE=$TMP/verge
 
 # --- helpers ----------------------------------------------------------------
-now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 
-# True when something uses local port PORT (any TCP state, IPv4 or IPv6).
-# (grep, not a bash read loop: bash reads /proc files a byte at a time.)
-port_in_use() {
-  local port_hex
-  printf -v port_hex '%04X' "$1"
-  grep -qE "^ *[0-9]+: [0-9A-F]+:$port_hex " /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
 
-# True when 127.0.0.1:PORT (or 0.0.0.0:PORT) is in LISTEN state. Reads
-# /proc/net/tcp, so it does not connect (a connect could count as a request).
-is_listening() {
-  local port_hex
-  printf -v port_hex '%04X' "$1"
-  grep -qE "^ *[0-9]+: (0100007F|00000000):$port_hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp
-}
 
-# free_port: sets PORT to a port nothing uses and this run has not used yet.
-declare -A HANDED_OUT=()
-PORT=
-free_port() {
-  local p i
-  for ((i = 0; i < 500; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    [[ -n ${HANDED_OUT[$p]:-} ]] && continue
-    port_in_use "$p" && continue
-    HANDED_OUT[$p]=1
-    PORT=$p
-    return
-  done
-  die "no free port found"
-}
 
-# wait_listen PORT PID NAME: waits (up to 60 s) until PORT listens.
-wait_listen() {
-  local port=$1 pid=$2 name=$3 i
-  for ((i = 0; i < 30000; i++)); do
-    is_listening "$port" && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then
-      warn "$name (pid $pid) exited before listening on $port"
-      return 1
-    fi
-    sleep 0.002
-  done
-  warn "$name did not listen on $port within 60s"
-  return 1
-}
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-fmt() { awk -v v="$1" -v d="${2:-1}" 'BEGIN {if (v == "" || v == "nan") print "n/a"; else printf "%.*f", d, v}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b + 0 == 0) print "nan"; else printf "%.2f", a / b}'; }
 
-# wrk_p99_ms FILE: the 99% line of wrk --latency, in milliseconds.
-wrk_p99_ms() {
-  awk '$1 == "99%" {
-         v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
-         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1
-         printf "%.3f", v * f; exit
-       }' "$1"
-}
-wrk_rps() { awk '$1 == "Requests/sec:" {print $2; exit}' "$1"; }
-wrk_requests() { awk '/ requests in / {print $1; exit}' "$1"; }
-wrk_non2xx() { awk '/Non-2xx or 3xx responses:/ {print $NF; f = 1} END {if (!f) print 0}' "$1"; }
-wrk_sockerr() { awk '/Socket errors:/ {sub(/.*Socket errors: /, ""); print; f = 1} END {if (!f) print "none"}' "$1"; }
 
 # check_hello NAME URL: one request; prints the status and body it got.
 check_hello() {

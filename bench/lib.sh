@@ -1,0 +1,96 @@
+# bench/lib.sh: helpers shared by the benchmark scripts (sourced, not run).
+# The including script defines PIDS=() (processes to stop on exit).
+
+log() { printf '== %s\n' "$*"; }
+warn() { printf '!! %s\n' "$*"; }
+die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+forget_pid() {
+  local -a keep=()
+  local p
+  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+stop_pid() {  # stop_pid PID: SIGTERM, wait up to 15 s, then SIGKILL
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    warn "pid $pid did not stop on SIGTERM within 15s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  forget_pid "$pid"
+}
+
+now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
+
+# True when something uses local port PORT (any TCP state, IPv4 or IPv6).
+# (grep, not a bash read loop: bash reads /proc files a byte at a time.)
+port_in_use() {
+  local port_hex
+  printf -v port_hex '%04X' "$1"
+  grep -qE "^ *[0-9]+: [0-9A-F]+:$port_hex " /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# True when 127.0.0.1:PORT (or 0.0.0.0:PORT) is in LISTEN state. Reads
+# /proc/net/tcp, so it does not connect (a connect could count as a request).
+is_listening() {
+  local port_hex
+  printf -v port_hex '%04X' "$1"
+  grep -qE "^ *[0-9]+: (0100007F|00000000):$port_hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp
+}
+
+# free_port: sets PORT to a port nothing uses and this run has not used yet.
+declare -A HANDED_OUT=()
+PORT=
+free_port() {
+  local p i
+  for ((i = 0; i < 500; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    [[ -n ${HANDED_OUT[$p]:-} ]] && continue
+    port_in_use "$p" && continue
+    HANDED_OUT[$p]=1
+    PORT=$p
+    return
+  done
+  die "no free port found"
+}
+
+# wait_listen PORT PID NAME: waits (up to 60 s) until PORT listens. Polls
+# every 2 ms so that spawn → listen times are measured closely.
+wait_listen() {
+  local port=$1 pid=$2 name=$3 i
+  for ((i = 0; i < 30000; i++)); do
+    is_listening "$port" && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      warn "$name (pid $pid) exited before listening on $port"
+      return 1
+    fi
+    sleep 0.002
+  done
+  warn "$name did not listen on $port within 60s"
+  return 1
+}
+
+fmt() { awk -v v="$1" -v d="${2:-1}" 'BEGIN {if (v == "" || v == "nan") print "n/a"; else printf "%.*f", d, v}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b + 0 == 0) print "nan"; else printf "%.2f", a / b}'; }
+
+# wrk_latency_ms FILE PCT: the PCT% line (50, 99, ...) of wrk --latency, in ms.
+wrk_latency_ms() {
+  awk -v pct="$2%" '$1 == pct {
+         v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1
+         printf "%.3f", v * f; exit
+       }' "$1"
+}
+wrk_p99_ms() { wrk_latency_ms "$1" 99; }
+wrk_p50_ms() { wrk_latency_ms "$1" 50; }
+wrk_rps() { awk '$1 == "Requests/sec:" {print $2; exit}' "$1"; }
+wrk_requests() { awk '/ requests in / {print $1; exit}' "$1"; }
+wrk_non2xx() { awk '/Non-2xx or 3xx responses:/ {print $NF; f = 1} END {if (!f) print 0}' "$1"; }
+wrk_sockerr() { awk '/Socket errors:/ {sub(/.*Socket errors: /, ""); print; f = 1} END {if (!f) print "none"}' "$1"; }
