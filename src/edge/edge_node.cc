@@ -102,13 +102,6 @@ void EdgeNode::stop() { server_->stop(); }
 EdgeNode::Target EdgeNode::route(const net::RequestHead& head) const {
   std::string_view host = net::findHeader(head.headers, "host").value_or("");
   std::string_view path = head.target;
-  if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) {
-    // absolute-form: the host is in the target
-    size_t start = path.find("//") + 2;
-    size_t slash = path.find('/', start);
-    host = path.substr(start, slash - start);
-    path = slash == std::string_view::npos ? "/" : path.substr(slash);
-  }
   // Worker routes win over plain zone traffic, as on Cloudflare.
   if (auto w = router_.match(host, path)) return {workers_[*w].get(), nullptr};
   if (auto z = zone_router_.match(host, path)) return {nullptr, &zones_[*z]};
@@ -138,15 +131,9 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
 
   // Phase: the worker.
   runtime::RequestInfo info;
-  std::string_view request_target = head.target;
-  if (request_target.rfind("http://", 0) == 0 || request_target.rfind("https://", 0) == 0) {
-    info.url = std::string(request_target);
-  } else {
-    std::string host(net::findHeader(head.headers, "host").value_or(""));
-    if (host.empty()) host = options_.server.host + ":" + std::to_string(server_->port());
-    info.url = "http://" + host + (request_target.empty() || request_target[0] != '/' ? "/" : "") +
-               std::string(request_target);
-  }
+  std::string host(net::findHeader(head.headers, "host").value_or(""));
+  if (host.empty()) host = options_.server.host + ":" + std::to_string(server_->port());
+  info.url = "http://" + host + (head.target.empty() || head.target[0] != '/' ? "/" : "") + head.target;
   info.http_protocol = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
   info.colo = options_.colo;
   info.client_ip = head.remote_addr;

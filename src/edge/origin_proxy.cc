@@ -81,11 +81,7 @@ void forward(std::shared_ptr<net::Exchange> ex, const Zone& zone, std::string re
   const net::RequestHead& head = ex->head();
   net::ClientRequest req;
   req.method = head.method;
-  std::string target = head.target;
-  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
-    size_t slash = target.find('/', target.find("//") + 2);
-    target = slash == std::string::npos ? "/" : target.substr(slash);
-  }
+  const std::string& target = head.target;
   req.url = zone.origin + (target.empty() || target[0] != '/' ? "/" : "") + target;
   req.headers = endToEnd(head.headers);
   std::string forwarded_for = head.remote_addr;

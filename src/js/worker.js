@@ -48,7 +48,6 @@ class ExecutionContext {
   }
   passThroughOnException() {
     this.#passThrough = true;
-    native.passThrough(this.#rid);
   }
   get props() { return {}; }
   static passThrough(ctx) { return ctx.#passThrough; }

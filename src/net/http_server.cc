@@ -479,6 +479,18 @@ asio::awaitable<void> Connection::run() {
       head.headers.push_back({std::string(f.name_string()), std::string(f.value())});
       ++count;
     }
+    // absolute-form ("GET http://host/path"): the target's authority is the
+    // Host (RFC 9112 §3.2.2), and everything above sees origin-form.
+    if (head.target.rfind("http://", 0) == 0 || head.target.rfind("https://", 0) == 0) {
+      size_t start = head.target.find("//") + 2;
+      size_t slash = head.target.find_first_of("/?", start);
+      std::string authority = head.target.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+      std::string path = slash == std::string::npos ? "/" : head.target.substr(slash);
+      if (path[0] == '?') path.insert(0, "/");
+      std::erase_if(head.headers, [](const HeaderPair& h) { return iequals(h.name, "host"); });
+      head.headers.push_back({"host", authority});
+      head.target = std::move(path);
+    }
     if (count > limits.max_header_count) {
       co_await writeErrorAndClose(431, "Too many request header fields");
       co_return;

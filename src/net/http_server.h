@@ -31,7 +31,9 @@ struct ServerLimits {
 
 struct RequestHead {
   std::string method;
-  std::string target;  // origin-form as received, e.g. "/a?b"
+  // origin-form, e.g. "/a?b" (an absolute-form target is split into this and
+  // the Host header), or "*" for OPTIONS *.
+  std::string target;
   int version = 11;    // 10 or 11
   HeaderList headers;
   bool has_body = false;  // Content-Length > 0 or chunked

@@ -387,10 +387,6 @@ void respFail(Args info) {
 void nativeWaitUntilBegin(Args info) { self(info)->waitUntilBegin(u32Arg(info, 0)); }
 void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); }
 
-void passThrough(Args info) {
-  if (auto* r = self(info)->request(u32Arg(info, 0))) r->pass_through = true;
-}
-
 // ---- fetch (one HTTP exchange; redirects are handled in JS) ----
 
 // fetch(method, url, headerPairs, body|null) → Promise<[status, statusText, headerPairs, sourceId]>
@@ -463,7 +459,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
       {"respFinish", respFinish},     {"respFail", respFail},
       {"respond", respond},
       {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
-      {"passThrough", passThrough},   {"fetch", fetch},
+      {"fetch", fetch},
   };
   auto data = v8::External::New(isolate_, this);
   for (const auto& e : kNatives) {

@@ -55,7 +55,6 @@ class WorkerIsolate {
     int64_t cpu_used_ns = 0;
     bool head_written = false;
     bool finished = false;
-    bool pass_through = false;
     int wait_until = 0;
     RequestInfo info;
   };

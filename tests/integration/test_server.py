@@ -157,6 +157,11 @@ routes = ["*"]
         self.assertIn(b"200 OK", out)
         self.assertTrue(out.endswith(b"ping"))
 
+    def test_absolute_form_target_sets_the_host(self):
+        out = raw(self.v.port, b"GET http://abs.test/headers HTTP/1.1\r\nHost: ignored.test\r\nConnection: close\r\n\r\n")
+        self.assertIn(b"200 OK", out)
+        self.assertIn(b'"host":"abs.test"', out)
+
     def test_head(self):
         out = raw(self.v.port, b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         self.assertIn(b"200 OK", out)
