@@ -38,21 +38,6 @@ net::HeaderList endToEnd(const net::HeaderList& headers) {
   return out;
 }
 
-void sendError(net::Exchange& ex, int status, std::string_view title, std::string_view what) {
-  if (ex.headWritten()) {
-    ex.abort();
-    return;
-  }
-  std::string body = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Error " +
-                     std::to_string(status) + ": " + std::string(title) + "</title></head><body><h1>Error " +
-                     std::to_string(status) + "</h1><h2>" + std::string(title) + "</h2><p>" +
-                     std::string(what) + "</p><p><small>verge</small></p></body></html>\n";
-  ex.writeHead(status, {{"content-type", "text/html; charset=utf-8"}, {"cache-control", "no-store"}},
-               body.size());
-  ex.writeBody(body, nullptr);
-  ex.finish();
-}
-
 // Copies the origin's body to the client one chunk at a time; the next read
 // starts only when the previous chunk has reached the socket.
 void pumpBody(std::shared_ptr<net::Exchange> ex, std::shared_ptr<net::BodySource> body,
@@ -115,13 +100,13 @@ void forward(std::shared_ptr<net::Exchange> ex, const Zone& zone, std::string re
                      ex->setLogNote("zone " + zone.name + " origin-error");
                      // A connect that times out says both; the timeout is the cause.
                      if (why.find("timed out") != std::string::npos) {
-                       sendError(*ex, 522, "Connection timed out", "The origin did not answer in time.");
+                       net::sendErrorPage(*ex, 522, 522, "Connection timed out", "The origin did not answer in time.");
                      } else if (why.find("cannot connect") != std::string::npos) {
-                       sendError(*ex, 521, "Web server is down", "The origin refused the connection.");
+                       net::sendErrorPage(*ex, 521, 521, "Web server is down", "The origin refused the connection.");
                      } else if (why.find("cannot resolve") != std::string::npos) {
-                       sendError(*ex, 523, "Origin is unreachable", "The origin's host name does not resolve.");
+                       net::sendErrorPage(*ex, 523, 523, "Origin is unreachable", "The origin's host name does not resolve.");
                      } else {
-                       sendError(*ex, 502, "Bad gateway", "The origin's answer could not be read.");
+                       net::sendErrorPage(*ex, 502, 502, "Bad gateway", "The origin's answer could not be read.");
                      }
                      return;
                    }
@@ -160,7 +145,8 @@ void readBodyThenForward(std::shared_ptr<net::Exchange> ex, const Zone& zone,
   source->read([ex, &zone, source, body, tap](std::string_view data, std::string_view error) {
     if (!error.empty()) {
       bool too_large = error.find("limit") != std::string_view::npos;
-      sendError(*ex, too_large ? 413 : 400, too_large ? "Request body too large" : "Bad request",
+      int status = too_large ? 413 : 400;
+      net::sendErrorPage(*ex, status, status, too_large ? "Request body too large" : "Bad request",
                 std::string(error));
       return;
     }

@@ -571,6 +571,41 @@ struct HttpServer::Drainer : std::enable_shared_from_this<Drainer> {
   asio::steady_timer timer;
 };
 
+namespace {
+std::string htmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+void sendErrorPage(Exchange& exchange, int status, int code, std::string_view title,
+                   std::string_view detail) {
+  if (exchange.closed()) return;
+  if (exchange.headWritten()) {
+    exchange.abort();
+    return;
+  }
+  std::string heading = "Error " + std::to_string(code);
+  std::string body = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + heading + ": " +
+                     htmlEscape(title) + "</title></head>\n<body><h1>" + heading + "</h1><h2>" +
+                     htmlEscape(title) + "</h2><p>" + htmlEscape(detail) +
+                     "</p><p><small>verge</small></p></body></html>\n";
+  exchange.writeHead(status, {{"content-type", "text/html; charset=utf-8"}, {"cache-control", "no-store"}},
+                     body.size());
+  exchange.writeBody(body, nullptr);
+  exchange.finish();
+}
+
 struct HttpServer::ThreadState {
   int index = 0;
   asio::io_context ioc{1};

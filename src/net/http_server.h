@@ -76,6 +76,14 @@ class Exchange {
 
 using Handler = std::function<void(std::shared_ptr<Exchange>)>;
 
+// Ends the exchange with a small HTML error page in Cloudflare's style
+// ("Error <code>: <title>", then `detail`), not cacheable. `code` is the
+// number the page shows (e.g. 1101 for a worker exception) and `status` the
+// HTTP status. If the response already started, the connection is cut
+// instead: that is all that can be done then.
+void sendErrorPage(Exchange& exchange, int status, int code, std::string_view title,
+                   std::string_view detail);
+
 struct AccessRecord {
   const RequestHead* head;
   int status;

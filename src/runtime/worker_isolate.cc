@@ -29,32 +29,6 @@ RuntimeCodeCache& runtimeCodeCache() {
   return cache;
 }
 
-std::string htmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// A small error page in the spirit of Cloudflare's: the error code a user can
-// search for, and what it means.
-std::string errorPage(int code, std::string_view title, std::string_view what) {
-  std::string body = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Error " +
-                     std::to_string(code) + ": " + htmlEscape(title) +
-                     "</title></head>\n<body><h1>Error " + std::to_string(code) + "</h1><h2>" +
-                     htmlEscape(title) + "</h2><p>" + htmlEscape(what) + "</p>" +
-                     "<p><small>verge</small></p></body></html>\n";
-  return body;
-}
-
 }  // namespace
 
 WorkerIsolate::WorkerIsolate(const WorkerScript& script, int thread, asio::io_context& ioc,
@@ -472,26 +446,16 @@ void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string
   }
   if (!r || r->finished) return;
   auto& ex = r->exchange;
-  if (!ex->closed()) {
-    if (!r->head_written) {
-      int status = limit ? 503 : 500;
-      std::string body = limit ? errorPage(1102, "Worker exceeded resource limits",
-                                           "The worker used more CPU time or memory than it is "
-                                           "allowed, and the request was stopped.")
-                               : errorPage(1101, "Worker threw exception",
-                                           "The worker threw a JavaScript exception. The log of "
-                                           "the edge node has the stack trace.");
-      net::HeaderList headers = {{"content-type", "text/html; charset=utf-8"},
-                                 {"cache-control", "no-store"}};
-      ex->writeHead(status, headers, body.size());
-      r->head_written = true;
-      ex->writeBody(body, nullptr);
-      ex->finish();
-    } else {
-      // The response already started: all we can do is cut it short.
-      ex->abort();
-    }
+  if (limit) {
+    net::sendErrorPage(*ex, 503, 1102, "Worker exceeded resource limits",
+                       "The worker used more CPU time or memory than it is allowed, and the "
+                       "request was stopped.");
+  } else {
+    net::sendErrorPage(*ex, 500, 1101, "Worker threw exception",
+                       "The worker threw a JavaScript exception. The log of the edge node has the "
+                       "stack trace.");
   }
+  r->head_written = true;
   ex->setLogNote(script_.name + (limit ? " exceededResources" : " exception"));
   finishRequest(rid);
 }
