@@ -78,29 +78,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-hello.XXXXXX")
 declare -a PIDS=()
 
 
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  PIDS=()
-  if [[ ${BENCH_KEEP_LOGS:-0} == 1 ]]; then
-    echo "logs kept in $TMP"
-  else
-    rm -rf "$TMP"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Run a private copy of verge, so a rebuild during the run cannot mix binaries.
-VERGE_SRC=$VERGE
-cp "$VERGE_SRC" "$TMP/verge"
-VERGE=$TMP/verge
+bench_start  # bench/lib.sh: cleanup on exit, private copy of verge
 
 # --- helpers ----------------------------------------------------------------
 

@@ -27,6 +27,34 @@ stop_pid() {  # stop_pid PID: SIGTERM, wait up to 15 s, then SIGKILL
   forget_pid "$pid"
 }
 
+# Stops every process in PIDS and removes TMP (kept with BENCH_KEEP_LOGS=1).
+cleanup() {
+  local pid i
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+  if [[ ${BENCH_KEEP_LOGS:-0} == 1 ]]; then
+    echo "logs kept in $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+}
+
+# Call once TMP exists: cleans up on exit and Ctrl-C, and runs a private copy
+# of verge so a rebuild during the run cannot mix binaries.
+bench_start() {
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  VERGE_SRC=$VERGE  # for the report: which binary was copied
+  cp "$VERGE" "$TMP/verge"
+  VERGE=$TMP/verge
+}
+
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 
 # True when something uses local port PORT (any TCP state, IPv4 or IPv6).
