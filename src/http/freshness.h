@@ -48,6 +48,8 @@ class HeaderView {
   // Every line named `name`, joined with ", " (RFC 9110 §5.3), or nullopt
   // when there is none. For list-based fields such as Cache-Control.
   std::optional<std::string> combined(std::string_view name) const;
+  // Every line, in order.
+  std::span<const Header> lines() const { return headers_; }
 
  private:
   std::span<const Header> headers_;
