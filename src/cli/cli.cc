@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "cli/purge_command.h"
 #include "cli/storage_commands.h"
 #include "edge/config.h"
 #include "edge/edge_node.h"
@@ -122,7 +123,12 @@ int runServe(const std::string& config_path, int threads_override) {
   std::vector<edge::Zone> zones;
   edge::Router zone_router;
   for (size_t i = 0; i < cfg.zones.size(); ++i) {
-    zones.push_back({cfg.zones[i].name, cfg.zones[i].origin});
+    edge::Zone zone;
+    zone.name = cfg.zones[i].name;
+    zone.origin = cfg.zones[i].origin;
+    zone.hosts = cfg.zones[i].hosts;
+    zone.cache_rules = cfg.zones[i].cache_rules;
+    zones.push_back(std::move(zone));
     for (const auto& pattern : cfg.zones[i].hosts) {
       try {
         zone_router.add(pattern, i);
@@ -140,6 +146,14 @@ int runServe(const std::string& config_path, int threads_override) {
   options.server.limits = cfg.limits;
   options.colo = cfg.colo;
   options.data_dir = cfg.data_dir;
+  options.cache_memory_bytes = cfg.cache_memory_mb << 20;
+  options.cache_disk_bytes = cfg.cache_disk_mb << 20;
+  if (cfg.admin.enabled) {
+    options.admin.enabled = true;
+    options.admin.host = cfg.admin.host;
+    options.admin.port = cfg.admin.port;
+    options.admin.token = cfg.admin.token;
+  }
   edge::EdgeNode node(std::move(options), std::move(workers), std::move(router), std::move(zones),
                       std::move(zone_router));
   node.bind();
@@ -147,6 +161,11 @@ int runServe(const std::string& config_path, int threads_override) {
                                                                      : cfg.listen_host;
   std::cerr << "verge serve: listening on http://" << host << ":" << node.port() << " with "
             << cfg.workers.size() << " worker(s) and " << cfg.zones.size() << " zone(s)" << std::endl;
+  if (cfg.admin.enabled) {
+    std::string admin_host = cfg.admin.host.find(':') != std::string::npos ? "[" + cfg.admin.host + "]"
+                                                                           : cfg.admin.host;
+    std::cerr << "verge serve: admin API on http://" << admin_host << ":" << node.adminPort() << std::endl;
+  }
   return serveUntilSignalled(node);
 }
 
@@ -191,6 +210,7 @@ int runCli(int argc, char** argv) {
 
   std::function<int()> storage_run;
   addStorageCommands(app, storage_run);
+  addPurgeCommand(app, storage_run);
 
   try {
     app.parse(argc, argv);

@@ -1,207 +1,171 @@
 #include "edge/cache_phase.h"
 
-#include <ctime>
+#include <nlohmann/json.hpp>
 
-#include "cache/memory_cache.h"
-#include "http/freshness.h"
+#include "base/log.h"
 #include "net/http_server.h"
 
 namespace verge::edge {
 
 namespace {
 
-constexpr size_t kMaxObjectBytes = 8u << 20;  // larger responses pass through unstored
-
-http::HeaderList toPolicyHeaders(const net::HeaderList& headers) {
-  http::HeaderList out;
-  out.reserve(headers.size());
-  for (const auto& h : headers) out.emplace_back(h.name, h.value);
-  return out;
+void go(std::shared_ptr<net::Exchange> ex, const Zone& zone, cache::HttpCache& cache, std::string body) {
+  const net::RequestHead& head = ex->head();
+  cache::CacheRequest request;
+  request.method = head.method;
+  request.zone = zone.name;
+  request.host = hostOf(net::findHeader(head.headers, "host").value_or(""));
+  request.path = head.target.empty() || head.target[0] != '/' ? "/" + head.target : head.target;
+  request.headers = endToEnd(head.headers);
+  request.body = std::move(body);
+  request.settings = cache::resolveRules(zone.cache_rules, pathOf(request.path));
+  auto origin = zoneOrigin(ex->ioContext(), zone, request.path, head.remote_addr);
+  ex->setLogNote("zone " + zone.name);
+  cache.fetch(ex->ioContext(), std::move(request), std::move(origin),
+              [ex, &zone](std::string_view error, std::shared_ptr<cache::CacheResponse> response) {
+                if (ex->closed()) {
+                  if (response && response->body) response->body->cancel();
+                  return;
+                }
+                if (!error.empty() || !response) {
+                  sendOriginError(*ex, zone, error);
+                  return;
+                }
+                ex->setLogNote("zone " + zone.name + " " + response->cache_status);
+                sendResponse(ex, std::move(response));
+              });
 }
 
-// Fields for this cache only: they steer the edge and do not go to clients
-// (RFC 9213 §2: CDN-Cache-Control is for the CDN; Surrogate-Control likewise).
-bool edgeOnlyHeader(std::string_view name) {
-  return net::iequals(name, "cdn-cache-control") || net::iequals(name, "surrogate-control");
-}
-
-void stripEdgeOnly(net::HeaderList& headers) {
-  std::erase_if(headers, [](const net::HeaderPair& h) { return edgeOnlyHeader(h.name); });
-}
-
-std::string cacheKey(const Zone& zone, const net::RequestHead& head) {
-  std::string host(net::findHeader(head.headers, "host").value_or(""));
-  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return zone.name + " " + host + " " + head.target;
-}
-
-void serveStored(net::Exchange& ex, const cache::CachedResponse& stored, int64_t age,
-                 std::string_view status_label) {
-  net::HeaderList headers;
-  headers.reserve(stored.headers.size() + 2);
-  for (const auto& [name, value] : stored.headers) {
-    if (edgeOnlyHeader(name) || net::iequals(name, "age")) continue;
-    headers.push_back({name, value});
-  }
-  headers.push_back({"age", std::to_string(age)});
-  headers.push_back({"cf-cache-status", std::string(status_label)});
-  ex.writeHead(stored.status, headers, stored.body.size());
-  ex.writeBody(stored.body, nullptr);
-  ex.finish();
-}
-
-// Labels the origin's response, and stores it when the rules allow.
-class StoreTap : public OriginTap {
- public:
-  StoreTap(cache::MemoryCache& cache, std::string key, std::string method,
-           http::HeaderList request_headers, std::string label)
-      : cache_(cache),
-        key_(std::move(key)),
-        method_(std::move(method)),
-        request_headers_(std::move(request_headers)),
-        label_(std::move(label)) {}
-
-  bool onHead(int status, net::HeaderList& headers, std::optional<uint64_t> length,
-              int64_t request_time, int64_t response_time) override {
-    length_ = length;
-    http::HeaderList policy_headers = toPolicyHeaders(headers);
-    auto decision = http::checkStorable(method_, status, http::HeaderView(request_headers_),
-                                        http::HeaderView(policy_headers));
-    bool vary = net::findHeader(headers, "vary").has_value();
-    // Storable but with no freshness at all (no max-age, Expires or usable
-    // Last-Modified) is not worth keeping: it could never be served without
-    // revalidation. Caching those by default is a zone rule (off by default).
-    if (decision == http::StoreDecision::kStore) {
-      http::StoredResponse view{status, http::HeaderView(policy_headers), request_time, response_time};
-      if (http::freshnessLifetime(view).source == http::FreshnessSource::kNone) {
-        decision = http::StoreDecision::kNoFreshnessInformation;
-      }
-    }
-    // A response that sets a cookie is one user's: storing it would hand
-    // that cookie to everyone (CDNs bypass these by default).
-    bool sets_cookie = net::findHeader(headers, "set-cookie").has_value();
-    bool store = decision == http::StoreDecision::kStore && method_ == "GET" && !vary && !sets_cookie;
-    std::string label;
-    if (sets_cookie && decision == http::StoreDecision::kStore) {
-      label = "BYPASS";
-    } else if (store) {
-      label = label_;
-    } else if (decision == http::StoreDecision::kResponseNoStore ||
-               decision == http::StoreDecision::kRequestNoStore ||
-               decision == http::StoreDecision::kPrivate ||
-               decision == http::StoreDecision::kAuthorization) {
-      label = "BYPASS";
-    } else if (decision == http::StoreDecision::kStore && method_ == "HEAD") {
-      label = label_;  // eligible, just nothing to store from a HEAD
-    } else {
-      label = "DYNAMIC";
-    }
-    if (store) {
-      entry_ = std::make_shared<cache::CachedResponse>();
-      entry_->status = status;
-      entry_->headers = std::move(policy_headers);
-      entry_->request_time = request_time;
-      entry_->response_time = response_time;
-    }
-    stripEdgeOnly(headers);
-    headers.push_back({"cf-cache-status", label});
-    return store;
-  }
-
-  void onBody(std::string_view chunk) override {
-    if (!entry_) return;
-    if (entry_->body.size() + chunk.size() > kMaxObjectBytes) {
-      entry_.reset();  // too large to keep: the client still gets it all
+// Reads the whole request body (bounded by the server's body limit), then
+// goes on. TODO(perf): stream request bodies to the origin.
+void readBodyThenGo(std::shared_ptr<net::Exchange> ex, const Zone& zone, cache::HttpCache& cache,
+                    std::shared_ptr<net::BodySource> source, std::shared_ptr<std::string> body) {
+  source->read([ex, &zone, &cache, source, body](std::string_view data, std::string_view error) {
+    if (!error.empty()) {
+      bool too_large = error.find("limit") != std::string_view::npos;
+      int status = too_large ? 413 : 400;
+      net::sendErrorPage(*ex, status, status, too_large ? "Request body too large" : "Bad request",
+                         std::string(error));
       return;
     }
-    entry_->body.append(chunk);
-    // With a known length, store as soon as the last byte is here, before
-    // it goes to the client: the client's next request must find it.
-    if (length_ && entry_->body.size() == *length_) cache_.put(key_, std::move(entry_));
-  }
-
-  void onComplete() override {
-    if (entry_ && (!length_ || entry_->body.size() == *length_)) cache_.put(key_, std::move(entry_));
-  }
-
- private:
-  cache::MemoryCache& cache_;
-  std::string key_;
-  std::string method_;
-  http::HeaderList request_headers_;
-  std::string label_;
-  std::shared_ptr<cache::CachedResponse> entry_;
-  std::optional<uint64_t> length_;
-};
-
-// Unsafe methods pass through; a success invalidates the stored target URI
-// (RFC 9111 §4.4).
-class InvalidateTap : public OriginTap {
- public:
-  InvalidateTap(cache::MemoryCache& cache, std::string key) : cache_(cache), key_(std::move(key)) {}
-  bool onHead(int status, net::HeaderList& headers, std::optional<uint64_t>, int64_t,
-              int64_t) override {
-    if (status >= 200 && status < 400) cache_.remove(key_);
-    stripEdgeOnly(headers);
-    headers.push_back({"cf-cache-status", "DYNAMIC"});
-    return false;
-  }
-  void onBody(std::string_view) override {}
-  void onComplete() override {}
-
- private:
-  cache::MemoryCache& cache_;
-  std::string key_;
-};
+    if (data.empty()) {
+      go(ex, zone, cache, std::move(*body));
+      return;
+    }
+    body->append(data);
+    readBodyThenGo(ex, zone, cache, source, body);
+  });
+}
 
 }  // namespace
 
-void serveZone(std::shared_ptr<net::Exchange> exchange, const Zone& zone, cache::MemoryCache& cache) {
-  const net::RequestHead& head = exchange->head();
-  std::string key = cacheKey(zone, head);
-  if (head.method != "GET" && head.method != "HEAD") {
-    proxyToOrigin(std::move(exchange), zone, std::make_shared<InvalidateTap>(cache, std::move(key)));
-    return;
+std::string hostOf(std::string_view host_header) {
+  std::string host(host_header);
+  if (!host.empty() && host[0] == '[') {
+    host = host.substr(0, host.find(']') + 1);  // IPv6 literal
+  } else if (size_t colon = host.find(':'); colon != std::string::npos) {
+    host.resize(colon);
   }
-  if (net::findHeader(head.headers, "range")) {
-    // TODO: answer ranges from a stored complete response.
-    proxyToOrigin(std::move(exchange), zone);
-    return;
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host;
+}
+
+std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+bool splitUrl(std::string_view url, std::string& host, std::string& target) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  std::string_view scheme = url.substr(0, scheme_end);
+  if (!net::iequals(scheme, "http") && !net::iequals(scheme, "https")) return false;
+  std::string_view rest = url.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find('#'));
+  size_t path_start = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, path_start);
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  host = hostOf(authority);
+  if (host.empty()) return false;
+  target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+  if (target[0] == '?') target.insert(0, "/");
+  return true;
+}
+
+namespace {
+
+// Reads a worker's `cf` cache options into `settings` (Cloudflare's
+// semantics: a cacheTtl or cacheTtlByStatus also means "cache everything").
+void applyCfOptions(std::string_view cf_json, cache::CacheSettings& settings) {
+  if (cf_json.empty()) return;
+  nlohmann::json cf = nlohmann::json::parse(cf_json, nullptr, false);
+  if (!cf.is_object()) return;
+  if (auto it = cf.find("cacheEverything"); it != cf.end() && it->is_boolean() && it->get<bool>()) {
+    settings.mode = cache::CacheMode::kEverything;
   }
-  http::HeaderList request_headers = toPolicyHeaders(head.headers);
-  int64_t now = static_cast<int64_t>(std::time(nullptr));
-  std::string label = "MISS";
-  if (auto stored = cache.get(key)) {
-    http::StoredResponse view{stored->status, http::HeaderView(stored->headers), stored->request_time,
-                              stored->response_time};
-    auto decision = http::evaluateLookup(http::HeaderView(request_headers), view, now);
-    switch (decision.result) {
-      case http::LookupResult::kFresh:
-        serveStored(*exchange, *stored, decision.age, "HIT");
-        return;
-      case http::LookupResult::kStaleServable:
-        serveStored(*exchange, *stored, decision.age, "STALE");
-        return;
-      case http::LookupResult::kGatewayTimeout:
-        break;  // below
-      default:
-        label = "EXPIRED";  // TODO: revalidate with If-None-Match / If-Modified-Since
+  if (auto it = cf.find("cacheTtl"); it != cf.end() && it->is_number()) {
+    settings.edge_ttl = static_cast<int64_t>(it->get<double>());
+    settings.mode = cache::CacheMode::kEverything;
+  }
+  if (auto it = cf.find("cacheTtlByStatus"); it != cf.end() && it->is_object()) {
+    settings.edge_ttl_by_status.clear();
+    for (auto& [range, ttl] : it->items()) {
+      cache::StatusTtl entry;
+      if (!ttl.is_number() || !cache::parseStatusRange(range, entry.from, entry.to)) continue;
+      entry.ttl = static_cast<int64_t>(ttl.get<double>());
+      settings.edge_ttl_by_status.push_back(entry);
     }
-    if (decision.result == http::LookupResult::kGatewayTimeout) {
-      exchange->writeHead(504, {{"cf-cache-status", "MISS"}}, 0);
-      exchange->finish();
-      return;
+    settings.mode = cache::CacheMode::kEverything;
+  }
+  if (auto it = cf.find("cacheKey"); it != cf.end() && it->is_string()) settings.custom_key = it->get<std::string>();
+  if (auto it = cf.find("cacheTags"); it != cf.end() && it->is_array()) {
+    for (auto& tag : *it) {
+      if (tag.is_string()) settings.tags.push_back(tag.get<std::string>());
     }
-  } else if (auto cc = net::findHeader(head.headers, "cache-control");
-             cc && http::parseCacheControl(*cc).only_if_cached) {
-    // only-if-cached and nothing stored: 504 (RFC 9111 §5.2.1.7).
-    exchange->writeHead(504, {{"cf-cache-status", "MISS"}}, 0);
-    exchange->finish();
+  }
+}
+
+}  // namespace
+
+void fetchThroughZone(boost::asio::io_context& ioc, const Zone& zone, cache::HttpCache& cache,
+                      net::ClientRequest request, std::string_view cf_json, net::FetchCallback callback) {
+  cache::CacheRequest cr;
+  if (!splitUrl(request.url, cr.host, cr.path)) {
+    callback("invalid URL", nullptr);
     return;
   }
-  proxyToOrigin(exchange, zone,
-                std::make_shared<StoreTap>(cache, std::move(key), head.method,
-                                           std::move(request_headers), std::move(label)));
+  cr.method = request.method;
+  cr.zone = zone.name;
+  cr.headers = endToEnd(request.headers);
+  if (!net::findHeader(cr.headers, "host")) {
+    std::string authority = request.url.substr(request.url.find("://") + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    cr.headers.push_back({"host", authority});
+  }
+  cr.body = std::move(request.body);
+  cr.settings = cache::resolveRules(zone.cache_rules, pathOf(cr.path));
+  applyCfOptions(cf_json, cr.settings);
+  auto origin = zoneOrigin(ioc, zone, cr.path, "127.0.0.1");
+  cache.fetch(ioc, std::move(cr), std::move(origin),
+              [&ioc, callback = std::move(callback)](std::string_view error,
+                                                     std::shared_ptr<cache::CacheResponse> r) {
+                if (!error.empty() || !r) {
+                  callback(error.empty() ? "no response" : error, nullptr);
+                  return;
+                }
+                auto out = std::make_shared<net::ClientResponse>();
+                out->status = r->status;
+                out->reason = std::string(net::reasonPhrase(r->status));
+                out->headers = std::move(r->headers);
+                if (r->length) out->headers.push_back({"content-length", std::to_string(*r->length)});
+                out->body = r->bodySource(ioc);
+                callback({}, std::move(out));
+              });
+}
+
+void serveZone(std::shared_ptr<net::Exchange> exchange, const Zone& zone, cache::HttpCache& cache) {
+  if (auto source = exchange->body()) {
+    readBodyThenGo(exchange, zone, cache, source, std::make_shared<std::string>());
+  } else {
+    go(std::move(exchange), zone, cache, {});
+  }
 }
 
 }  // namespace verge::edge

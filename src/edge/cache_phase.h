@@ -1,35 +1,32 @@
-// The cache phase of the edge pipeline for zone traffic: answer from the
-// cache when RFC 9111 (and CDN-Cache-Control, RFC 9213) allow it, else go to
-// the origin and store what may be stored. Every response carries
-// `cf-cache-status` with Cloudflare's meaning:
-//   HIT      served from the cache, fresh
-//   STALE    served from the cache past its freshness, as the request's
-//            max-stale allowed
-//   MISS     not in the cache; fetched from the origin (and stored if allowed)
-//   EXPIRED  in the cache but stale; fetched again from the origin
-//   BYPASS   the origin or the request forbade storing (no-store, private,
-//            Authorization without public/s-maxage), or the response sets a
-//            cookie
-//   DYNAMIC  not eligible: a method other than GET/HEAD, a Range request, a
-//            response without freshness information, or Vary
-//
-// First version, deliberately conservative; not yet here (see issue 3):
-// Vary (such responses are not stored), conditional revalidation and 304s,
-// stale-while-revalidate / stale-if-error serving, ranges from the cache,
-// coalescing of concurrent misses, a disk tier, purge, and cache rules.
+// The cache phase of the edge pipeline for zone traffic: turns the client's
+// request into a cache engine request (cache/http_cache.h) with the zone's
+// rules, and sends the answer, or an error page when the origin fails.
 #pragma once
 
 #include <memory>
 
 #include "edge/origin_proxy.h"
-
-namespace verge::cache {
-class MemoryCache;
-}
+#include "net/http_client.h"
 
 namespace verge::edge {
 
 // `zone` and `cache` must outlive the exchange.
-void serveZone(std::shared_ptr<net::Exchange> exchange, const Zone& zone, cache::MemoryCache& cache);
+void serveZone(std::shared_ptr<net::Exchange> exchange, const Zone& zone, cache::HttpCache& cache);
+
+// A worker's fetch() to `zone`'s host: through the zone's cache to its
+// origin, with the request's `cf` options (JSON: cacheTtl, cacheTtlByStatus,
+// cacheEverything, cacheKey, cacheTags) on top of the zone's rules.
+void fetchThroughZone(boost::asio::io_context& ioc, const Zone& zone, cache::HttpCache& cache,
+                      net::ClientRequest request, std::string_view cf_json, net::FetchCallback callback);
+
+// Splits an absolute http(s) URL into its lowercase host (no port) and its
+// origin-form path and query ("/" when empty); false when it is not one.
+bool splitUrl(std::string_view url, std::string& host, std::string& target);
+
+// The host of a Host header value: lowercase, without the port.
+std::string hostOf(std::string_view host_header);
+
+// The path of an origin-form target, without the query.
+std::string_view pathOf(std::string_view target);
 
 }  // namespace verge::edge

@@ -320,6 +320,221 @@ void collectModules(const fs::path& root, const fs::path& file, std::set<std::st
   out.push_back({rel, std::move(code)});
 }
 
+// "host:port", "[::1]:port" → host and port (0..65535).
+void parseListen(const fs::path& file, const std::string& key, const toml::node& v, std::string& host,
+                 uint16_t& port) {
+  auto s = v.value<std::string>();
+  if (!s) fail(file, key, "must be a string like \"127.0.0.1:8080\"");
+  size_t colon = s->rfind(':');
+  if (colon == std::string::npos) fail(file, key, "must be host:port, e.g. \"127.0.0.1:8080\"");
+  host = s->substr(0, colon);
+  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  int parsed = -1;
+  try {
+    parsed = std::stoi(s->substr(colon + 1));
+  } catch (...) {
+  }
+  if (parsed < 0 || parsed > 65535) fail(file, key, "port must be 0..65535");
+  port = static_cast<uint16_t>(parsed);
+}
+
+std::optional<int64_t> integerOf(const toml::node& v) {
+  if (!v.is_integer()) return std::nullopt;
+  return v.value<int64_t>();
+}
+
+std::string lowercase(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// An HTTP token (RFC 9110 §5.6.2): what a header or cookie name may be.
+bool isToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (std::isalnum(c)) continue;
+    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A non-empty array of tokens (header or cookie names) under `key`.
+std::vector<std::string> tokenList(const fs::path& file, const std::string& key, const toml::node& v,
+                                   std::string_view what, bool lower) {
+  auto* arr = v.as_array();
+  if (!arr) fail(file, key, "must be an array of " + std::string(what));
+  std::vector<std::string> out;
+  for (auto& item : *arr) {
+    auto s = item.value<std::string>();
+    if (!s || !isToken(*s)) {
+      fail(file, key, "must contain " + std::string(what) + " (letters, digits and !#$%&'*+-.^_`|~)");
+    }
+    out.push_back(lower ? lowercase(*s) : *s);
+  }
+  return out;
+}
+
+// A TTL in seconds: an integer >= 0.
+int64_t ttlSeconds(const fs::path& file, const std::string& key, const toml::node& v) {
+  auto n = integerOf(v);
+  if (!n || *n < 0) fail(file, key, "must be an integer number of seconds >= 0");
+  return *n;
+}
+
+cache::CacheKeyOptions parseCacheKey(const fs::path& file, const std::string& prefix,
+                                     const toml::node& node) {
+  auto* t = node.as_table();
+  if (!t) {
+    fail(file, prefix, "must be a table, e.g. { ignore_query = true, headers = [\"X-Device\"] }");
+  }
+  cache::CacheKeyOptions out;
+  for (const auto& [k, v] : *t) {
+    std::string key = prefix + "." + std::string(k.str());
+    if (k == "ignore_query" || k == "sort_query") {
+      if (!v.is_boolean()) fail(file, key, "must be true or false");
+      (k == "ignore_query" ? out.ignore_query : out.sort_query) = *v.value<bool>();
+    } else if (k == "headers") {
+      out.include_headers = tokenList(file, key, v, "header names", true);
+    } else if (k == "cookies") {
+      out.include_cookies = tokenList(file, key, v, "cookie names", false);
+    } else {
+      fail(file, key, "unknown key (expected ignore_query, sort_query, headers or cookies)");
+    }
+  }
+  if (out.ignore_query && out.sort_query) {
+    fail(file, prefix, "ignore_query and sort_query exclude each other (an ignored query has nothing to sort)");
+  }
+  return out;
+}
+
+cache::CacheRule parseCacheRule(const fs::path& file, const std::string& prefix, const toml::node& node) {
+  auto* t = node.as_table();
+  if (!t) fail(file, prefix, "must be a table ([[zones.cache_rules]])");
+  cache::CacheRule rule;
+  for (const auto& [k, v] : *t) {
+    std::string key = prefix + "." + std::string(k.str());
+    if (k == "path") {
+      auto s = v.value<std::string>();
+      if (!s || s->empty() || (s->front() != '/' && s->front() != '*')) {
+        fail(file, key, "must be a path glob starting with '/' or '*', e.g. \"/static/*\"");
+      }
+      rule.path = *s;
+    } else if (k == "extensions") {
+      auto* arr = v.as_array();
+      if (!arr || arr->empty()) fail(file, key, "must be a non-empty array like [\"css\", \"js\"]");
+      for (auto& item : *arr) {
+        auto s = item.value<std::string>();
+        std::string ext = s ? lowercase(*s) : std::string();
+        if (!ext.empty() && ext.front() == '.') ext.erase(0, 1);
+        if (ext.empty() || ext.find_first_of("/.*? ") != std::string::npos) {
+          fail(file, key, "must contain file extensions like \"css\" (no dot needed)");
+        }
+        rule.extensions.push_back(std::move(ext));
+      }
+    } else if (k == "cache") {
+      auto s = v.value<std::string>();
+      if (s == "respect") rule.mode = cache::CacheMode::kRespect;
+      else if (s == "bypass") rule.mode = cache::CacheMode::kBypass;
+      else if (s == "everything") rule.mode = cache::CacheMode::kEverything;
+      else fail(file, key, "must be \"respect\", \"bypass\" or \"everything\"");
+    } else if (k == "edge_ttl") {
+      rule.edge_ttl = ttlSeconds(file, key, v);
+    } else if (k == "edge_ttl_by_status") {
+      auto* tab = v.as_table();
+      if (!tab || tab->empty()) {
+        fail(file, key, "must be a table like { \"200-299\" = 86400, \"404\" = 60, \"500-599\" = -1 }");
+      }
+      for (const auto& [range, ttl] : *tab) {
+        std::string entry_key = key + ".\"" + std::string(range.str()) + "\"";
+        cache::StatusTtl st;
+        if (!cache::parseStatusRange(range.str(), st.from, st.to)) {
+          fail(file, entry_key, "must be a status (\"404\") or a range (\"200-299\") within 100..599");
+        }
+        auto n = integerOf(ttl);
+        if (!n) fail(file, entry_key, "must be an integer number of seconds (negative: do not store)");
+        st.ttl = *n < 0 ? -1 : *n;
+        rule.edge_ttl_by_status.push_back(st);
+      }
+    } else if (k == "browser_ttl") {
+      rule.browser_ttl = ttlSeconds(file, key, v);
+    } else if (k == "default_ttl") {
+      rule.default_ttl = ttlSeconds(file, key, v);
+    } else if (k == "serve_stale") {
+      if (!v.is_boolean()) fail(file, key, "must be true or false");
+      rule.serve_stale = *v.value<bool>();
+    } else if (k == "cache_key") {
+      rule.cache_key = parseCacheKey(file, key, v);
+    } else {
+      fail(file, key,
+           "unknown key (expected path, extensions, cache, edge_ttl, edge_ttl_by_status, browser_ttl, "
+           "default_ttl, serve_stale or cache_key)");
+    }
+  }
+  return rule;
+}
+
+// A cache budget in MiB: 1 .. `max`.
+uint64_t megabytes(const fs::path& file, const std::string& key, const toml::node& v, int64_t max) {
+  auto n = integerOf(v);
+  if (!n || *n < 1 || *n > max) {
+    fail(file, key, "must be an integer number of MiB, 1.." + std::to_string(max));
+  }
+  return static_cast<uint64_t>(*n);
+}
+
+// Whether a token can travel in an Authorization header as it is.
+bool isPrintableToken(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return !s.empty();
+}
+
+void parseAdmin(const fs::path& file, const toml::node& node, bool resolve_token_env, NodeAdmin& admin) {
+  auto* t = node.as_table();
+  if (!t) fail(file, "admin", "must be a table ([admin])");
+  admin.enabled = true;
+  bool have_token = false;
+  for (const auto& [k, v] : *t) {
+    std::string key = "admin." + std::string(k.str());
+    if (k == "listen") {
+      parseListen(file, key, v, admin.host, admin.port);
+    } else if (k == "token") {
+      auto s = v.value<std::string>();
+      if (!s || s->empty()) fail(file, key, "must be a non-empty string");
+      if (!isPrintableToken(*s)) fail(file, key, "must be printable ASCII without spaces");
+      admin.token = *s;
+      have_token = true;
+    } else if (k == "token_env") {
+      auto s = v.value<std::string>();
+      if (!s || s->empty()) fail(file, key, "must be the name of an environment variable");
+      admin.token_env = *s;
+    } else {
+      fail(file, key, "unknown key (expected listen, token or token_env)");
+    }
+  }
+  if (have_token && !admin.token_env.empty()) {
+    fail(file, "admin.token_env", "give either token or token_env, not both");
+  }
+  if (!have_token && admin.token_env.empty()) {
+    fail(file, "admin.token",
+         "is required: a bearer token for the admin API (or token_env = \"VARIABLE\" to read it from the environment)");
+  }
+  if (!admin.token_env.empty()) {
+    const char* value = std::getenv(admin.token_env.c_str());
+    if (value && *value) {
+      if (!isPrintableToken(value)) {
+        fail(file, "admin.token_env", "the token in $" + admin.token_env + " must be printable ASCII without spaces");
+      }
+      admin.token = value;
+    } else if (resolve_token_env) {
+      fail(file, "admin.token_env", "the environment variable " + admin.token_env + " is not set (or empty)");
+    }
+  }
+}
+
 }  // namespace
 
 ProjectConfig loadProjectConfig(const fs::path& path) {
@@ -401,37 +616,26 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   return w;
 }
 
-NodeConfig loadNodeConfig(const fs::path& file) {
+NodeConfig loadNodeConfig(const fs::path& file, bool resolve_token_env) {
   NodeConfig cfg;
   cfg.file = file;
   if (!fs::exists(file)) throw ConfigError(file.string() + ": no such file");
   toml::table t = parseToml(file);
   fs::path base = fs::absolute(file).parent_path();
-  static const std::set<std::string> kTop = {"server", "limits", "workers", "zones"};
+  // Like every path in the file, the default data directory is relative to
+  // the file, not to wherever verge was started.
+  cfg.data_dir = base / cfg.data_dir;
+  static const std::set<std::string> kTop = {"server", "limits", "cache", "admin", "workers", "zones"};
   for (const auto& [k, v] : t) {
     if (!kTop.count(std::string(k.str()))) {
-      fail(file, k.str(), "unknown key (expected server, limits, [[workers]] or [[zones]])");
+      fail(file, k.str(), "unknown key (expected server, limits, cache, admin, [[workers]] or [[zones]])");
     }
   }
   if (auto* server = t["server"].as_table()) {
     for (const auto& [k, v] : *server) {
       std::string key = "server." + std::string(k.str());
       if (k == "listen") {
-        auto s = v.value<std::string>();
-        if (!s) fail(file, key, "must be a string like \"127.0.0.1:8080\"");
-        size_t colon = s->rfind(':');
-        if (colon == std::string::npos) fail(file, key, "must be host:port, e.g. \"127.0.0.1:8080\"");
-        cfg.listen_host = s->substr(0, colon);
-        if (!cfg.listen_host.empty() && cfg.listen_host.front() == '[') {
-          cfg.listen_host = cfg.listen_host.substr(1, cfg.listen_host.size() - 2);
-        }
-        int port = -1;
-        try {
-          port = std::stoi(s->substr(colon + 1));
-        } catch (...) {
-        }
-        if (port < 0 || port > 65535) fail(file, key, "port must be 0..65535");
-        cfg.port = static_cast<uint16_t>(port);
+        parseListen(file, key, v, cfg.listen_host, cfg.port);
       } else if (k == "threads") {
         auto n = v.value<int64_t>();
         if (!n || *n < 0 || *n > 1024) fail(file, key, "must be an integer 0..1024 (0 = one per core)");
@@ -462,6 +666,25 @@ NodeConfig loadNodeConfig(const fs::path& file) {
       else if (k == "header_timeout_ms") cfg.limits.header_timeout = std::chrono::milliseconds(*n);
       else if (k == "idle_timeout_ms") cfg.limits.idle_timeout = std::chrono::milliseconds(*n);
       else fail(file, key, "unknown key (expected max_header_bytes, max_header_count, max_body_bytes, header_timeout_ms or idle_timeout_ms)");
+    }
+  }
+  if (auto* c = t["cache"].as_table()) {
+    for (const auto& [k, v] : *c) {
+      std::string key = "cache." + std::string(k.str());
+      if (k == "memory_mb") cfg.cache_memory_mb = megabytes(file, key, v, int64_t{1} << 20);
+      else if (k == "disk_mb") cfg.cache_disk_mb = megabytes(file, key, v, int64_t{1} << 30);
+      else fail(file, key, "unknown key (expected memory_mb or disk_mb)");
+    }
+  } else if (t.contains("cache")) {
+    fail(file, "cache", "must be a table ([cache])");
+  }
+  if (auto* admin = t.get("admin")) {
+    parseAdmin(file, *admin, resolve_token_env, cfg.admin);
+    // The server's listeners use SO_REUSEPORT: an admin listener on the
+    // server's port would share (or, on a more specific address, take over)
+    // its traffic, so the two ports must differ.
+    if (cfg.admin.port != 0 && cfg.admin.port == cfg.port) {
+      fail(file, "admin.listen", "must use its own port, not server.listen's " + std::to_string(cfg.port));
     }
   }
   if (auto* workers = t["workers"].as_array()) {
@@ -539,13 +762,29 @@ NodeConfig loadNodeConfig(const fs::path& file) {
           }
           zone.origin = *s;
           while (!zone.origin.empty() && zone.origin.back() == '/') zone.origin.pop_back();
+        } else if (k == "cache_rules") {
+          auto* arr = v.as_array();
+          if (!arr) fail(file, key, "must be an array of tables ([[zones.cache_rules]])");
+          size_t rule_index = 0;
+          for (auto& rule : *arr) {
+            zone.cache_rules.push_back(
+                parseCacheRule(file, key + "[" + std::to_string(rule_index++) + "]", rule));
+          }
         } else {
-          fail(file, key, "unknown key (expected name, hosts or origin)");
+          fail(file, key, "unknown key (expected name, hosts, origin or cache_rules)");
         }
       }
       if (zone.hosts.empty()) fail(file, prefix + ".hosts", "is required");
       if (zone.origin.empty()) fail(file, prefix + ".origin", "is required");
       if (zone.name.empty()) zone.name = zone.hosts.front();
+      // The name scopes the zone's cache objects and names it in the admin
+      // API, so it must be unique.
+      for (const auto& other : cfg.zones) {
+        if (other.name == zone.name) {
+          fail(file, prefix + ".name",
+               "another zone is already named \"" + zone.name + "\" (zone names must be unique)");
+        }
+      }
       cfg.zones.push_back(std::move(zone));
     }
   } else if (t.contains("zones")) {

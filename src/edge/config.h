@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/rules.h"
 #include "net/http_server.h"
 #include "runtime/worker_script.h"
 
@@ -65,6 +66,19 @@ struct NodeZone {
   std::string name;
   std::vector<std::string> hosts;  // route patterns, as for workers
   std::string origin;              // http:// or https:// base URL
+  // [[zones.cache_rules]], in order; later rules override earlier ones field
+  // by field. Header names in cache keys are lowercase, extensions lowercase
+  // without the dot.
+  std::vector<cache::CacheRule> cache_rules;
+};
+
+// [admin]: the admin API (purge) on its own listener.
+struct NodeAdmin {
+  bool enabled = false;  // true when the file has an [admin] section
+  std::string host = "127.0.0.1";
+  uint16_t port = 8081;
+  std::string token;      // the bearer token; never empty when enabled (see loadNodeConfig)
+  std::string token_env;  // the variable `token` came from, when token_env was used
 };
 
 struct NodeConfig {
@@ -73,12 +87,20 @@ struct NodeConfig {
   uint16_t port = 8080;
   int threads = 0;  // 0 = number of cores
   std::string colo = "LOCAL";
-  std::filesystem::path data_dir = "verge-data";
+  std::filesystem::path data_dir = "verge-data";  // relative to the config file
   net::ServerLimits limits;
   std::vector<NodeWorker> workers;
   std::vector<NodeZone> zones;
+  // [cache]: budgets of the edge cache's tiers (the disk tier lives in
+  // data_dir/cache).
+  uint64_t cache_memory_mb = 256;
+  uint64_t cache_disk_mb = 4096;
+  NodeAdmin admin;
 };
 
-NodeConfig loadNodeConfig(const std::filesystem::path& file);
+// Reads and validates a node config. With `resolve_token_env` false (for
+// `verge purge`, which may get its token elsewhere), an [admin] token_env
+// naming an unset variable leaves admin.token empty instead of failing.
+NodeConfig loadNodeConfig(const std::filesystem::path& file, bool resolve_token_env = true);
 
 }  // namespace verge::edge

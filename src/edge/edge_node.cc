@@ -5,9 +5,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <thread>
 
 #include "base/log.h"
-#include "cache/memory_cache.h"
+#include "cache/http_cache.h"
+#include "cache/store.h"
+#include "edge/admin_api.h"
 #include "edge/cache_phase.h"
 #include "runtime/runtime.h"
 #include "runtime/thread_storage.h"
@@ -50,6 +53,26 @@ void appendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+// The node's cache store, with its disk tier in data_dir/cache. When that
+// cannot be used (another verge process on the same data directory holds
+// it, or the disk refuses), the node still serves, with a memory-only cache.
+std::unique_ptr<cache::Store> openCacheStore(const EdgeOptions& options) {
+  cache::StoreOptions store;
+  store.memory_bytes = options.cache_memory_bytes;
+  store.disk_bytes = options.cache_disk_bytes;
+  if (!options.data_dir.empty()) {
+    store.dir = options.data_dir / "cache";
+    try {
+      return std::make_unique<cache::Store>(store);
+    } catch (const std::exception& e) {
+      base::logLine(base::LogLevel::kWarn,
+                    std::string(e.what()) + "; the edge cache runs in memory only for this process");
+      store.dir.clear();
+    }
+  }
+  return std::make_unique<cache::Store>(store);
+}
+
 }  // namespace
 
 EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router,
@@ -58,7 +81,8 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
       router_(std::move(router)),
       zones_(std::move(zones)),
       zone_router_(std::move(zone_router)),
-      cache_(std::make_unique<cache::MemoryCache>()) {
+      cache_(openCacheStore(options_)),
+      http_cache_(std::make_unique<cache::HttpCache>(*cache_)) {
   for (auto& w : workers) workers_.push_back(std::make_unique<runtime::WorkerScript>(std::move(w)));
   runtimes_.resize(static_cast<size_t>(std::max(1, options_.server.threads)));
   for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
@@ -66,6 +90,22 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   storage_ = std::make_shared<runtime::StorageConfig>();
   storage_->data_dir = options_.data_dir;
   storage_->kv_cache = std::make_shared<storage::KvReadCache>();
+  storage_->cache_store = cache_.get();
+  storage_->zone_of_host = [this](std::string_view host) -> std::string {
+    if (auto z = zone_router_.match(host, "/")) return zones_[*z].name;
+    return {};
+  };
+  // A worker's fetch() to a zone's host goes through that zone's cache to
+  // its origin (not back into a worker), as on Cloudflare.
+  storage_->subrequest = [this](boost::asio::io_context& ioc, net::ClientRequest& request,
+                                std::string_view cf_json, net::FetchCallback& callback) {
+    std::string host, target;
+    if (zones_.empty() || !splitUrl(request.url, host, target)) return false;
+    auto z = zone_router_.match(host, target);
+    if (!z) return false;
+    fetchThroughZone(ioc, zones_[*z], *http_cache_, std::move(request), cf_json, std::move(callback));
+    return true;
+  };
 
   auto server_options = options_.server;
   // Each thread builds and tears down its own runtime, so isolates are
@@ -90,14 +130,62 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   server_options.access_log = [this](int thread, const net::AccessRecord& r) { logAccess(thread, r); };
   server_ = std::make_unique<net::HttpServer>(
       std::move(server_options), [this](std::shared_ptr<net::Exchange> ex) { handle(std::move(ex)); });
+
+  if (options_.admin.enabled) {
+    // The admin API gets a one-thread server of its own, so a purge never
+    // waits behind client traffic and the API is never exposed on the
+    // public listener. Its access lines use a log buffer of their own
+    // (the last one), written at once: purges are rare.
+    std::vector<AdminZone> admin_zones;
+    for (const auto& z : zones_) admin_zones.push_back({z.name, z.hosts, z.cache_rules});
+    admin_api_ = std::make_unique<AdminApi>(std::move(admin_zones), options_.admin.token, *cache_);
+    log_buffers_.push_back(std::make_unique<LogBuffer>());
+    int admin_log = static_cast<int>(log_buffers_.size() - 1);
+    net::HttpServer::Options admin_options;
+    admin_options.host = options_.admin.host;
+    admin_options.port = options_.admin.port;
+    admin_options.threads = 1;
+    admin_options.access_log = [this, admin_log](int, const net::AccessRecord& r) {
+      logAccess(admin_log, r);
+      flushLog(admin_log);
+    };
+    admin_server_ = std::make_unique<net::HttpServer>(
+        std::move(admin_options),
+        [this](std::shared_ptr<net::Exchange> ex) { admin_api_->handle(std::move(ex)); });
+  }
 }
 
 EdgeNode::~EdgeNode() = default;
 
-void EdgeNode::bind() { server_->bind(); }
+void EdgeNode::bind() {
+  server_->bind();
+  if (admin_server_) {
+    try {
+      admin_server_->bind();
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("admin API: ") + e.what());
+    }
+  }
+}
 uint16_t EdgeNode::port() const { return server_->port(); }
-void EdgeNode::run() { server_->run(); }
-void EdgeNode::stop() { server_->stop(); }
+uint16_t EdgeNode::adminPort() const { return admin_server_ ? admin_server_->port() : 0; }
+
+void EdgeNode::run() {
+  // The admin server runs on a thread of its own and stops with the node
+  // (stop() stops both; whichever way run() ends, the admin thread is joined).
+  std::thread admin;
+  if (admin_server_) admin = std::thread([this] { admin_server_->run(); });
+  server_->run();
+  if (admin_server_) {
+    admin_server_->stop();
+    admin.join();
+  }
+}
+
+void EdgeNode::stop() {
+  server_->stop();
+  if (admin_server_) admin_server_->stop();
+}
 
 EdgeNode::Target EdgeNode::route(const net::RequestHead& head) const {
   std::string_view host = net::findHeader(head.headers, "host").value_or("");
@@ -115,7 +203,7 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   Target target = route(head);
   if (target.zone) {
     // Phases: cache, then origin on a miss.
-    serveZone(std::move(exchange), *target.zone, *cache_);
+    serveZone(std::move(exchange), *target.zone, *http_cache_);
     return;
   }
   const runtime::WorkerScript* worker = target.worker;

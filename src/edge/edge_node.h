@@ -14,7 +14,8 @@
 #include "runtime/worker_script.h"
 
 namespace verge::cache {
-class MemoryCache;
+class HttpCache;
+class Store;
 }
 
 namespace verge::runtime {
@@ -24,11 +25,23 @@ struct StorageConfig;
 
 namespace verge::edge {
 
+class AdminApi;
+
 struct EdgeOptions {
   net::HttpServer::Options server;
   std::string colo = "LOCAL";
   bool dev_log = false;  // short human access-log lines instead of JSON
-  std::filesystem::path data_dir;  // KV, D1 and R2 data (dev: --persist-to)
+  std::filesystem::path data_dir;  // KV, D1, R2 and cache data (dev: --persist-to)
+  // The edge cache's budgets; its disk tier lives in data_dir/cache.
+  uint64_t cache_memory_bytes = 256ull << 20;
+  uint64_t cache_disk_bytes = 4ull << 30;
+  // The admin API (purge); off unless a port is configured.
+  struct Admin {
+    bool enabled = false;
+    std::string host = "127.0.0.1";
+    uint16_t port = 0;  // 0 picks a free port
+    std::string token;  // bearer token every admin request must carry
+  } admin;
 };
 
 class EdgeNode {
@@ -42,6 +55,8 @@ class EdgeNode {
   // Binds the listeners (throws on failure); port() is valid afterwards.
   void bind();
   uint16_t port() const;
+  // The admin API's port once bound; 0 without an admin listener.
+  uint16_t adminPort() const;
   // Serves until stop(); returns after a graceful drain.
   void run();
   void stop();
@@ -67,11 +82,16 @@ class EdgeNode {
   std::vector<std::unique_ptr<runtime::WorkerScript>> workers_;
   Router router_;
   std::vector<Zone> zones_;
-  std::unique_ptr<cache::MemoryCache> cache_;  // shared by every thread
   Router zone_router_;
+  std::unique_ptr<cache::Store> cache_;  // shared by every thread
+  std::unique_ptr<cache::HttpCache> http_cache_;  // the engine over cache_
   std::shared_ptr<runtime::StorageConfig> storage_;
   std::vector<std::unique_ptr<runtime::Runtime>> runtimes_;  // one per thread
   std::unique_ptr<net::HttpServer> server_;
+  // The admin API (options_.admin): its own one-thread server, started and
+  // stopped with server_. Declared after cache_, which it purges.
+  std::unique_ptr<AdminApi> admin_api_;
+  std::unique_ptr<net::HttpServer> admin_server_;
 };
 
 }  // namespace verge::edge

@@ -444,12 +444,16 @@ async function fetch(input, init) {
   let method = request.method;
   let url = request.url;
   let headers = headersToPairs(request.headers);
+  // Cloudflare's cache options (cacheTtl, cacheEverything, cacheKey, …) for
+  // a subrequest to a zone; the node reads them as JSON.
+  const cf = request.cf;
+  const cfJson = cf !== undefined && cf !== null ? JSON.stringify(cf) : null;
   for (let redirects = 0; ; redirects++) {
     const scheme = url.slice(0, url.indexOf(':'));
     if (scheme !== 'http' && scheme !== 'https') {
       throw new TypeError(`Fetch API cannot load "${url}": only http: and https: URLs are supported.`);
     }
-    let pending = native.fetch(method, url, headers, body);
+    let pending = native.fetch(method, url, headers, body, cfJson);
     const [status, statusText, pairs, sourceId] = signal ? await Promise.race([pending, abortPromise(signal)]) : await pending;
     let location = null;
     if (kRedirectStatus.has(status) && request.redirect !== 'manual') {

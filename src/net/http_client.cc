@@ -252,12 +252,16 @@ void httpFetch(asio::io_context& ioc, ClientRequest request, FetchCallback callb
   if (url.tls) {
     auto conn = std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(
         ioc, tlsContext());
+    // The completion handler owns the connection, so it lives until the
+    // coroutine ends even when this is called from outside the loop.
     asio::co_spawn(ioc, conn->exchange(std::move(request), std::move(url), std::move(callback)),
-                   on_done);
+                   [on_done, conn](std::exception_ptr e) { on_done(e); });
   } else {
     auto conn = std::make_shared<ClientConnection<beast::tcp_stream>>(ioc);
+    // The completion handler owns the connection, so it lives until the
+    // coroutine ends even when this is called from outside the loop.
     asio::co_spawn(ioc, conn->exchange(std::move(request), std::move(url), std::move(callback)),
-                   on_done);
+                   [on_done, conn](std::exception_ptr e) { on_done(e); });
   }
 }
 

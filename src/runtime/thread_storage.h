@@ -3,11 +3,15 @@
 // across threads); the KV read cache is shared by the whole node.
 #pragma once
 
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "net/http_client.h"
 
 namespace verge::storage {
 class KvReadCache;
@@ -17,11 +21,34 @@ class ObjectStore;
 class R2PutWriter;
 }  // namespace verge::storage
 
+namespace verge::cache {
+class Store;
+}
+
+namespace boost::asio {
+class io_context;
+}
+
 namespace verge::runtime {
 
+// What the node gives every thread's runtime: where the bindings' data
+// lives, and the node-wide services JS reaches through natives.
 struct StorageConfig {
   std::filesystem::path data_dir;
   std::shared_ptr<storage::KvReadCache> kv_cache;  // may be null
+  // The node's edge cache, behind the Cache API (caches.default and
+  // caches.open); null when the node has none.
+  cache::Store* cache_store = nullptr;
+  // The zone a host belongs to ("" for none): the purge scope of Cache API
+  // entries, so a zone purge reaches them too.
+  std::function<std::string(std::string_view host)> zone_of_host;
+  // Subrequests: when set, fetch() offers each request here first, with the
+  // request's `cf` object as JSON ("" when none). Returning true means it
+  // took the request and will call `callback` on `ioc` (a fetch() to a
+  // zone's host goes through that zone's cache, as on Cloudflare).
+  std::function<bool(boost::asio::io_context& ioc, net::ClientRequest& request, std::string_view cf_json,
+                     net::FetchCallback& callback)>
+      subrequest;
 };
 
 class ThreadStorage {
@@ -33,6 +60,7 @@ class ThreadStorage {
   storage::KvStore& kv();
   storage::D1Database& d1(const std::string& id);
   storage::ObjectStore& r2();
+  const StorageConfig& config() const { return config_; }
 
   // R2 puts and part uploads in progress, by id (JS holds the id while it
   // streams the body in). Owned here so they never outlive the store.

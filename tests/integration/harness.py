@@ -92,6 +92,10 @@ def dev(target, *extra, **kw):
 
 
 def serve_config(text, tmpdir):
+    """Starts `verge serve` with `text` as its node config. Unless the config
+    names a data_dir, the data lives in tmpdir/data (never in the cwd)."""
+    if "data_dir" not in text and "[server]" in text:
+        text = text.replace("[server]", '[server]\ndata_dir = "%s"' % os.path.join(tmpdir, "data"), 1)
     path = os.path.join(tmpdir, "node.toml")
     with open(path, "w") as f:
         f.write(text)

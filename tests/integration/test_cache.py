@@ -1,11 +1,21 @@
-"""The edge cache in front of a zone's origin (first version: memory tier,
-RFC 9111 freshness and storability, CDN-Cache-Control, cf-cache-status)."""
+"""The edge cache in front of a zone's origin: RFC 9111 freshness and
+storability, CDN-Cache-Control, cf-cache-status, Vary, revalidation,
+stale-while-revalidate / stale-if-error, ranges, conditionals, invalidation
+and coalescing, through the real binary."""
 import email.utils
 import tempfile
 import time
 import unittest
 
 from harness import Origin, raw, request, serve_config
+
+
+def hdr(req, name):
+    """A request header the origin received, case-insensitively ("" if absent)."""
+    for k, v in req["headers"].items():
+        if k.lower() == name:
+            return v
+    return ""
 
 
 def http_date(offset=0):
@@ -26,7 +36,9 @@ class CacheTest(unittest.TestCase):
             "/auth": cc("max-age=60"),
             "/auth-public": cc("public, max-age=60"),
             "/nofresh": lambda r: (200, {}, b"no freshness"),
-            "/vary": lambda r: (200, {"cache-control": "max-age=60", "vary": "accept-encoding"}, b"varies"),
+            "/vary": lambda r: (200, {"cache-control": "max-age=60", "vary": "accept-encoding"},
+                                b"varies " + hdr(r, "accept-encoding").encode()),
+            "/vary-star": lambda r: (200, {"cache-control": "max-age=60", "vary": "*"}, b"star"),
             "/cdn": lambda r: (200, {"cache-control": "no-store", "cdn-cache-control": "max-age=60"}, b"cdn only"),
             "/lastmod": lambda r: (200, {"last-modified": http_date(-36000), "date": http_date()}, b"heuristic"),
             "/big": lambda r: (200, {"cache-control": "max-age=60"}, b"x" * (9 * 1024 * 1024)),
@@ -92,8 +104,18 @@ origin = "%s"
     def test_no_freshness_information_is_dynamic(self):
         self.assertEqual(self.statuses("/nofresh"), ["DYNAMIC", "DYNAMIC"])
 
-    def test_vary_is_not_stored_yet(self):
-        self.assertEqual(self.statuses("/vary"), ["DYNAMIC", "DYNAMIC"])
+    def test_vary_keeps_one_variant_per_request_header_value(self):
+        gz = {"Accept-Encoding": "gzip"}
+        br = {"Accept-Encoding": "br"}
+        self.assertEqual(self.statuses("/vary", headers=gz), ["MISS", "HIT"])
+        self.assertEqual(self.statuses("/vary", headers=br), ["MISS", "HIT"])
+        # Whitespace differences around commas are the same value (§4.1).
+        self.assertEqual(self.statuses("/vary", headers={"Accept-Encoding": "gzip ,  br"}, n=1), ["MISS"])
+        self.assertEqual(self.statuses("/vary", headers={"Accept-Encoding": "gzip,br"}, n=1), ["HIT"])
+        self.assertEqual(self.count("/vary"), 3)
+
+    def test_vary_star_is_never_reused(self):
+        self.assertEqual(self.statuses("/vary-star"), ["DYNAMIC", "DYNAMIC"])
 
     def test_cdn_cache_control_takes_precedence_and_is_not_forwarded(self):
         _, h1, _ = self.get("/cdn")
@@ -134,11 +156,13 @@ origin = "%s"
         status, headers, _ = self.get("/never-fetched", headers={"Cache-Control": "only-if-cached"})
         self.assertEqual(status, 504)
 
-    def test_large_objects_pass_through_unstored(self):
+    def test_large_objects_are_stored_on_disk_and_served_whole(self):
         s1, h1, b1 = self.get("/big")
         s2, h2, b2 = self.get("/big")
         self.assertEqual((len(b1), len(b2)), (9 * 1024 * 1024, 9 * 1024 * 1024))
-        self.assertEqual(self.count("/big"), 2)
+        self.assertEqual((h1["cf-cache-status"], h2["cf-cache-status"]), ("MISS", "HIT"))
+        self.assertEqual(b1, b2)
+        self.assertEqual(self.count("/big"), 1)
 
 
 if __name__ == "__main__":
