@@ -110,12 +110,13 @@ const kClasses = [
   'TransformStream', 'TransformStreamDefaultController',
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
   'URL', 'URLSearchParams', 'Headers', 'Blob', 'File', 'FormData',
-  'Request', 'Response', 'FetchEvent', 'ExecutionContext',
+  'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage',
 ];
 for (const name of kClasses) {
   if (internals[name] !== undefined) define(name, internals[name]);
 }
 define('fetch', function fetch(input, init) { return internals.fetch(input, init); });
+define('caches', internals.caches);
 define('atob', internals.atob);
 define('btoa', internals.btoa);
 define('console', internals.console);

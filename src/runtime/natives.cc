@@ -9,7 +9,9 @@
 
 #include "base/log.h"
 #include "net/http_client.h"
+#include "runtime/cache_natives.h"
 #include "runtime/v8_util.h"
+#include "runtime/thread_storage.h"
 #include "runtime/worker_isolate.h"
 
 namespace verge::runtime {
@@ -389,7 +391,7 @@ void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); 
 
 // ---- fetch (one HTTP exchange; redirects are handled in JS) ----
 
-// fetch(method, url, headerPairs, body|null) → Promise<[status, statusText, headerPairs, sourceId]>
+// fetch(method, url, headerPairs, body|null, cfJson|null) → Promise<[status, statusText, headerPairs, sourceId]>
 void fetch(Args info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
@@ -401,29 +403,33 @@ void fetch(Args info) {
   req.url = toStdString(isolate, info[1]);
   req.headers = headerPairs(isolate, info[2]);
   if (!info[3]->IsNullOrUndefined()) req.body = std::string(bytesOf(info[3]));
+  std::string cf_json = info[4]->IsString() ? toStdString(isolate, info[4]) : std::string();
   uint32_t pid = w->addPending(resolver);
   uint32_t rid = w->currentRequest();
   std::weak_ptr<int> alive = w->aliveToken();
-  net::httpFetch(w->ioc(), std::move(req),
-                 [w, pid, rid, alive](std::string_view error, std::shared_ptr<net::ClientResponse> resp) {
-                   if (alive.expired()) return;
-                   w->enter(rid, [&](v8::Local<v8::Context> context) {
-                     v8::Isolate* iso = w->isolate();
-                     auto r = w->takePending(pid);
-                     if (r.IsEmpty()) return;
-                     if (!error.empty() || !resp) {
-                       r->Reject(context, v8::Exception::TypeError(v8str(iso, "fetch failed: " + std::string(error))))
-                           .Check();
-                       return;
-                     }
-                     uint32_t sid = w->addSource(resp->body);
-                     v8::Local<v8::Value> parts[] = {v8::Integer::New(iso, resp->status),
-                                                     byteString(iso, resp->reason),
-                                                     headerArray(iso, resp->headers),
-                                                     v8::Integer::NewFromUnsigned(iso, sid)};
-                     r->Resolve(context, v8::Array::New(iso, parts, 4)).Check();
-                   });
-                 });
+  net::FetchCallback done = [w, pid, rid, alive](std::string_view error,
+                                                 std::shared_ptr<net::ClientResponse> resp) {
+    if (alive.expired()) return;
+    w->enter(rid, [&](v8::Local<v8::Context> context) {
+      v8::Isolate* iso = w->isolate();
+      auto r = w->takePending(pid);
+      if (r.IsEmpty()) return;
+      if (!error.empty() || !resp) {
+        r->Reject(context,
+                  v8::Exception::TypeError(v8str(iso, "fetch failed: " + std::string(error))))
+            .Check();
+        return;
+      }
+      uint32_t sid = w->addSource(resp->body);
+      v8::Local<v8::Value> parts[] = {
+          v8::Integer::New(iso, resp->status), byteString(iso, resp->reason),
+          headerArray(iso, resp->headers), v8::Integer::NewFromUnsigned(iso, sid)};
+      r->Resolve(context, v8::Array::New(iso, parts, 4)).Check();
+    });
+  };
+  const auto& hook = w->storage().config().subrequest;
+  if (hook && hook(w->ioc(), req, cf_json, done)) return;
+  net::httpFetch(w->ioc(), std::move(req), std::move(done));
 }
 
 }  // namespace
@@ -467,6 +473,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
     native->Set(context, v8str(isolate_, e.name), fn).Check();
   }
   installBindingNatives(isolate_, context, native, data);
+  installCacheNatives(isolate_, context, native, data);
 }
 
 }  // namespace verge::runtime
