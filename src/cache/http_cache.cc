@@ -70,18 +70,6 @@ bool isConditionalOrRange(std::string_view name) {
          net::iequals(name, "if-match") || net::iequals(name, "if-unmodified-since");
 }
 
-std::vector<std::string> splitTags(std::string_view value) {
-  std::vector<std::string> tags;
-  while (!value.empty()) {
-    size_t comma = value.find(',');
-    std::string_view tag = trim(value.substr(0, comma));
-    if (!tag.empty() && tag.size() <= 1024) tags.push_back(lower(tag));
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return tags;
-}
-
 std::optional<std::string_view> cookieValue(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     size_t semi = header.find(';');
@@ -134,16 +122,6 @@ void setEdgeTtl(http::HeaderList& headers, int64_t ttl) {
     return net::iequals(h.first, "cdn-cache-control") || net::iequals(h.first, "surrogate-control");
   });
   headers.emplace_back("CDN-Cache-Control", std::move(value));
-}
-
-// Cloudflare's edge TTLs for "cache everything" when the origin gave none.
-std::optional<int64_t> cacheEverythingDefault(int status) {
-  switch (status) {
-    case 200: case 206: case 301: return 7200;
-    case 302: case 303: return 1200;
-    case 404: case 410: return 180;
-    default: return std::nullopt;
-  }
 }
 
 struct StorePlan {
@@ -209,7 +187,7 @@ StorePlan planStore(const CacheRequest& request, const http::HeaderList& request
     return plan;
   } else if (decision == D::kNoFreshnessInformation) {
     std::optional<int64_t> fallback = settings.default_ttl;
-    if (!fallback && settings.mode == CacheMode::kEverything) fallback = cacheEverythingDefault(status);
+    if (!fallback && settings.mode == CacheMode::kEverything) fallback = defaultEdgeTtl(status);
     if (!fallback) {
       plan.label = "DYNAMIC";
       return plan;
@@ -218,9 +196,9 @@ StorePlan planStore(const CacheRequest& request, const http::HeaderList& request
   }
   if (length && *length > max_object) return plan;  // eligible, but too large to keep
   if (plan.ttl_override >= 0) setEdgeTtl(plan.headers, plan.ttl_override);
-  if (auto tags = view.combined("cache-tag")) plan.tags = splitTags(*tags);
+  if (auto tags = view.combined("cache-tag")) plan.tags = splitCacheTags(*tags);
   for (const auto& t : settings.tags) {
-    for (auto& tag : splitTags(t)) plan.tags.push_back(std::move(tag));
+    for (auto& tag : splitCacheTags(t)) plan.tags.push_back(std::move(tag));
   }
   std::erase_if(plan.headers, [](const http::Header& h) { return net::iequals(h.first, "cache-tag"); });
   plan.store = true;
@@ -1046,6 +1024,18 @@ void backgroundRevalidate(std::shared_ptr<Ctx> ctx, std::shared_ptr<const Object
 
 }  // namespace
 
+std::shared_ptr<const Object> selectVariant(Store& store, std::string_view url_key,
+                                            const http::HeaderList& request_headers) {
+  for (auto& object : store.lookup(url_key)) {
+    const ObjectMeta& meta = object->meta();
+    auto names = http::varyFieldNames(http::HeaderView(meta.headers));
+    if (names.size() == 1 && names[0] == "*") continue;
+    std::string variant = names.empty() ? "" : http::secondaryKey(names, http::HeaderView(request_headers));
+    if (variant == meta.variant) return object;
+  }
+  return nullptr;
+}
+
 HttpCache::HttpCache(Store& store, HttpCacheOptions options)
     : store_(store), impl_(std::make_unique<Impl>(store, options)) {}
 
@@ -1094,17 +1084,7 @@ void HttpCache::fetch(asio::io_context& ioc, CacheRequest request, Origin origin
   ctx->request_cc = requestCacheControl(ctx->request_policy);
   bool has_auth = net::findHeader(ctx->request.headers, "authorization").has_value();
   int64_t now = nowSeconds();
-  std::shared_ptr<const Object> selected;
-  for (auto& object : store_.lookup(ctx->key)) {
-    const ObjectMeta& meta = object->meta();
-    auto names = http::varyFieldNames(http::HeaderView(meta.headers));
-    if (names.size() == 1 && names[0] == "*") continue;
-    std::string variant = names.empty() ? "" : http::secondaryKey(names, http::HeaderView(ctx->request_policy));
-    if (variant == meta.variant) {
-      selected = std::move(object);
-      break;
-    }
-  }
+  std::shared_ptr<const Object> selected = selectVariant(store_, ctx->key, ctx->request_policy);
   // Requests whose answer may differ from everyone else's do not join others.
   bool coalesce = !has_auth && !ctx->request_cc.no_store;
   if (!selected) {

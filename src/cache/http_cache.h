@@ -43,7 +43,14 @@ class io_context;
 
 namespace verge::cache {
 
+class Object;
 class Store;
+
+// The stored variant of `url_key` that a request with `request_headers`
+// selects (RFC 9111 §4.1: its values of the response's Vary fields match
+// the stored ones; Vary: * never matches), or null.
+std::shared_ptr<const Object> selectVariant(Store& store, std::string_view url_key,
+                                            const std::vector<std::pair<std::string, std::string>>& request_headers);
 
 // A request the engine asks the origin transport to make. The transport adds
 // the URL, the forwarding headers and whatever else it needs.

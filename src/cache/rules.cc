@@ -95,6 +95,29 @@ bool parseStatusRange(std::string_view text, int& from, int& to) {
   return number(text.substr(0, dash), from) && number(text.substr(dash + 1), to) && from <= to;
 }
 
+std::optional<int64_t> defaultEdgeTtl(int status) {
+  switch (status) {
+    case 200: case 206: case 301: return 7200;
+    case 302: case 303: return 1200;
+    case 404: case 410: return 180;
+    default: return std::nullopt;
+  }
+}
+
+std::vector<std::string> splitCacheTags(std::string_view value) {
+  std::vector<std::string> tags;
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view tag = value.substr(0, comma);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (!tag.empty() && tag.size() <= 1024) tags.push_back(lower(tag));
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return tags;
+}
+
 std::string keyedPath(std::string_view path_and_query, const CacheKeyOptions& options) {
   size_t q = path_and_query.find('?');
   if (q == std::string_view::npos) return std::string(path_and_query);

@@ -82,6 +82,16 @@ CacheSettings resolveRules(const std::vector<CacheRule>& rules, std::string_view
 // outside 100..599.
 bool parseStatusRange(std::string_view text, int& from, int& to);
 
+// Cloudflare's default edge TTL for a status when a response carries no
+// freshness of its own (cache everything, the Cache API): 200, 206, 301 two
+// hours; 302, 303 twenty minutes; 404, 410 three minutes; others nullopt
+// (not cached).
+std::optional<int64_t> defaultEdgeTtl(int status);
+
+// Cache-Tag values: comma-separated, trimmed, lowercase (purge compares them
+// lowercase); empty and over-long (> 1024 bytes) tags are dropped.
+std::vector<std::string> splitCacheTags(std::string_view value);
+
 // The path-and-query part of a cache key under `options`: the query dropped
 // or its parameters sorted (stable, by name then original order).
 std::string keyedPath(std::string_view path_and_query, const CacheKeyOptions& options);

@@ -1,35 +1,15 @@
 #include "http/cache_control.h"
 
+#include "http/text.h"
+
 namespace verge::http {
 namespace {
 
-// tchar (RFC 9110 §5.6.2).
-bool isTchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool isOws(char c) { return c == ' ' || c == '\t'; }
-
-char toLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = toLower(c);
-  return out;
-}
-
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && isOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isOws(s.back())) s.remove_suffix(1);
-  return s;
-}
+using text::isDigit;
+using text::isOws;
+using text::isTchar;
+using text::lowered;
+using text::trimOws;
 
 // delta-seconds = 1*DIGIT, clamped to 2^31. Anything else (sign, spaces,
 // fraction, empty) is invalid.
@@ -37,7 +17,7 @@ std::optional<int64_t> parseDeltaSeconds(std::string_view v) {
   if (v.empty()) return std::nullopt;
   int64_t n = 0;
   for (char c : v) {
-    if (c < '0' || c > '9') return std::nullopt;
+    if (!isDigit(c)) return std::nullopt;
     // Keep scanning after the clamp so "99999999999x" is still rejected.
     if (n < kMaxDeltaSeconds) n = n * 10 + (c - '0');
   }

@@ -7,33 +7,15 @@
 #include <vector>
 
 #include "http/http_date.h"
+#include "http/text.h"
 
 namespace verge::http {
 namespace {
 
-bool isOws(char c) { return c == ' ' || c == '\t'; }
-
-char toLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = toLower(c);
-  return out;
-}
-
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && isOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isOws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (toLower(a[i]) != toLower(b[i])) return false;
-  }
-  return true;
-}
+using text::equalsIgnoreCase;
+using text::isOws;
+using text::lowered;
+using text::trimOws;
 
 std::span<const Header> linesOf(HeaderView view) { return view.lines(); }
 

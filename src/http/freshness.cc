@@ -5,9 +5,14 @@
 #include <limits>
 
 #include "http/http_date.h"
+#include "http/text.h"
 
 namespace verge::http {
 namespace {
+
+using text::equalsIgnoreCase;
+using text::isDigit;
+using text::trimOws;
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
@@ -23,17 +28,6 @@ int64_t satSub(int64_t a, int64_t b) {
   int64_t r;
   if (__builtin_sub_overflow(a, b, &r)) return b < 0 ? kInt64Max : kInt64Min;
   return r;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 CacheControl requestCacheControl(HeaderView request_headers) {
@@ -67,13 +61,11 @@ int64_t dateValue(const StoredResponse& r) {
 int64_t ageValue(HeaderView headers) {
   std::optional<std::string_view> age = headers.first("Age");
   if (!age) return 0;
-  std::string_view v = age->substr(0, age->find(','));
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  const std::string_view v = trimOws(age->substr(0, age->find(',')));
   if (v.empty()) return 0;
   int64_t n = 0;
   for (char c : v) {
-    if (c < '0' || c > '9') return 0;
+    if (!isDigit(c)) return 0;
     if (n < kMaxDeltaSeconds) n = n * 10 + (c - '0');
   }
   return std::min(n, kMaxDeltaSeconds);

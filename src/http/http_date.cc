@@ -3,8 +3,13 @@
 #include <array>
 #include <cstdio>
 
+#include "http/text.h"
+
 namespace verge::http {
 namespace {
+
+using text::isDigit;
+using text::trimOws;
 
 constexpr std::array<std::string_view, 7> kDayNames = {"Sun", "Mon", "Tue", "Wed",
                                                        "Thu", "Fri", "Sat"};
@@ -74,7 +79,7 @@ class Cursor {
     int64_t v = 0;
     for (size_t i = 0; i < n; ++i) {
       const char c = s_[pos_ + i];
-      if (c < '0' || c > '9') return false;
+      if (!isDigit(c)) return false;
       v = v * 10 + (c - '0');
     }
     pos_ += n;
@@ -150,12 +155,6 @@ bool parseAsctime(std::string_view s, Fields& f) {
     return false;
   }
   return c.literal(" ") && timeOfDay(c, f) && c.literal(" ") && c.digits(4, f.year) && c.done();
-}
-
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace

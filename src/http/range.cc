@@ -8,45 +8,17 @@
 #include "base/log.h"
 #include "http/conditional.h"
 #include "http/http_date.h"
+#include "http/text.h"
 
 namespace verge::http {
 namespace {
 
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
 
-bool isOws(char c) { return c == ' ' || c == '\t'; }
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && isOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isOws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// tchar (RFC 9110 §5.6.2), for deciding whether a boundary needs quoting.
-bool isTchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c)) return true;
-  // clang-format off
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-  // clang-format on
-}
+using text::equalsIgnoreCase;
+using text::isDigit;
+using text::isTchar;  // for deciding whether a boundary needs quoting
+using text::trimOws;
 
 // 1*DIGIT, kept as its digits (so that any length compares exactly) and as a
 // value saturated at 2^64-1 (exact below that, and any saturated value is at

@@ -3,32 +3,15 @@
 #include <optional>
 #include <unordered_set>
 
+#include "http/text.h"
+
 namespace verge::http {
 namespace {
 
-bool isOws(char c) { return c == ' ' || c == '\t'; }
-
-char toLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && isOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isOws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// tchar (RFC 9110 §5.6.2).
-bool isTchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  // clang-format off
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-  // clang-format on
-}
+using text::isOws;
+using text::isTchar;
+using text::toLower;
+using text::trimOws;
 
 // Appends the §4.1 normal form of a combined field value to `out`.
 void appendNormalised(std::string_view v, std::string& out) {

@@ -43,6 +43,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/http_cache.h"
+#include "cache/rules.h"
 #include "cache/store.h"
 #include "http/cache_control.h"
 #include "http/conditional.h"
@@ -128,12 +130,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // ---- put: what is stored ----
 
 // The targeted fields Cloudflare's cache obeys, in precedence order (RFC
@@ -145,39 +141,6 @@ const http::FreshnessOptions& freshnessOptions() {
     return o;
   }();
   return options;
-}
-
-// Cloudflare's default edge TTL of a status when the response carries no
-// freshness of its own (Cache-Control max-age / s-maxage, Expires).
-std::optional<int64_t> defaultEdgeTtl(int status) {
-  switch (status) {
-    case 200:
-    case 206:
-    case 301:
-      return 7200;
-    case 302:
-    case 303:
-      return 1200;
-    case 404:
-    case 410:
-      return 180;
-    default:
-      return std::nullopt;
-  }
-}
-
-// Cache-Tag values: comma-separated, trimmed, lowercase (purge compares
-// them lowercase); over-long tags are dropped as Cloudflare drops them.
-std::vector<std::string> splitTags(std::string_view value) {
-  std::vector<std::string> tags;
-  while (!value.empty()) {
-    size_t comma = value.find(',');
-    std::string_view tag = trim(value.substr(0, comma));
-    if (!tag.empty() && tag.size() <= 1024) tags.push_back(lower(tag));
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return tags;
 }
 
 struct PutPlan {
@@ -214,7 +177,7 @@ PutPlan planPut(int status, const http::HeaderList& headers, int64_t now) {
   // Connection may name further hop-by-hop fields (RFC 9110 §7.6.1).
   std::vector<std::string> connection_named;
   if (auto conn = view.combined("connection")) {
-    for (auto& t : splitTags(*conn)) connection_named.push_back(std::move(t));
+    for (auto& t : cache::splitCacheTags(*conn)) connection_named.push_back(std::move(t));
   }
   for (const auto& [name, value] : headers) {
     if (net::iequals(name, "content-length") || net::isHopByHopHeader(name) ||
@@ -243,11 +206,11 @@ PutPlan planPut(int status, const http::HeaderList& headers, int64_t now) {
     // max-age=0 or an Expires in the past: stale at once, a miss forever.
     if (lifetime.seconds <= http::currentAge(stored, now)) return plan;
   } else {
-    auto ttl = defaultEdgeTtl(status);
+    auto ttl = cache::defaultEdgeTtl(status);
     if (!ttl) return plan;
     plan.ttl_override = *ttl;
   }
-  if (auto tags = view.combined("cache-tag")) plan.tags = splitTags(*tags);
+  if (auto tags = view.combined("cache-tag")) plan.tags = cache::splitCacheTags(*tags);
   plan.store = true;
   return plan;
 }
@@ -383,19 +346,6 @@ class StoredBodySource : public net::BodySource,
   std::string chunk_;  // reused between reads
 };
 
-// The stored variant that `request` selects (RFC 9111 §4.1), or null.
-std::shared_ptr<const cache::Object> selectVariant(cache::Store& store, const std::string& key,
-                                                   const http::HeaderList& request) {
-  for (auto& object : store.lookup(key)) {
-    auto names = http::varyFieldNames(http::HeaderView(object->meta().headers));
-    if (names.size() == 1 && names[0] == "*") continue;
-    std::string variant =
-        names.empty() ? std::string() : http::secondaryKey(names, http::HeaderView(request));
-    if (variant == object->meta().variant) return object;
-  }
-  return nullptr;
-}
-
 std::string randomBoundary() {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof bytes) != 1) {
@@ -428,7 +378,7 @@ void cacheMatch(Args info) {
     WorkerIsolate* w = self(info);
     http::HeaderList request = headerList(isolate, info[2]);
     http::HeaderView request_view(request);
-    auto object = selectVariant(*store, urlKey(str(info, 0), str(info, 1)), request);
+    auto object = cache::selectVariant(*store, urlKey(str(info, 0), str(info, 1)), request);
     if (!object) {
       info.GetReturnValue().SetNull();
       return;
