@@ -56,8 +56,11 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 
-# npm packages used by tests (hono, bundled with esbuild) and benchmarks (workerd, miniflare).
-if [ -f tests/package.json ] && [ ! -d tests/node_modules/hono ]; then
+# npm packages used by tests (hono, bundled with esbuild; http-cache-tests,
+# the shared-cache conformance suite) and benchmarks (workerd, miniflare).
+# Installed again whenever the lock file is newer than the install.
+if [ -f tests/package.json ] && { [ ! -f tests/node_modules/.package-lock.json ] ||
+     [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; }; then
   echo "setup: npm install in tests/"
   (cd tests && npm install --no-audit --no-fund --silent)
 fi

@@ -107,6 +107,34 @@ net::HeaderList storedHeaders(const http::HeaderList& stored, int64_t age) {
   return out;
 }
 
+// The device token verge announces in Surrogate-Capability (Edge
+// Architecture Specification 1.0); Surrogate-Control directives targeted
+// with ";verge" are ours, those targeted at other devices are not.
+constexpr std::string_view kSurrogateToken = "verge";
+
+// Keeps the Surrogate-Control directives meant for this cache: untargeted
+// ones, and ";verge" ones without their target.
+void selectSurrogateDirectives(http::HeaderList& headers) {
+  for (auto& [name, value] : headers) {
+    if (!net::iequals(name, "surrogate-control") || value.find(';') == std::string::npos) continue;
+    std::string kept;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view directive = trim(rest.substr(0, comma));
+      size_t semi = directive.find(';');
+      bool ours = semi == std::string_view::npos || trim(directive.substr(semi + 1)) == kSurrogateToken;
+      if (ours && !directive.empty()) {
+        if (!kept.empty()) kept += ", ";
+        kept += trim(directive.substr(0, semi));
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    value = std::move(kept);
+  }
+}
+
 // Replaces the response's freshness for this cache with `ttl` seconds,
 // keeping what the origin granted for serving stale. Written as a
 // CDN-Cache-Control line, which takes precedence over Cache-Control and
@@ -145,6 +173,7 @@ StorePlan planStore(const CacheRequest& request, const http::HeaderList& request
     return plan;
   }
   plan.headers = toPolicy(response_headers);
+  selectSurrogateDirectives(plan.headers);
   http::HeaderView view(plan.headers);
   const auto& options = freshnessOptions();
   auto decision = http::checkStorable("GET", status, http::HeaderView(request_policy), view, options);
@@ -844,6 +873,11 @@ void startFill(std::shared_ptr<Fill> fill, const Origin& origin) {
   for (const auto& h : fill->request.headers) {
     if (cacheable_method && isConditionalOrRange(h.name)) continue;
     req.headers.push_back(h);
+  }
+  if (cacheable_method) {
+    // Tell the origin this cache understands Surrogate-Control (appended to
+    // what caches in front of us announced).
+    req.headers.push_back({"surrogate-capability", std::string(kSurrogateToken) + "=\"Surrogate/1.0\""});
   }
   if (fill->revalidating) {
     for (auto& [n, v] : http::revalidationHeaders(http::HeaderView(fill->revalidating->meta().headers))) {

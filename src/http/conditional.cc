@@ -120,6 +120,7 @@ bool neverFreshened(std::string_view name) {
       "content-length", "content-range",      "content-encoding",          "transfer-encoding",
       "connection",     "keep-alive",         "proxy-connection",          "te",
       "upgrade",        "proxy-authenticate", "proxy-authentication-info", "proxy-authorization",
+      "content-md5",  // describes the stored body, like Content-Length
   };
   for (std::string_view n : kNames) {
     if (equalsIgnoreCase(name, n)) return true;

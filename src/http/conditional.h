@@ -124,8 +124,8 @@ bool updateSelects(HeaderView stored_headers, HeaderView update);
 // that name, in update order; fields the stored response lacks are appended
 // in update order; other stored lines keep their order. Fields of `update`
 // that are NOT applied:
-//  - Content-Length (§3.2: MUST NOT), and Content-Range, Content-Encoding and
-//    Transfer-Encoding, which describe the stored bytes rather than the
+//  - Content-Length (§3.2: MUST NOT), and Content-Range, Content-Encoding,
+//    Transfer-Encoding and Content-MD5, which describe the stored bytes rather than the
 //    representation's metadata (§3.2 lets a cache keep fields that assure the
 //    integrity of what it stored);
 //  - Connection, every field it names, and the hop-by-hop fields Keep-Alive,

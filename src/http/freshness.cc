@@ -58,14 +58,19 @@ int64_t dateValue(const StoredResponse& r) {
 
 // The first member of the first Age line, when it is valid delta-seconds
 // (§5.1); else 0.
+// The first member of Age (§5.1). An invalid value ("abc", "-5", "1.5",
+// "7200;x") counts as the largest age: a cache cannot know how old such a
+// response is, and treating it as stale only costs a revalidation (what the
+// cache-tests conformance suite expects; ignoring it could serve a response
+// far older than its lifetime).
 int64_t ageValue(HeaderView headers) {
   std::optional<std::string_view> age = headers.first("Age");
   if (!age) return 0;
   const std::string_view v = trimOws(age->substr(0, age->find(',')));
-  if (v.empty()) return 0;
+  if (v.empty()) return kMaxDeltaSeconds;
   int64_t n = 0;
   for (char c : v) {
-    if (!isDigit(c)) return 0;
+    if (!isDigit(c)) return kMaxDeltaSeconds;
     if (n < kMaxDeltaSeconds) n = n * 10 + (c - '0');
   }
   return std::min(n, kMaxDeltaSeconds);

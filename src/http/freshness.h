@@ -148,7 +148,8 @@ FreshnessLifetime freshnessLifetime(const StoredResponse& response,
 //   corrected_initial_age = max(apparent_age, corrected_age_value)
 //   current_age = corrected_initial_age + (now - response_time)
 // age_value is the first member of the Age field when it is a valid
-// delta-seconds (clamped to 2^31), else 0 (§5.1). A Date in the future (clock
+// delta-seconds (clamped to 2^31); an invalid one counts as 2^31 (stale:
+// the age is unknown), no Age as 0 (§5.1). A Date in the future (clock
 // skew) contributes 0, a response_time before request_time is treated as no
 // delay and a `now` before response_time as no resident time, so the age
 // never goes negative; sums saturate instead of overflowing.

@@ -286,10 +286,11 @@ TEST(Age, ClockSkewNeverNegative) {
   EXPECT_EQ(currentAge(odd.response, kT), 5);
 }
 
-TEST(Age, InvalidAgeIgnored) {
-  for (const char* a : {"-5", "abc", "1.5", "", " ", "5s"}) {
-    Stored s({{"Date", date(kT)}, {"Age", a}});
-    EXPECT_EQ(currentAge(s.response, kT), 0) << a;
+TEST(Age, InvalidAgeMeansUnknownSoStale) {
+  for (const char* a : {"-5", "abc", "1.5", "", " ", "5s", "7200;foo=bar"}) {
+    Stored s({{"Date", date(kT)}, {"Age", a}, {"Cache-Control", "max-age=3600"}});
+    EXPECT_EQ(currentAge(s.response, kT), kMaxDeltaSeconds) << a;
+    EXPECT_FALSE(isFresh(s.response, kT)) << a;
   }
   // A list: the first member counts.
   Stored list({{"Date", date(kT)}, {"Age", " 7 , 1000"}});
