@@ -135,7 +135,7 @@ void sendResponse(std::shared_ptr<net::Exchange> ex, std::shared_ptr<cache::Cach
   ex->writeHead(response->status, response->headers, response->length);
   if (response->has_parts) {
     // The whole body is in memory: no reads, no hops through the loop.
-    for (auto part : response->parts) ex->writeBody(part, nullptr);
+    for (auto part : response->parts) ex->writeBodyShared(part, response->owner);
     ex->finish();
     return;
   }

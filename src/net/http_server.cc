@@ -162,6 +162,16 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   }
 
   void writeBody(std::string_view data, std::function<void(bool)> done) override {
+    queueBody(data, nullptr, std::move(done));
+  }
+
+  void writeBodyShared(std::string_view data, std::shared_ptr<const void> owner) override {
+    queueBody(data, std::move(owner), nullptr);
+  }
+
+  // Queues body bytes: copied into the pending buffer, or, with an `owner`
+  // keeping them alive, referenced and written with gather I/O (no copy).
+  void queueBody(std::string_view data, std::shared_ptr<const void> owner, std::function<void(bool)> done) {
     if (closed_ || !head_written_ || finished_) {
       if (done) done(false);
       return;
@@ -174,7 +184,12 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
         *remaining_length_ -= data.size();
       }
       if (chunked_) pending_ += hexSize(data.size());
-      pending_.append(data.data(), data.size());
+      if (owner && data.size() >= kReferenceMinBytes) {
+        sealPending();
+        queue_.push_back(Piece{{}, data, std::move(owner)});
+      } else {
+        pending_.append(data.data(), data.size());
+      }
       if (chunked_) pending_ += "\r\n";
       bytes_sent_ += data.size();
     }
@@ -242,25 +257,48 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
  private:
   bool conn_stopping() const;
 
+  // Output waiting to be written: owned bytes, or bytes someone else owns.
+  struct Piece {
+    std::string owned;
+    std::string_view ref;
+    std::shared_ptr<const void> owner;
+    std::string_view bytes() const { return owner ? ref : std::string_view(owned); }
+  };
+  // Smaller shared bodies are cheaper to copy than to gather.
+  static constexpr size_t kReferenceMinBytes = 16 * 1024;
+
+  // Moves the pending bytes into the queue, ahead of a referenced piece.
+  void sealPending() {
+    if (pending_.empty()) return;
+    queue_.push_back(Piece{std::move(pending_), {}, nullptr});
+    pending_.clear();
+  }
+
   void flush() {
     if (writing_ || closed_) return;
-    if (pending_.empty()) {
+    if (pending_.empty() && queue_.empty()) {
       runCallbacks(std::move(pending_callbacks_), true);
       pending_callbacks_.clear();
       if (finished_) signalDone();
       return;
     }
     writing_ = true;
-    inflight_.swap(pending_);
-    pending_.clear();
+    if (queue_.empty()) {
+      inflight_.swap(pending_);
+      pending_.clear();
+    } else {
+      sealPending();
+      inflight_queue_.swap(queue_);
+      queue_.clear();
+    }
     auto callbacks = std::move(pending_callbacks_);
     pending_callbacks_.clear();
     conn_->stream().expires_after(conn_->options().limits.idle_timeout);
-    asio::async_write(conn_->stream(), asio::buffer(inflight_),
-                      [self = shared_from_this(), callbacks = std::move(callbacks)](
+    auto on_written = [self = shared_from_this(), callbacks = std::move(callbacks)](
                           beast::error_code ec, size_t) mutable {
                         self->writing_ = false;
                         self->inflight_.clear();
+                        self->inflight_queue_.clear();
                         if (ec) {
                           self->closeNow();
                           runCallbacks(std::move(callbacks), false);
@@ -268,7 +306,15 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
                         }
                         runCallbacks(std::move(callbacks), true);
                         self->flush();
-                      });
+                      };
+    if (inflight_queue_.empty()) {
+      asio::async_write(conn_->stream(), asio::buffer(inflight_), std::move(on_written));
+    } else {
+      std::vector<asio::const_buffer> buffers;
+      buffers.reserve(inflight_queue_.size());
+      for (const auto& piece : inflight_queue_) buffers.emplace_back(piece.bytes().data(), piece.bytes().size());
+      asio::async_write(conn_->stream(), buffers, std::move(on_written));
+    }
   }
 
   static void runCallbacks(std::vector<std::function<void(bool)>> callbacks, bool ok) {
@@ -305,6 +351,8 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
 
   std::string pending_;
   std::string inflight_;
+  std::vector<Piece> queue_;           // non-empty once a referenced piece is queued
+  std::vector<Piece> inflight_queue_;
   std::vector<std::function<void(bool)>> pending_callbacks_;
   bool writing_ = false;
   bool head_written_ = false;

@@ -63,6 +63,11 @@ class Exchange {
   // Queues body bytes; `done(ok)` runs once they are handed to the socket, so
   // a producer that waits for it never buffers more than one chunk.
   virtual void writeBody(std::string_view data, std::function<void(bool ok)> done) = 0;
+  // Queues body bytes that `owner` keeps alive (e.g. a cached body): large
+  // ones are written from where they are, without a copy.
+  virtual void writeBodyShared(std::string_view data, std::shared_ptr<const void> owner) {
+    writeBody(data, nullptr);
+  }
   // Ends the response; the connection moves on to its next request.
   virtual void finish() = 0;
   // Ends the response abnormally: the connection is closed.
