@@ -80,47 +80,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-bindings.XXXXXX")
 declare -a PIDS=()
 
 
-
 bench_start  # bench/lib.sh: cleanup on exit, private copy of verge
-
-# --- helpers ----------------------------------------------------------------
-
-
-
-
-
-# child_pids PID: the direct children of PID (from /proc, no name matching).
-child_pids() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | awk 'NF' || true; }
-
-# cpu_ticks PID...: user + system CPU ticks of these processes, summed.
-cpu_ticks() {
-  local pid total=0 t
-  for pid in "$@"; do
-    # Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
-    t=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-    total=$((total + ${t:-0}))
-  done
-  echo "$total"
-}
-
-# machine_ticks: "busy total" jiffies of all CPUs, from the first line of /proc/stat.
-machine_ticks() { awk '$1 == "cpu" {b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6; exit}' /proc/stat; }
-
-# children_cpu_s: sets CHILD_CPU to the user + system seconds of this shell's
-# waited-for children (the second line of `times`), so the difference around
-# a foreground wrk is wrk's own CPU time. Call it directly, not in $(...):
-# a subshell would report its own, empty, children.
-CHILD_CPU=0
-children_cpu_s() {
-  times >"$TMP/times.txt"
-  CHILD_CPU=$(awk 'NR == 2 {
-    s = 0
-    for (i = 1; i <= 2; i++) { v = $i; m = v; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", v); sub(/s$/, "", v); s += m * 60 + v }
-    printf "%.3f", s
-  }' "$TMP/times.txt")
-}
-
-
 
 # The hot KV value: KV_BYTES printable bytes.
 KV_VALUE=$(awk -v n="$KV_BYTES" 'BEGIN {s = ""; while (length(s) < n) s = s "verge-bench-hot-kv-value-0123456789|"; print substr(s, 1, n)}')
