@@ -178,8 +178,13 @@ StorePlan planStore(const CacheRequest& request, const http::HeaderList& request
   const auto& options = freshnessOptions();
   auto decision = http::checkStorable("GET", status, http::HeaderView(request_policy), view, options);
   if (decision == http::StoreDecision::kStore) {
+    // Without any freshness a stored response is only worth keeping when it
+    // can be revalidated cheaply and must be anyway: no-cache with a
+    // validator (every use then costs a 304 instead of the body).
     http::StoredResponse stored{status, view, request_time, response_time};
-    if (http::freshnessLifetime(stored, options).source == http::FreshnessSource::kNone) {
+    bool revalidate_always = http::effectiveCacheControl(view, options).cc.no_cache &&
+                             (view.has("etag") || view.has("last-modified"));
+    if (http::freshnessLifetime(stored, options).source == http::FreshnessSource::kNone && !revalidate_always) {
       decision = http::StoreDecision::kNoFreshnessInformation;
     }
   }

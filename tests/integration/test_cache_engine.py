@@ -59,6 +59,8 @@ class EngineTest(unittest.TestCase):
             "/short": lambda r: (200, {"cache-control": "max-age=2"}, b"short"),
             "/long": lambda r: (200, {"cache-control": "max-age=600"}, b"long"),
             "/badexpires": lambda r: (200, {"expires": "not a date"}, b"bad expires"),
+            "/nocache-etag": lambda r: ((304, {"etag": '"n1"'}, b"") if hdr(r, "if-none-match") == '"n1"'
+                                        else (200, {"cache-control": "no-cache", "etag": '"n1"'}, b"nc body")),
             "/surrogate": lambda r: (200, {"cache-control": "no-store", "surrogate-control": "max-age=60"},
                                      b"surrogate"),
         })
@@ -148,6 +150,12 @@ default_ttl = 60
         last = [r for r in self.origin.requests if r["path"] == "/etag"][-1]
         self.assertEqual(hdr(last, "if-none-match"), '"v1"')
         self.assertEqual(self.status("/etag"), "HIT")  # fresh again for max-age=1
+
+    def test_no_cache_with_a_validator_is_stored_and_revalidated_every_time(self):
+        self.assertEqual(self.status("/nocache-etag"), "MISS")
+        for _ in range(2):
+            _, h, body = self.get("/nocache-etag")
+            self.assertEqual((h["cf-cache-status"], body), ("REVALIDATED", b"nc body"))
 
     def test_expired_with_last_modified_is_revalidated(self):
         self.assertEqual(self.status("/lastmod"), "MISS")
