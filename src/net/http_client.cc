@@ -1,6 +1,11 @@
 #include "net/http_client.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <unordered_map>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -85,30 +90,83 @@ ssl::context& tlsContext() {
 }
 
 template <class Stream>
-class ClientConnection : public BodySource, public std::enable_shared_from_this<ClientConnection<Stream>> {
+class ClientConnection;
+using PlainConnection = ClientConnection<beast::tcp_stream>;
+
+// Idle keep-alive connections to plain-HTTP origins, per event loop. An asio
+// service, so they close with their io_context.
+class IdlePool : public asio::execution_context::service {
+ public:
+  static asio::execution_context::id id;
+  explicit IdlePool(asio::execution_context& context) : asio::execution_context::service(context) {}
+
+  // A connection to `key` ("host:port") that is still open and quiet, or null.
+  std::shared_ptr<PlainConnection> take(const std::string& key);
+  void put(const std::string& key, std::shared_ptr<PlainConnection> connection);
+
+ private:
+  void shutdown() override { idle_.clear(); }
+
+  static constexpr size_t kMaxIdlePerOrigin = 32;
+  static constexpr auto kMaxIdle = std::chrono::seconds(30);
+  struct Idle {
+    std::shared_ptr<PlainConnection> connection;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::unordered_map<std::string, std::vector<Idle>> idle_;
+};
+asio::execution_context::id IdlePool::id;
+
+// One HTTP/1.1 connection to an origin, reused for further GET/HEAD requests
+// when the origin keeps it alive (plain HTTP only). Each response's body is a
+// ResponseBody bound to one use of the connection.
+template <class Stream>
+class ClientConnection : public std::enable_shared_from_this<ClientConnection<Stream>> {
  public:
   template <class... Args>
-  explicit ClientConnection(Args&&... args) : stream_(std::forward<Args>(args)...) {}
+  explicit ClientConnection(asio::io_context& ioc, Args&&... args)
+      : ioc_(ioc), stream_(ioc, std::forward<Args>(args)...) {}
 
   Stream& stream() { return stream_; }
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  uint64_t generation() const { return generation_; }
 
-  asio::awaitable<void> exchange(ClientRequest req, ParsedUrl url, FetchCallback cb) {
+  // Whether an idle connection can carry another request: still open, and
+  // nothing unexpected waiting to be read.
+  bool quiet() {
+    char byte;
+    ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  // `reused`: the connection comes from the idle pool (already connected).
+  asio::awaitable<void> exchange(ClientRequest req, ParsedUrl url, FetchCallback cb, bool reused = false) {
     auto self = this->shared_from_this();
     beast::error_code ec;
     auto fail = [&](std::string what) {
       if (ec) what += ": " + ec.message();
       cb(what, nullptr);
     };
-    auto ex = co_await asio::this_coro::executor;
-    tcp::resolver resolver(ex);
-    auto endpoints = co_await resolver.async_resolve(url.host, url.port,
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return fail("cannot resolve " + url.host);
-    lowest().expires_after(req.connect_timeout);
-    co_await lowest().async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return fail("cannot connect to " + url.host_header);
-    lowest().socket().set_option(tcp::no_delay(true), ec);
+    // A reused connection the origin closed meanwhile: start over on a new
+    // one (only idempotent requests are sent on reused connections).
+    auto retry = [&]() {
+      auto fresh = std::make_shared<PlainConnection>(ioc_);
+      asio::co_spawn(ioc_, fresh->exchange(std::move(req), std::move(url), std::move(cb)),
+                     [fresh](std::exception_ptr) {});
+    };
+    poolable_ = std::is_same_v<Stream, beast::tcp_stream> && (req.method == "GET" || req.method == "HEAD");
+    pool_key_ = url.host + ":" + url.port;
+    if (!reused) {
+      auto ex = co_await asio::this_coro::executor;
+      tcp::resolver resolver(ex);
+      auto endpoints = co_await resolver.async_resolve(url.host, url.port,
+                                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return fail("cannot resolve " + url.host);
+      lowest().expires_after(req.connect_timeout);
+      co_await lowest().async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return fail("cannot connect to " + url.host_header);
+      lowest().socket().set_option(tcp::no_delay(true), ec);
+    }
     if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
       if (!SSL_set_tlsext_host_name(stream_.native_handle(), url.host.c_str())) {
         co_return fail("TLS: cannot set SNI");
@@ -141,10 +199,11 @@ class ClientConnection : public BodySource, public std::enable_shared_from_this<
     if (!req.body.empty() || method_has_body) {
       out += "content-length: " + std::to_string(req.body.size()) + "\r\n";
     }
-    out += "connection: close\r\n\r\n";
+    out += poolable_ ? "\r\n" : "connection: close\r\n\r\n";
     out += req.body;
     lowest().expires_after(req.response_timeout);
     co_await asio::async_write(stream_, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec && reused) co_return retry();
     if (ec) co_return fail("writing request to " + url.host_header + " failed");
 
     // Skip interim 1xx responses (except 101, which we do not request).
@@ -155,6 +214,7 @@ class ClientConnection : public BodySource, public std::enable_shared_from_this<
       if (req.method == "HEAD") parser_->skip(true);
       co_await http::async_read_header(stream_, buffer_, *parser_,
                                        asio::redirect_error(asio::use_awaitable, ec));
+      if (ec && reused && buffer_.size() == 0) co_return retry();
       if (ec) co_return fail("reading response from " + url.host_header + " failed");
       int status = parser_->get().result_int();
       if (status >= 100 && status < 200 && status != 101) {
@@ -169,17 +229,56 @@ class ClientConnection : public BodySource, public std::enable_shared_from_this<
     for (const auto& f : msg) {
       resp->headers.push_back({std::string(f.name_string()), std::string(f.value())});
     }
-    resp->body = self;
+    const uint64_t use = generation_;
+    resp->body = std::make_shared<ResponseBody>(self, use);
     cb({}, std::move(resp));
+    if (parser_->is_done()) release(use);  // no body (HEAD, 204, 304, empty)
   }
 
-  void read(BodyReadCallback cb) override {
+  // The body of one response on this connection.
+  class ResponseBody : public BodySource {
+   public:
+    ResponseBody(std::shared_ptr<ClientConnection> connection, uint64_t generation)
+        : connection_(std::move(connection)), generation_(generation) {}
+    void read(BodyReadCallback cb) override {
+      // Once the connection has moved on to another request, this body is complete.
+      if (connection_->generation() != generation_) return cb({}, {});
+      connection_->readBody(std::move(cb));
+    }
+    void cancel() override {
+      if (connection_->generation() == generation_) connection_->cancelBody();
+    }
+
+   private:
+    std::shared_ptr<ClientConnection> connection_;
+    uint64_t generation_;
+  };
+
+  // Back to the idle pool when the response of use `use` is complete and the
+  // origin keeps the connection: the next request to this origin skips the
+  // connect. A stale `use` (the connection already went back, and may carry
+  // another request by now) does nothing.
+  void release(uint64_t use) {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      if (use != generation_ || !poolable_ || cancelled_ || !parser_ || !parser_->is_done() || !parser_->keep_alive() ||
+          buffer_.size() != 0) {
+        return;
+      }
+      poolable_ = false;
+      ++generation_;
+      asio::use_service<IdlePool>(ioc_).put(pool_key_, this->shared_from_this());
+    }
+  }
+
+  void readBody(BodyReadCallback cb) {
     if (cancelled_) {
       cb({}, "body read was cancelled");
       return;
     }
+    const uint64_t use = generation_;
     if (parser_->is_done()) {
       cb({}, {});
+      release(use);
       return;
     }
     chunk_.resize(64 * 1024);
@@ -187,7 +286,7 @@ class ClientConnection : public BodySource, public std::enable_shared_from_this<
     parser_->get().body().size = chunk_.size();
     lowest().expires_after(std::chrono::seconds(100));
     http::async_read_some(stream_, buffer_, *parser_,
-                          [self = this->shared_from_this(), cb = std::move(cb)](beast::error_code ec,
+                          [self = this->shared_from_this(), use, cb = std::move(cb)](beast::error_code ec,
                                                                                  size_t) mutable {
                             size_t got = self->chunk_.size() - self->parser_->get().body().size;
                             if (ec == http::error::need_buffer) ec = {};
@@ -205,18 +304,20 @@ class ClientConnection : public BodySource, public std::enable_shared_from_this<
                               return;
                             }
                             if (got == 0 && !self->parser_->is_done()) {
-                              self->read(std::move(cb));
+                              self->readBody(std::move(cb));
                               return;
                             }
                             if (got == 0) {
                               cb({}, {});
+                              self->release(use);
                               return;
                             }
                             cb(std::string_view(self->chunk_.data(), got), {});
+                            if (self->parser_->is_done()) self->release(use);
                           });
   }
 
-  void cancel() override {
+  void cancelBody() {
     if (cancelled_) return;
     cancelled_ = true;
     beast::error_code ec;
@@ -224,12 +325,35 @@ class ClientConnection : public BodySource, public std::enable_shared_from_this<
   }
 
  private:
+  asio::io_context& ioc_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::string chunk_;
   bool cancelled_ = false;
+  bool poolable_ = false;
+  std::string pool_key_;
+  uint64_t generation_ = 0;  // bumped each time the connection goes back to the pool
 };
+
+std::shared_ptr<PlainConnection> IdlePool::take(const std::string& key) {
+  auto it = idle_.find(key);
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second;
+  auto now = std::chrono::steady_clock::now();
+  while (!list.empty()) {
+    Idle idle = std::move(list.back());
+    list.pop_back();
+    if (now - idle.since < kMaxIdle && idle.connection->quiet()) return std::move(idle.connection);
+  }
+  return nullptr;
+}
+
+void IdlePool::put(const std::string& key, std::shared_ptr<PlainConnection> connection) {
+  auto& list = idle_[key];
+  if (list.size() >= kMaxIdlePerOrigin) list.erase(list.begin());  // the oldest goes
+  list.push_back({std::move(connection), std::chrono::steady_clock::now()});
+}
 
 }  // namespace
 
@@ -250,17 +374,20 @@ void httpFetch(asio::io_context& ioc, ClientRequest request, FetchCallback callb
     }
   };
   if (url.tls) {
-    auto conn = std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(
-        ioc, tlsContext());
+    auto conn = std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(ioc, tlsContext());
     // The completion handler owns the connection, so it lives until the
     // coroutine ends even when this is called from outside the loop.
     asio::co_spawn(ioc, conn->exchange(std::move(request), std::move(url), std::move(callback)),
                    [on_done, conn](std::exception_ptr e) { on_done(e); });
   } else {
-    auto conn = std::make_shared<ClientConnection<beast::tcp_stream>>(ioc);
+    bool idempotent = request.method == "GET" || request.method == "HEAD";
+    std::shared_ptr<PlainConnection> conn;
+    if (idempotent) conn = asio::use_service<IdlePool>(ioc).take(url.host + ":" + url.port);
+    bool reused = conn != nullptr;
+    if (!conn) conn = std::make_shared<PlainConnection>(ioc);
     // The completion handler owns the connection, so it lives until the
     // coroutine ends even when this is called from outside the loop.
-    asio::co_spawn(ioc, conn->exchange(std::move(request), std::move(url), std::move(callback)),
+    asio::co_spawn(ioc, conn->exchange(std::move(request), std::move(url), std::move(callback), reused),
                    [on_done, conn](std::exception_ptr e) { on_done(e); });
   }
 }

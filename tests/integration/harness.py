@@ -164,6 +164,8 @@ class Origin:
     def __init__(self, routes=None):
         self.routes = routes or {}
         self.requests = []
+        self.connections = set()  # open client connections, closed by close()
+        self.connections_opened = 0
         origin = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -171,6 +173,24 @@ class Origin:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                origin.connections.add(self.connection)
+                origin.connections_opened += 1
+
+            def handle(self):
+                try:
+                    super().handle()
+                except OSError:
+                    pass  # close() cut the connection
+
+            def finish(self):
+                origin.connections.discard(self.connection)
+                try:
+                    super().finish()
+                except OSError:
+                    pass
 
             def _handle(self):
                 length = int(self.headers.get("content-length") or 0)
@@ -203,5 +223,12 @@ class Origin:
         return "http://127.0.0.1:%d" % self.port
 
     def close(self):
+        """Stops listening and drops every open connection (keep-alive ones
+        too), so the origin is really gone."""
         self.server.shutdown()
         self.server.server_close()
+        for conn in list(self.connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

@@ -465,6 +465,33 @@ origin = "%s"
             v.stop()
 
 
+class OriginConnectionReuseTest(unittest.TestCase):
+    def test_misses_reuse_keep_alive_connections_to_the_origin(self):
+        origin = Origin({"/r": lambda r: (200, {"cache-control": "max-age=60"}, b"r")})
+        tmp = tempfile.mkdtemp()
+        v = serve_config("""
+[server]
+listen = "127.0.0.1:0"
+threads = 1
+[[zones]]
+name = "reuse"
+hosts = ["reuse.test"]
+origin = "%s"
+""" % origin.base, tmp)
+        try:
+            for i in range(20):
+                status, h, _ = request(v.port, "GET", "/r?i=%d" % i, host="reuse.test")
+                self.assertEqual((status, h["cf-cache-status"]), (200, "MISS"))
+            self.assertEqual(len(origin.requests), 20)
+            self.assertLessEqual(origin.connections_opened, 2)
+            # A connection the origin dropped is not reused for the next miss.
+            origin.close()
+            status, _, _ = request(v.port, "GET", "/r?after", host="reuse.test")
+            self.assertEqual(status, 521)
+        finally:
+            v.stop()
+
+
 class InterimAndTrailersTest(unittest.TestCase):
     def test_1xx_and_trailers_from_the_origin(self):
         listener = socket.socket()
