@@ -1,6 +1,8 @@
-// HTTP/1.1 client for subrequests (a worker's fetch()): http and https, one
-// request per connection for now.
-// TODO(perf): keep-alive connection pool per origin.
+// HTTP/1.1 client for subrequests (a worker's fetch(), the cache's origin
+// requests): http and https. GET and HEAD to plain-HTTP origins reuse idle
+// keep-alive connections of the same event loop; everything else uses one
+// connection per request.
+// TODO(perf): pool TLS connections too.
 #pragma once
 
 #include <chrono>
