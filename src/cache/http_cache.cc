@@ -229,8 +229,9 @@ StorePlan planStore(const CacheRequest& request, const http::HeaderList& request
     plan.ttl_override = *fallback;
   }
   if (length && *length > max_object) return plan;  // eligible, but too large to keep
-  if (plan.ttl_override >= 0) setEdgeTtl(plan.headers, plan.ttl_override);
   if (auto tags = view.combined("cache-tag")) plan.tags = splitCacheTags(*tags);
+  // Last use of `view`: setEdgeTtl() and the erase below change the list it views.
+  if (plan.ttl_override >= 0) setEdgeTtl(plan.headers, plan.ttl_override);
   for (const auto& t : settings.tags) {
     for (auto& tag : splitCacheTags(t)) plan.tags.push_back(std::move(tag));
   }
