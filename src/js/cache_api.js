@@ -66,12 +66,7 @@ async function readChunks(response) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    let bytes = value;
-    if (!(bytes instanceof Uint8Array)) {
-      if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      else if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-      else throw new TypeError('This ReadableStream did not return bytes: a response body stream must yield Uint8Array chunks.');
-    }
+    const bytes = internals.bodyChunkBytes(value);
     total += bytes.byteLength;
     if (total > kMaxBodyBytes) {
       await reader.cancel(new RangeError('the response is too large to cache')).catch(() => {});

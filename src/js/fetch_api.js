@@ -482,7 +482,17 @@ async function fetch(input, init) {
   }
 }
 
+// A chunk a response body stream yielded, as bytes (Uint8Array); other
+// views and ArrayBuffers are accepted, anything else is a TypeError.
+function bodyChunkBytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new TypeError('This ReadableStream did not return bytes: a response body stream must yield Uint8Array chunks.');
+}
+
 internals.Request = Request;
+internals.bodyChunkBytes = bodyChunkBytes;
 internals.Response = Response;
 internals.fetch = fetch;
 internals.kToken = kToken;

@@ -165,12 +165,7 @@ async function pump(rid, stream) {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      let bytes = value;
-      if (!(bytes instanceof Uint8Array)) {
-        if (ArrayBuffer.isView(bytes)) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        else if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-        else throw new TypeError('This ReadableStream did not return bytes: a response body stream must yield Uint8Array chunks.');
-      }
+      const bytes = internals.bodyChunkBytes(value);
       if (bytes.byteLength === 0) continue;
       try {
         await native.respWrite(rid, bytes, false);

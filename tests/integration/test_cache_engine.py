@@ -25,6 +25,19 @@ def http_date(offset=0):
     return email.utils.formatdate(time.time() + offset, usegmt=True)
 
 
+def one_zone(tmp, name, host, origin):
+    """verge serve (one thread) with a single zone in front of `origin`."""
+    return serve_config("""
+[server]
+listen = "127.0.0.1:0"
+threads = 1
+[[zones]]
+name = "%s"
+hosts = ["%s"]
+origin = "%s"
+""" % (name, host, origin), tmp)
+
+
 class EngineTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -444,15 +457,7 @@ class OriginDownTest(unittest.TestCase):
     def test_stale_if_error_covers_an_unreachable_origin(self):
         origin = Origin({"/x": lambda r: (200, {"cache-control": "max-age=1, stale-if-error=60"}, b"kept")})
         tmp = tempfile.mkdtemp()
-        v = serve_config("""
-[server]
-listen = "127.0.0.1:0"
-threads = 1
-[[zones]]
-name = "down"
-hosts = ["down.test"]
-origin = "%s"
-""" % origin.base, tmp)
+        v = one_zone(tmp, "down", "down.test", origin.base)
         try:
             self.assertEqual(request(v.port, "GET", "/x", host="down.test")[2], b"kept")
             origin.close()
@@ -469,15 +474,7 @@ class OriginConnectionReuseTest(unittest.TestCase):
     def test_misses_reuse_keep_alive_connections_to_the_origin(self):
         origin = Origin({"/r": lambda r: (200, {"cache-control": "max-age=60"}, b"r")})
         tmp = tempfile.mkdtemp()
-        v = serve_config("""
-[server]
-listen = "127.0.0.1:0"
-threads = 1
-[[zones]]
-name = "reuse"
-hosts = ["reuse.test"]
-origin = "%s"
-""" % origin.base, tmp)
+        v = one_zone(tmp, "reuse", "reuse.test", origin.base)
         try:
             for i in range(20):
                 status, h, _ = request(v.port, "GET", "/r?i=%d" % i, host="reuse.test")
@@ -521,15 +518,7 @@ class InterimAndTrailersTest(unittest.TestCase):
 
         threading.Thread(target=serve, daemon=True).start()
         tmp = tempfile.mkdtemp()
-        v = serve_config("""
-[server]
-listen = "127.0.0.1:0"
-threads = 1
-[[zones]]
-name = "raw"
-hosts = ["raw.test"]
-origin = "http://127.0.0.1:%d"
-""" % port, tmp)
+        v = one_zone(tmp, "raw", "raw.test", "http://127.0.0.1:%d" % port)
         try:
             status, h, body = request(v.port, "GET", "/t", host="raw.test")
             self.assertEqual((status, body, h["cf-cache-status"]), (200, b"hello world", "MISS"))
@@ -546,15 +535,7 @@ class LargeObjectTest(unittest.TestCase):
         huge = b"z" * (100 * 1024 * 1024)
         origin = Origin({"/huge": lambda r: (200, {"cache-control": "max-age=60"}, huge)})
         tmp = tempfile.mkdtemp()
-        v = serve_config("""
-[server]
-listen = "127.0.0.1:0"
-threads = 1
-[[zones]]
-name = "big"
-hosts = ["big.test"]
-origin = "%s"
-""" % origin.base, tmp)
+        v = one_zone(tmp, "big", "big.test", origin.base)
         try:
             for expected in ("MISS", "MISS"):  # too large to store: both go to the origin
                 status, h, body = request(v.port, "GET", "/huge", host="big.test", timeout=120)
