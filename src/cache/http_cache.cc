@@ -582,7 +582,6 @@ struct Fill : std::enable_shared_from_this<Fill> {
   }
 
   void onData(std::string_view data, std::string_view read_error) {
-    std::optional<std::pair<ObjectMeta, std::string>> to_store;
     bool more = false;
     bool still_shared = false;
     {
@@ -591,29 +590,37 @@ struct Fill : std::enable_shared_from_this<Fill> {
       if (!read_error.empty()) {
         phase = Phase::kFailed;
         error = std::string(read_error);
-        wakeLocked();
       } else if (data.empty()) {
         phase = Phase::kDone;
-        if (storing && (!length || *length == end()) && base == 0) {
-          to_store.emplace(meta, buffer);
-        }
-        wakeLocked();
+        if (storing && (!length || *length == end()) && base == 0) storeLocked();
       } else {
         buffer.append(data);
         if (storing && end() > impl.options.max_object_bytes) {
           storing = false;  // too large to keep after all; readers still get it
           shareable = false;
         }
+        if (storing && length && *length == end() && base == 0) {
+          // The last byte of a body of known length: complete now, not at the
+          // origin's end-of-body read, so no client can see the whole body
+          // before the store has it.
+          phase = Phase::kDone;
+          storeLocked();
+        } else {
+          more = true;
+        }
         trimLocked();
-        wakeLocked();
-        more = true;
       }
+      // Readers are woken only after the store has the object.
+      wakeLocked();
       still_shared = shareable;
     }
-    if (to_store) impl.store.insert(std::move(to_store->first), std::move(to_store->second));
     if (!more || !still_shared) impl.unregister(key, this);
     if (more) pump();
   }
+
+  // Hands the complete body to the store (under `mutex`, so every reader
+  // that sees the last byte finds the object stored).
+  void storeLocked() { impl.store.insert(meta, buffer); }
 
   void onHead(std::string_view fetch_error, std::shared_ptr<OriginResponse> resp) {
     std::vector<std::pair<asio::io_context*, std::function<void()>>> waiters;
