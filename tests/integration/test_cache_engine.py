@@ -3,6 +3,7 @@ stale-while-revalidate, stale-if-error, ranges, the client's own
 conditionals, invalidation via Location, Cache-Tag, Age, coalescing of
 concurrent misses, and zone cache rules."""
 import email.utils
+import http.client
 import os
 import signal
 import socket
@@ -550,6 +551,75 @@ class LargeObjectTest(unittest.TestCase):
         finally:
             v.stop()
             origin.close()
+
+
+class HostileOriginTest(unittest.TestCase):
+    """Origin responses are untrusted input: mangled ones get an error page
+    or pass through, never crash the node or poison the cache."""
+
+    def test_mutated_origin_responses(self):
+        import random
+        rng = random.Random(1234)
+        valid = (b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60, stale-while-revalidate=5\r\n"
+                 b"ETag: \"x\"\r\nVary: Accept\r\nCache-Tag: a,b\r\nAge: 3\r\n"
+                 b"Content-Range: bytes 0-4/5\r\nContent-Length: 5\r\n\r\nhello")
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        port = listener.getsockname()[1]
+        replies = []
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return
+                try:
+                    conn.settimeout(5)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    conn.sendall(replies.pop(0) if replies else valid)
+                except OSError:
+                    pass
+                finally:
+                    conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        tmp = tempfile.mkdtemp()
+        v = one_zone(tmp, "hostile", "hostile.test", "http://127.0.0.1:%d" % port)
+        try:
+            for i in range(150):
+                m = bytearray(valid)
+                for _ in range(rng.randint(1, 8)):
+                    op = rng.random()
+                    pos = rng.randrange(len(m))
+                    if op < 0.4:
+                        m[pos] = rng.randrange(256)
+                    elif op < 0.7:
+                        del m[pos:pos + rng.randint(1, 20)]
+                    else:
+                        m[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 30)))
+                replies.append(bytes(m))
+                try:
+                    status, _, _ = request(v.port, "GET", "/m?%d" % i, host="hostile.test", timeout=10,
+                                           headers={"Range": "bytes=0-2"} if i % 3 == 0 else None)
+                    self.assertGreaterEqual(status, 200)
+                except (OSError, http.client.HTTPException):
+                    pass  # a cut connection is an acceptable answer to garbage
+                self.assertIsNone(v.proc.poll(), "verge exited after reply %d" % i)
+            self.assertLessEqual(len(replies), 1)  # the origin really answered with each mutation
+            # Still serving normally.
+            replies.clear()
+            status, _, body = request(v.port, "GET", "/after", host="hostile.test")
+            self.assertEqual((status, body), (200, b"hello"))
+        finally:
+            v.stop()
+            listener.close()
 
 
 class PersistenceTest(unittest.TestCase):
