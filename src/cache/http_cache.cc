@@ -840,16 +840,19 @@ void answer(Ctx& ctx, int status, net::HeaderList headers, const http::HeaderLis
     return;
   }
   if (memory) {
-    // Views for a direct write; the literals get a home of their own.
+    // Views for a direct write. A multipart body's literals need a home of
+    // their own; a plain body is a view of the object the owner holds.
     struct Keep {
       std::shared_ptr<const void> owner;
       std::vector<std::string> literals;
     };
-    auto keep = std::make_shared<Keep>();
-    keep->owner = owner;
-    keep->literals.reserve(segments.size());
+    std::shared_ptr<Keep> keep;
     for (const auto& seg : segments) {
       if (seg.is_literal) {
+        if (!keep) {
+          keep = std::make_shared<Keep>(Keep{owner, {}});
+          keep->literals.reserve(segments.size());
+        }
         r->parts.push_back(keep->literals.emplace_back(seg.literal));
       } else {
         uint64_t end = std::min<uint64_t>(seg.end, memory->size());
@@ -857,10 +860,9 @@ void answer(Ctx& ctx, int status, net::HeaderList headers, const http::HeaderLis
       }
     }
     r->has_parts = true;
-    owner = keep;
-  }
-  uint64_t start = segments[0].is_literal ? (segments.size() > 1 ? segments[1].first : 0) : segments[0].first;
-  if (!memory) {
+    if (keep) owner = keep;
+  } else {
+    uint64_t start = segments[0].is_literal ? segments[1].first : segments[0].first;
     r->body = makeBody(*ctx.ioc, make_content(start), std::move(segments));
   }
   r->owner = std::move(owner);

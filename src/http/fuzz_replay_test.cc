@@ -13,10 +13,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace verge::http {
+int fuzzRangeConditionalVary(const uint8_t* data, size_t size);  // range_fuzz.cc
+
 namespace {
 
-TEST(FuzzReplay, CacheControlCorpus) {
-  const std::filesystem::path dir = std::filesystem::path(VERGE_FUZZ_CORPUS_DIR) / "cache_control";
+// Runs every file of tests/fuzz/<corpus>/ through `fuzz`.
+void replayCorpus(const char* corpus, int (*fuzz)(const uint8_t*, size_t)) {
+  const std::filesystem::path dir = std::filesystem::path(VERGE_FUZZ_CORPUS_DIR) / corpus;
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
   size_t replayed = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -25,12 +28,15 @@ TEST(FuzzReplay, CacheControlCorpus) {
     const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
                                   std::istreambuf_iterator<char>());
     SCOPED_TRACE(entry.path().string());
-    EXPECT_EQ(LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
-              0);
+    EXPECT_EQ(fuzz(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), 0);
     ++replayed;
   }
   EXPECT_GE(replayed, 10u);
 }
+
+TEST(FuzzReplay, CacheControlCorpus) { replayCorpus("cache_control", LLVMFuzzerTestOneInput); }
+
+TEST(FuzzReplay, RangeConditionalVaryCorpus) { replayCorpus("range", fuzzRangeConditionalVary); }
 
 // Inputs that do not fit in a file name: empty and NUL-laden.
 TEST(FuzzReplay, EdgeInputs) {

@@ -107,20 +107,10 @@ std::string urlKey(std::string_view cache_name, std::string_view url) {
   return key;
 }
 
-// Flat [name, value, ...] JS array (from internals.headersToPairs) → header
-// lines. Values are ByteStrings.
+// A JS header-pair array as the policy functions' header list.
 http::HeaderList headerList(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   http::HeaderList out;
-  if (!value->IsArray()) return out;
-  auto context = isolate->GetCurrentContext();
-  auto array = value.As<v8::Array>();
-  uint32_t n = array->Length();
-  out.reserve(n / 2);
-  for (uint32_t i = 0; i + 1 < n; i += 2) {
-    v8::Local<v8::Value> k, v;
-    if (!array->Get(context, i).ToLocal(&k) || !array->Get(context, i + 1).ToLocal(&v)) break;
-    out.emplace_back(toByteString(isolate, k), toByteString(isolate, v));
-  }
+  for (auto& h : headerPairs(isolate, value)) out.emplace_back(std::move(h.name), std::move(h.value));
   return out;
 }
 

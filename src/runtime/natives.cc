@@ -29,21 +29,6 @@ uint32_t u32Arg(Args info, int i) {
 }
 
 
-// Flat [name, value, name, value, ...] JS array → header list.
-net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  net::HeaderList out;
-  if (!value->IsArray()) return out;
-  auto context = isolate->GetCurrentContext();
-  auto array = value.As<v8::Array>();
-  uint32_t n = array->Length();
-  out.reserve(n / 2);
-  for (uint32_t i = 0; i + 1 < n; i += 2) {
-    v8::Local<v8::Value> k, v;
-    if (!array->Get(context, i).ToLocal(&k) || !array->Get(context, i + 1).ToLocal(&v)) break;
-    out.push_back({toByteString(isolate, k), toByteString(isolate, v)});
-  }
-  return out;
-}
 
 // ---- encoding ----
 
@@ -433,6 +418,22 @@ void fetch(Args info) {
 }
 
 }  // namespace
+
+// Flat [name, value, name, value, ...] JS array → header list.
+net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  net::HeaderList out;
+  if (!value->IsArray()) return out;
+  auto context = isolate->GetCurrentContext();
+  auto array = value.As<v8::Array>();
+  uint32_t n = array->Length();
+  out.reserve(n / 2);
+  for (uint32_t i = 0; i + 1 < n; i += 2) {
+    v8::Local<v8::Value> k, v;
+    if (!array->Get(context, i).ToLocal(&k) || !array->Get(context, i + 1).ToLocal(&v)) break;
+    out.push_back({toByteString(isolate, k), toByteString(isolate, v)});
+  }
+  return out;
+}
 
 v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers) {
   // Built from a flat list of handles in one call: cheaper than Set() per item.

@@ -26,6 +26,10 @@ class ThreadStorage;
 void installBindingNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
                            v8::Local<v8::Object> native, v8::Local<v8::Value> data);
 
+// Flat [name, value, ...] JS array (as internals.headersToPairs makes) → header
+// lines; values are ByteStrings.
+net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
 // Flat [name, value, ...] JS array of a header list, names lowercased.
 v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers);
 

@@ -39,6 +39,38 @@ origin = "%s"
 """ % (name, host, origin), tmp)
 
 
+def raw_origin(reply):
+    """A bare TCP origin on a free port: for each connection it reads one
+    request head, sends reply() as raw bytes, and closes. Returns the
+    listening socket (close it when done) and its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                conn.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                conn.sendall(reply())
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, listener.getsockname()[1]
+
+
 class EngineTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -496,32 +528,16 @@ class OriginConnectionReuseTest(unittest.TestCase):
 
 class InterimAndTrailersTest(unittest.TestCase):
     def test_1xx_and_trailers_from_the_origin(self):
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        port = listener.getsockname()[1]
         count = []
 
-        def serve():
-            while True:
-                try:
-                    conn, _ = listener.accept()
-                except OSError:
-                    return
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                count.append(1)
-                conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
-                             b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked\r\n"
-                             b"Trailer: X-Checksum\r\nConnection: close\r\n\r\n"
-                             b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc\r\n\r\n")
-                conn.close()
+        def reply():
+            count.append(1)
+            return (b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                    b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked\r\n"
+                    b"Trailer: X-Checksum\r\nConnection: close\r\n\r\n"
+                    b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc\r\n\r\n")
 
-        threading.Thread(target=serve, daemon=True).start()
+        listener, port = raw_origin(reply)
         tmp = tempfile.mkdtemp()
         v = one_zone(tmp, "raw", "raw.test", "http://127.0.0.1:%d" % port)
         try:
@@ -563,33 +579,8 @@ class HostileOriginTest(unittest.TestCase):
         valid = (b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60, stale-while-revalidate=5\r\n"
                  b"ETag: \"x\"\r\nVary: Accept\r\nCache-Tag: a,b\r\nAge: 3\r\n"
                  b"Content-Range: bytes 0-4/5\r\nContent-Length: 5\r\n\r\nhello")
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        port = listener.getsockname()[1]
         replies = []
-
-        def serve():
-            while True:
-                try:
-                    conn, _ = listener.accept()
-                except OSError:
-                    return
-                try:
-                    conn.settimeout(5)
-                    data = b""
-                    while b"\r\n\r\n" not in data:
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    conn.sendall(replies.pop(0) if replies else valid)
-                except OSError:
-                    pass
-                finally:
-                    conn.close()
-
-        threading.Thread(target=serve, daemon=True).start()
+        listener, port = raw_origin(lambda: replies.pop(0) if replies else valid)
         tmp = tempfile.mkdtemp()
         v = one_zone(tmp, "hostile", "hostile.test", "http://127.0.0.1:%d" % port)
         try:
