@@ -517,6 +517,20 @@ D1Database::D1Database(const std::filesystem::path& file) {
 
 D1Database::~D1Database() = default;
 
+void D1Database::setProgressCheck(std::function<bool()> check) {
+  progress_check_ = std::move(check);
+  sqlite3* handle = db_->handle();
+  if (!progress_check_) {
+    sqlite3_progress_handler(handle, 0, nullptr, nullptr);
+    return;
+  }
+  // About 4k VM steps between calls: well under a millisecond of work, and
+  // the check itself is one atomic load.
+  sqlite3_progress_handler(
+      handle, 4096, [](void* self) { return static_cast<D1Database*>(self)->progress_check_() ? 1 : 0; },
+      this);
+}
+
 D1Result D1Database::query(const D1Query& query) {
   try {
     return runQuery(*db_, *cache_, query);

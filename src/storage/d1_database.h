@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -74,6 +75,12 @@ class D1Database {
 
   Database& database() { return *db_; }
 
+  // Called every few thousand SQLite VM steps while a query runs; returning
+  // true interrupts it (the query fails with "D1_ERROR: interrupted:
+  // SQLITE_INTERRUPT"). The runtime uses it to enforce the CPU limit and
+  // shutdown on queries that would otherwise never end.
+  void setProgressCheck(std::function<bool()> check);
+
   // Prepared statements by SQL text, and the size after this connection's
   // last write. Internal (d1_database.cc).
   struct QueryCache;
@@ -81,6 +88,7 @@ class D1Database {
  private:
   std::unique_ptr<Database> db_;
   std::unique_ptr<QueryCache> cache_;
+  std::function<bool()> progress_check_;
 };
 
 // ---- migrations, as `wrangler d1 migrations` does them ----
