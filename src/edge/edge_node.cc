@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,7 +14,7 @@
 #include "edge/admin_api.h"
 #include "edge/cache_phase.h"
 #include "runtime/runtime.h"
-#include "runtime/thread_storage.h"
+#include "runtime/isolate_storage.h"
 #include "storage/kv_store.h"
 
 namespace verge::edge {
@@ -86,7 +87,7 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   for (auto& w : workers) workers_.push_back(std::make_unique<runtime::WorkerScript>(std::move(w)));
   runtimes_.resize(static_cast<size_t>(std::max(1, options_.server.threads)));
   for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
-  runtime::initializeV8(static_cast<int>(runtimes_.size()));
+  runtime::initializeV8();
   storage_ = std::make_shared<runtime::StorageConfig>();
   storage_->data_dir = options_.data_dir;
   storage_->kv_cache = std::make_shared<storage::KvReadCache>();
@@ -108,15 +109,18 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   };
 
   auto server_options = options_.server;
-  // Each thread builds and tears down its own runtime, so isolates are
-  // created and disposed on the thread that uses them.
-  server_options.on_thread_start = [this](int t) {
-    runtimes_[static_cast<size_t>(t)] = std::make_unique<runtime::Runtime>(t, *storage_);
+  // Each loop gets its own runtime, made by the loop's first carrier and
+  // torn down once every loop (and every thread) has stopped.
+  server_options.on_loop_start = [this](int t) {
+    runtimes_[static_cast<size_t>(t)] = std::make_unique<runtime::Runtime>(server_->loop(t), *storage_);
     auto& buffer = *log_buffers_[static_cast<size_t>(t)];
     buffer.timer = std::make_unique<boost::asio::steady_timer>(server_->ioContext(t));
     flushLog(t);
   };
-  server_options.on_thread_stop = [this](int t) {
+  // Scripts still spinning on threads that handed their loop off would
+  // otherwise run to their CPU limit before the node can exit.
+  server_options.on_loops_stopped = [] { runtime::terminateAllJs(); };
+  server_options.on_loop_finish = [this](int t) {
     runtimes_[static_cast<size_t>(t)].reset();
     auto& buffer = *log_buffers_[static_cast<size_t>(t)];
     buffer.timer.reset();
@@ -217,16 +221,32 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
     return;
   }
 
-  // Phase: the worker.
+  // Phase: the worker. First the loop limit: every worker invocation
+  // counts down CF-EW-Via, and a chain that used it up gets error 1019.
+  int invocations = runtime::kMaxWorkerInvocations;
+  if (auto via = net::findHeader(head.headers, "cf-ew-via")) {
+    int n = 0;
+    auto [end, ec] = std::from_chars(via->data(), via->data() + via->size(), n);
+    if (ec == std::errc() && end == via->data() + via->size()) invocations = std::min(n, invocations);
+  }
+  if (invocations <= 0) {
+    exchange->setLogNote(worker->name + " loop-limit");
+    net::sendErrorPage(*exchange, 508, 1019, "Worker hit loop limit",
+                       "This request went through workers more than " +
+                           std::to_string(runtime::kMaxWorkerInvocations) +
+                           " times (a worker fetching itself, or workers fetching each other in a loop).");
+    return;
+  }
   runtime::RequestInfo info;
+  info.invocations_left = invocations - 1;
   std::string host(net::findHeader(head.headers, "host").value_or(""));
   if (host.empty()) host = options_.server.host + ":" + std::to_string(server_->port());
   info.url = "http://" + host + (head.target.empty() || head.target[0] != '/' ? "/" : "") + head.target;
   info.http_protocol = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
   info.colo = options_.colo;
   info.client_ip = head.remote_addr;
-  runtimes_[static_cast<size_t>(exchange->threadIndex())]->handleRequest(*worker, std::move(exchange),
-                                                                          std::move(info));
+  runtimes_[static_cast<size_t>(exchange->loopIndex())]->handleRequest(*worker, std::move(exchange),
+                                                                        std::move(info));
 }
 
 void EdgeNode::flushLog(int thread) {

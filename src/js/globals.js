@@ -24,15 +24,22 @@ function clearTimer(id) {
   if (timers.delete(id)) native.timerCancel(id);
 }
 
+// Fires timer `id`; returns whether it stays armed (an interval that its
+// callback did not clear).
 internals.fireTimer = (id) => {
   const t = timers.get(id);
-  if (!t) return;
+  if (!t) return false;
   if (!t.repeat) timers.delete(id);
   try {
     t.fn.apply(globalThis, t.args);
   } catch (err) {
     internals.reportError(err);
   }
+  return t.repeat && timers.has(id);
+};
+// The request these timers belonged to has ended: they will never fire.
+internals.dropTimers = (ids) => {
+  for (const id of ids) timers.delete(id);
 };
 
 define('setTimeout', function setTimeout(fn, ms, ...args) { return addTimer(fn, ms, args, false); });

@@ -39,10 +39,11 @@ std::string hexSize(size_t n) {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, int thread, const HttpServer::Options& options,
+  Connection(tcp::socket socket, int thread, EventLoop& loop, const HttpServer::Options& options,
              const Handler& handler, ThreadCounters& counters, const std::atomic<bool>& stopping)
       : stream_(std::move(socket)),
         thread_(thread),
+        loop_(loop),
         options_(options),
         handler_(handler),
         counters_(counters),
@@ -68,6 +69,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer& buffer() { return buffer_; }
   const HttpServer::Options& options() const { return options_; }
   int thread() const { return thread_; }
+  EventLoop& loop() { return loop_; }
   const std::string& remote() const { return remote_; }
 
  public:
@@ -79,6 +81,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   int thread_;
+  EventLoop& loop_;
   const HttpServer::Options& options_;
   const Handler& handler_;
   ThreadCounters& counters_;
@@ -107,7 +110,7 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   }
 
   const RequestHead& head() const override { return head_; }
-  int threadIndex() const override { return conn_->thread(); }
+  EventLoop& loop() override { return conn_->loop(); }
   asio::io_context& ioContext() override {
     return static_cast<asio::io_context&>(conn_->stream().get_executor().context());
   }
@@ -656,14 +659,15 @@ void sendErrorPage(Exchange& exchange, int status, int code, std::string_view ti
 
 struct HttpServer::ThreadState {
   int index = 0;
-  asio::io_context ioc{1};
+  EventLoop* loop = nullptr;
   std::unique_ptr<tcp::acceptor> acceptor;
   ThreadCounters counters;
-  std::thread thread;
+  // Prunes the weak connection list now and then so it does not grow forever.
+  std::unique_ptr<asio::steady_timer> prune;
 };
 
 HttpServer::Drainer::Drainer(HttpServer& s, ThreadState& t, Clock::time_point d)
-    : server(s), thread(t), deadline(d), timer(t.ioc) {}
+    : server(s), thread(t), deadline(d), timer(t.loop->context()) {}
 
 void HttpServer::Drainer::check() {
   bool busy = thread.counters.active_exchanges > 0 ||
@@ -681,7 +685,7 @@ void HttpServer::Drainer::check() {
       c->stream().socket().close(ec);
     }
   }
-  thread.ioc.stop();
+  thread.loop->stop();
 }
 
 HttpServer::HttpServer(Options options, Handler handler)
@@ -690,10 +694,9 @@ HttpServer::HttpServer(Options options, Handler handler)
 }
 
 HttpServer::~HttpServer() {
-  stop();
-  for (auto& t : threads_) {
-    if (t->thread.joinable()) t->thread.join();
-  }
+  // Sockets and timers belong to the loops: close them before the loops go.
+  threads_.clear();
+  loops_.reset();
 }
 
 void HttpServer::bind() {
@@ -701,16 +704,18 @@ void HttpServer::bind() {
   auto address = asio::ip::make_address(options_.host, ec);
   if (ec) throw std::runtime_error("invalid listen address '" + options_.host + "'");
   uint16_t port = options_.port;
+  loops_ = std::make_unique<LoopGroup>(options_.threads);
   for (int i = 0; i < options_.threads; ++i) {
     auto t = std::make_unique<ThreadState>();
     t->index = i;
-    auto acc = std::make_unique<tcp::acceptor>(t->ioc);
+    t->loop = &loops_->loop(i);
+    auto acc = std::make_unique<tcp::acceptor>(t->loop->context());
     tcp::endpoint ep(address, port);
     acc->open(ep.protocol(), ec);
     if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) {
-      // One listener per thread on the same port: the kernel spreads new
-      // connections across them, so threads share nothing on accept.
+      // One listener per loop on the same port: the kernel spreads new
+      // connections across them, so loops share nothing on accept.
       int one = 1;
       if (::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
         ec = beast::error_code(errno, boost::system::system_category());
@@ -730,15 +735,27 @@ void HttpServer::bind() {
   port_ = port;
 }
 
-asio::io_context& HttpServer::ioContext(int thread) {
-  return threads_.at(static_cast<size_t>(thread))->ioc;
-}
+EventLoop& HttpServer::loop(int i) { return loops_->loop(i); }
+asio::io_context& HttpServer::ioContext(int i) { return loops_->loop(i).context(); }
 
-void HttpServer::runThread(ThreadState& t) {
-  if (options_.on_thread_start) options_.on_thread_start(t.index);
+namespace {
+void schedulePrune(asio::steady_timer& timer, ThreadCounters& counters, const std::atomic<bool>& stopping) {
+  timer.expires_after(std::chrono::seconds(5));
+  timer.async_wait([&timer, &counters, &stopping](beast::error_code ec) {
+    if (ec || stopping.load()) return;
+    counters.connections.remove_if([](const auto& w) { return w.expired(); });
+    schedulePrune(timer, counters, stopping);
+  });
+}
+}  // namespace
+
+// On the loop's first carrier: the accept loop and the prune timer.
+void HttpServer::startLoop(ThreadState& t) {
+  if (options_.on_loop_start) options_.on_loop_start(t.index);
+  asio::io_context& ioc = t.loop->context();
   asio::co_spawn(
-      t.ioc,
-      [this, &t]() -> asio::awaitable<void> {
+      ioc,
+      [this, &t, &ioc]() -> asio::awaitable<void> {
         while (!stopping_.load()) {
           beast::error_code ec;
           tcp::socket socket = co_await t.acceptor->async_accept(
@@ -746,48 +763,37 @@ void HttpServer::runThread(ThreadState& t) {
           if (ec) {
             if (stopping_.load() || ec == asio::error::operation_aborted) break;
             // EMFILE and friends: back off briefly instead of spinning.
-            asio::steady_timer pause(t.ioc, std::chrono::milliseconds(10));
+            asio::steady_timer pause(ioc, std::chrono::milliseconds(10));
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
           }
-          auto conn = std::make_shared<Connection>(std::move(socket), t.index, options_, handler_,
-                                                   t.counters, stopping_);
+          auto conn = std::make_shared<Connection>(std::move(socket), t.index, *t.loop, options_,
+                                                   handler_, t.counters, stopping_);
           t.counters.connections.push_back(conn);
-          asio::co_spawn(t.ioc, conn->run(), asio::detached);
+          asio::co_spawn(ioc, conn->run(), asio::detached);
         }
       },
       asio::detached);
-  // Prune the weak connection list now and then so it does not grow forever.
-  auto prune = std::make_shared<asio::steady_timer>(t.ioc);
-  std::function<void()> schedule;
-  schedule = [&t, prune, &schedule, this]() {
-    prune->expires_after(std::chrono::seconds(5));
-    prune->async_wait([&t, &schedule, this](beast::error_code ec) {
-      if (ec || stopping_.load()) return;
-      t.counters.connections.remove_if([](const auto& w) { return w.expired(); });
-      schedule();
-    });
-  };
-  schedule();
-  t.ioc.run();
-  if (options_.on_thread_stop) options_.on_thread_stop(t.index);
+  t.prune = std::make_unique<asio::steady_timer>(ioc);
+  schedulePrune(*t.prune, t.counters, stopping_);
 }
 
 void HttpServer::run() {
-  for (size_t i = 1; i < threads_.size(); ++i) {
-    threads_[i]->thread = std::thread([this, i] { runThread(*threads_[i]); });
-  }
-  if (!threads_.empty()) runThread(*threads_[0]);
-  for (size_t i = 1; i < threads_.size(); ++i) {
-    if (threads_[i]->thread.joinable()) threads_[i]->thread.join();
-  }
+  LoopGroup::Hooks hooks;
+  hooks.on_start = [this](int i) { startLoop(*threads_[static_cast<size_t>(i)]); };
+  hooks.on_all_stopped = options_.on_loops_stopped;
+  hooks.on_finish = [this](int i) {
+    threads_[static_cast<size_t>(i)]->prune.reset();
+    if (options_.on_loop_finish) options_.on_loop_finish(i);
+  };
+  loops_->run(std::move(hooks));
 }
 
 void HttpServer::stop() {
   if (stopping_.exchange(true)) return;
   for (auto& tp : threads_) {
     ThreadState* t = tp.get();
-    asio::post(t->ioc, [this, t] {
+    t->loop->post([this, t] {
       beast::error_code ec;
       t->acceptor->close(ec);
       for (auto& w : t->counters.connections) {

@@ -1,6 +1,7 @@
-// HTTP/1.1 server: one event loop per thread, each with its own SO_REUSEPORT
-// listener (shared-nothing). Connections stay on the thread that accepted
-// them; a handler is always called on that thread.
+// HTTP/1.1 server: a set of event loops (net/event_loop.h), each with its own
+// SO_REUSEPORT listener (shared-nothing). A connection stays on the loop that
+// accepted it, and its handler is always called by that loop's carrier
+// thread.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/event_loop.h"
 #include "net/http_types.h"
 
 namespace boost::asio {
@@ -42,14 +44,16 @@ struct RequestHead {
 };
 
 // One request/response on a connection, handed to the Handler. Every method
-// must be called on the connection's thread. The exchange stays valid while
+// must be called by the carrier of the connection's loop (loop().run()
+// gets there from any thread). The exchange stays valid while
 // anyone holds the shared_ptr; after finish()/abort() further writes fail.
 class Exchange {
  public:
   virtual ~Exchange() = default;
   virtual const RequestHead& head() const = 0;
-  // Index of the server thread this exchange runs on (0..threads-1).
-  virtual int threadIndex() const = 0;
+  // The loop this exchange belongs to, and its index (0..threads-1).
+  virtual EventLoop& loop() = 0;
+  int loopIndex() { return loop().index(); }
   virtual boost::asio::io_context& ioContext() = 0;
 
   // The request body, read in chunks. Sends "100 Continue" first when the
@@ -105,14 +109,20 @@ class HttpServer {
     uint16_t port = 8787;  // 0 picks a free port
     int threads = 1;
     ServerLimits limits;
-    // Called on the exchange's thread when it is over.
-    std::function<void(int thread, const AccessRecord&)> access_log;
-    // Called on each server thread before its loop starts and after it ends.
-    std::function<void(int thread)> on_thread_start;
-    std::function<void(int thread)> on_thread_stop;
-    // During graceful shutdown: true while the thread still has background
+    // Called on the exchange's loop when it is over.
+    std::function<void(int loop, const AccessRecord&)> access_log;
+    // On each loop's first carrier before the loop serves anything.
+    std::function<void(int loop)> on_loop_start;
+    // Once every loop has stopped: threads that handed their loop off may
+    // still be finishing (e.g. a spinning script); make them stop. run()
+    // waits for them before on_loop_finish.
+    std::function<void()> on_loops_stopped;
+    // After every loop has stopped and every thread has ended, for each
+    // loop, on the thread that called run().
+    std::function<void(int loop)> on_loop_finish;
+    // During graceful shutdown: true while the loop still has background
     // work (e.g. waitUntil promises) worth waiting for.
-    std::function<bool(int thread)> has_background_work;
+    std::function<bool(int loop)> has_background_work;
     std::chrono::milliseconds drain_timeout{30'000};
   };
 
@@ -125,9 +135,10 @@ class HttpServer {
   // address when binding fails.
   void bind();
   uint16_t port() const { return port_; }
-  // The event loop of server thread `thread` (valid after bind()).
-  boost::asio::io_context& ioContext(int thread);
-  // Runs all threads until stop() has drained them. Blocks.
+  // Event loop `i` (valid after bind()).
+  EventLoop& loop(int i);
+  boost::asio::io_context& ioContext(int i);
+  // Runs all loops until stop() has drained them. Blocks.
   void run();
   // Graceful stop: stop accepting, finish in-flight requests, then return from
   // run(). Safe to call from any thread, more than once.
@@ -136,12 +147,13 @@ class HttpServer {
  private:
   struct ThreadState;
   struct Drainer;
-  void runThread(ThreadState& t);
+  void startLoop(ThreadState& t);
 
   Options options_;
   Handler handler_;
   uint16_t port_ = 0;
-  std::vector<std::unique_ptr<ThreadState>> threads_;
+  std::unique_ptr<LoopGroup> loops_;
+  std::vector<std::unique_ptr<ThreadState>> threads_;  // one per loop
   std::atomic<bool> stopping_{false};
 };
 

@@ -5,11 +5,13 @@
 //
 // Errors: a store's refusal (KvError, D1Error, R2Error) becomes a JS Error
 // with the store's message; anything else is reported as an internal error.
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "runtime/thread_storage.h"
+#include "runtime/isolate_storage.h"
+#include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
 #include "runtime/worker_isolate.h"
 #include "storage/d1_database.h"
@@ -85,8 +87,10 @@ void kvGet(Args info) {
       info.GetReturnValue().SetNull();
       return;
     }
+    v8::Local<v8::Uint8Array> bytes;
+    if (!newBytes(isolate, v->value).ToLocal(&bytes)) return;  // over the memory limit
     v8::Local<v8::Value> parts[] = {
-        newBytes(isolate, v->value),
+        bytes,
         v->metadata ? v8::Local<v8::Value>(v8str(isolate, *v->metadata)) : v8::Local<v8::Value>(v8::Null(isolate)),
         optNumber(isolate, v->expiration)};
     info.GetReturnValue().Set(v8::Array::New(isolate, parts, 3));
@@ -400,7 +404,7 @@ void r2Get(Args info) {
       return;
     }
     uint32_t sid = 0;
-    if (result->body) sid = w->addSource(std::make_shared<ReaderSource>(w->ioc(), std::move(result->body)));
+    if (result->body) sid = w->addSource(std::make_shared<ReaderSource>(w->home().context(), std::move(result->body)));
     v8::Local<v8::Value> parts[] = {
         jsonValue(isolate, objectJson(result->object).dump()),
         v8::Boolean::New(isolate, result->precondition_failed),

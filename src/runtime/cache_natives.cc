@@ -52,7 +52,8 @@
 #include "http/range.h"
 #include "http/vary.h"
 #include "net/http_types.h"
-#include "runtime/thread_storage.h"
+#include "runtime/isolate_storage.h"
+#include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
 #include "runtime/worker_isolate.h"
 
@@ -482,12 +483,14 @@ void cacheMatch(Args info) {
         else if (p.first < memory->size())
           out.append(*memory, p.first, std::min<uint64_t>(p.end, memory->size()) - p.first);
       }
-      reply(status, headers, newBytes(isolate, out), 0);
+      v8::Local<v8::Uint8Array> bytes;
+      if (!newBytes(isolate, out).ToLocal(&bytes)) return;  // over the memory limit
+      reply(status, headers, bytes, 0);
       return;
     }
     // Large, or on disk only: stream it.
     uint32_t sid = w->addSource(
-        std::make_shared<StoredBodySource>(w->ioc(), std::move(object), std::move(pieces)));
+        std::make_shared<StoredBodySource>(w->home().context(), std::move(object), std::move(pieces)));
     reply(status, headers, v8::Null(isolate), sid);
   });
 }

@@ -1,6 +1,9 @@
-// The stores one server thread's isolates use, opened on first use. Each
-// thread has its own SQLite connections (SQLite connections are not shared
-// across threads); the KV read cache is shared by the whole node.
+// The stores one isolate's bindings use, opened on first use. Each isolate
+// has its own SQLite connections (a connection is used by one thread at a
+// time, and an isolate runs on one thread at a time); the KV read cache is
+// shared by the whole node. A D1 query polls the isolate's EntryControl, so
+// the CPU limit and shutdown interrupt it, and a long one lets its loop be
+// handed off.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +34,8 @@ class io_context;
 
 namespace verge::runtime {
 
-// What the node gives every thread's runtime: where the bindings' data
-// lives, and the node-wide services JS reaches through natives.
+// What the node gives every runtime: where the bindings' data lives, and
+// the node-wide services JS reaches through natives.
 struct StorageConfig {
   std::filesystem::path data_dir;
   std::shared_ptr<storage::KvReadCache> kv_cache;  // may be null
@@ -51,10 +54,13 @@ struct StorageConfig {
       subrequest;
 };
 
-class ThreadStorage {
+struct EntryControl;
+
+class IsolateStorage {
  public:
-  explicit ThreadStorage(StorageConfig config);
-  ~ThreadStorage();
+  // `config` and `control` must outlive the storage.
+  IsolateStorage(const StorageConfig& config, EntryControl& control);
+  ~IsolateStorage();
 
   // Each throws (SqliteError, R2Error) when the store cannot be opened.
   storage::KvStore& kv();
@@ -69,7 +75,8 @@ class ThreadStorage {
   void removeWriter(uint32_t id);             // aborts it if not committed
 
  private:
-  StorageConfig config_;
+  const StorageConfig& config_;
+  EntryControl& control_;
   std::unique_ptr<storage::KvStore> kv_;
   std::map<std::string, std::unique_ptr<storage::D1Database>> d1_;
   std::unique_ptr<storage::ObjectStore> r2_;

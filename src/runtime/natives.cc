@@ -10,8 +10,9 @@
 #include "base/log.h"
 #include "net/http_client.h"
 #include "runtime/cache_natives.h"
+#include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
-#include "runtime/thread_storage.h"
+#include "runtime/isolate_storage.h"
 #include "runtime/worker_isolate.h"
 
 namespace verge::runtime {
@@ -37,7 +38,8 @@ void utf8Encode(Args info) {
   v8::Local<v8::String> s;
   if (!info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) return;
   int len = s->Utf8Length(isolate);
-  auto buffer = v8::ArrayBuffer::New(isolate, static_cast<size_t>(len));
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!newBuffer(isolate, static_cast<size_t>(len)).ToLocal(&buffer)) return;
   s->WriteUtf8(isolate, static_cast<char*>(buffer->GetBackingStore()->Data()), len, nullptr,
                v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
   info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, static_cast<size_t>(len)));
@@ -217,8 +219,17 @@ void structuredCloneNative(Args info) {
 
 void timerStart(Args info) {
   auto* isolate = info.GetIsolate();
+  WorkerIsolate* w = self(info);
+  if (!w->request(w->currentRequest())) {
+    // As in workerd: timers belong to a request, and end with it.
+    throwError(isolate, "Error",
+               "Disallowed operation called within global scope. Asynchronous I/O (ex: fetch() or "
+               "connect()), setting a timeout, and generating random values are not allowed within "
+               "global scope. To fix this error, perform this operation within a handler.");
+    return;
+  }
   double ms = info[1]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
-  self(info)->startTimer(u32Arg(info, 0), ms, info[2]->BooleanValue(isolate));
+  w->startTimer(u32Arg(info, 0), ms, info[2]->BooleanValue(isolate));
 }
 
 void timerCancel(Args info) { self(info)->cancelTimer(u32Arg(info, 0)); }
@@ -240,22 +251,27 @@ void bodyRead(Args info) {
   }
   uint32_t pid = w->addPending(resolver);
   uint32_t rid = w->currentRequest();
-  std::weak_ptr<int> alive = w->aliveToken();
-  source->read([w, pid, rid, id, alive](std::string_view data, std::string_view error) {
-    if (alive.expired()) return;
-    w->enter(rid, [&](v8::Local<v8::Context> context) {
-      v8::Isolate* iso = w->isolate();
-      auto r = w->takePending(pid);
-      if (r.IsEmpty()) return;
-      if (!error.empty()) {
-        w->removeSource(id);
-        r->Reject(context, v8::Exception::TypeError(v8str(iso, error))).Check();
-      } else if (data.empty()) {
-        w->removeSource(id);
-        r->Resolve(context, v8::Null(iso)).Check();
-      } else {
-        r->Resolve(context, newBytes(iso, data)).Check();
-      }
+  // Sources belong to the home loop: read there. The chunk is copied, as
+  // the isolate may be busy when it arrives.
+  w->home().run([source, weak = w->weak_from_this(), pid, rid, id] {
+    source->read([weak, pid, rid, id](std::string_view data, std::string_view error) {
+      WorkerIsolate::deliver(weak, rid, [pid, id, bytes = std::string(data), error = std::string(error)](
+                                            WorkerIsolate& w, v8::Local<v8::Context> context) {
+        v8::Isolate* iso = w.isolate();
+        auto r = w.takePending(pid);
+        if (r.IsEmpty()) return;
+        if (!error.empty()) {
+          w.removeSource(id);
+          r->Reject(context, v8::Exception::TypeError(v8str(iso, error))).Check();
+        } else if (bytes.empty()) {
+          w.removeSource(id);
+          r->Resolve(context, v8::Null(iso)).Check();
+        } else {
+          v8::Local<v8::Uint8Array> out;
+          if (!newBytes(iso, bytes).ToLocal(&out)) return;  // over the memory limit: RangeError thrown
+          r->Resolve(context, out).Check();
+        }
+      });
     });
   });
 }
@@ -263,25 +279,48 @@ void bodyRead(Args info) {
 void bodyCancel(Args info) {
   WorkerIsolate* w = self(info);
   uint32_t id = u32Arg(info, 0);
-  if (auto s = w->source(id)) s->cancel();
+  if (auto s = w->source(id)) w->home().run([s] { s->cancel(); });
   w->removeSource(id);
 }
 
 // ---- the response to the incoming request ----
 
+// The size of a response head's header lines, as they go on the wire.
+size_t headerBytes(const net::HeaderList& headers) {
+  size_t n = 0;
+  for (const auto& h : headers) n += h.name.size() + h.value.size() + 4;
+  return n;
+}
+
+// Checks a worker's response headers against the size limit; fails the
+// request (500) when they are over it.
+bool headersFit(WorkerIsolate* w, uint32_t rid, const net::HeaderList& headers) {
+  size_t n = headerBytes(headers);
+  if (n <= RequestLimits::kMaxResponseHeaderBytes) return true;
+  w->failRequest(rid, "exception",
+                 "TypeError: the response headers are " + std::to_string(n) + " bytes; at most " +
+                     std::to_string(RequestLimits::kMaxResponseHeaderBytes) + " are allowed");
+  return false;
+}
+
 void respWriteHead(Args info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
   WorkerIsolate* w = self(info);
-  auto* r = w->request(u32Arg(info, 0));
+  uint32_t rid = u32Arg(info, 0);
+  auto* r = w->request(rid);
   if (!r || r->head_written || r->finished) return;
   int status = info[1]->Int32Value(context).FromMaybe(500);
   net::HeaderList headers = headerPairs(isolate, info[2]);
   double length = info[3]->NumberValue(context).FromMaybe(-1);
+  r = w->request(rid);  // headerPairs may have run JS
+  if (!r || r->head_written || r->finished || !headersFit(w, rid, headers)) return;
   std::optional<uint64_t> content_length;
   if (length >= 0) content_length = static_cast<uint64_t>(length);
   r->head_written = true;
-  r->exchange->writeHead(status, headers, content_length);
+  w->home().run([ex = r->exchange, status, headers = std::move(headers), content_length] {
+    ex->writeHead(status, headers, content_length);
+  });
 }
 
 // respond(rid, status, headerPairs, body): the whole response at once; body
@@ -295,20 +334,32 @@ void respond(Args info) {
   if (!r || r->head_written || r->finished) return;
   int status = info[1]->Int32Value(context).FromMaybe(500);
   net::HeaderList headers = headerPairs(isolate, info[2]);
+  r = w->request(rid);  // headerPairs may have run JS
+  if (!r || r->head_written || r->finished || !headersFit(w, rid, headers)) return;
   r->head_written = true;
+  std::string text;
+  std::string_view body;
   if (info[3]->IsString()) {
     auto s = info[3].As<v8::String>();
-    std::string body(static_cast<size_t>(s->Utf8Length(isolate)), '\0');
-    s->WriteUtf8(isolate, body.data(), static_cast<int>(body.size()), nullptr,
+    text.resize(static_cast<size_t>(s->Utf8Length(isolate)));
+    s->WriteUtf8(isolate, text.data(), static_cast<int>(text.size()), nullptr,
                  v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-    r->exchange->writeHead(status, headers, body.size());
-    r->exchange->writeBody(body, nullptr);
+    body = text;
   } else {
-    std::string_view body = bytesOf(info[3]);
+    body = bytesOf(info[3]);
+  }
+  if (w->home().carriedHere()) {
+    // The common case: straight onto the connection, no copies.
     r->exchange->writeHead(status, headers, body.size());
     if (!body.empty()) r->exchange->writeBody(body, nullptr);
+    r->exchange->finish();
+  } else {
+    w->home().post([ex = r->exchange, status, headers = std::move(headers), bytes = std::string(body)] {
+      ex->writeHead(status, headers, bytes.size());
+      if (!bytes.empty()) ex->writeBody(bytes, nullptr);
+      ex->finish();
+    });
   }
-  r->exchange->finish();
   w->finishRequest(rid);
 }
 
@@ -323,33 +374,46 @@ void respWrite(Args info) {
   uint32_t rid = u32Arg(info, 0);
   auto* r = w->request(rid);
   bool last = info[2]->BooleanValue(isolate);
-  bool usable = r && r->head_written && !r->finished && !r->exchange->closed();
+  bool usable = r && r->head_written && !r->finished;
+  std::string_view data = bytesOf(info[1]);
+  const bool here = w->home().carriedHere();
   if (last) {
-    if (usable) {
-      r->exchange->writeBody(bytesOf(info[1]), nullptr);
+    if (!usable) return;
+    if (here) {
+      r->exchange->writeBody(data, nullptr);
       r->exchange->finish();
-      w->finishRequest(rid);
+    } else {
+      w->home().post([ex = r->exchange, bytes = std::string(data)] {
+        ex->writeBody(bytes, nullptr);
+        ex->finish();
+      });
     }
+    w->finishRequest(rid);
     return;
   }
   auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
   info.GetReturnValue().Set(resolver->GetPromise());
-  if (!usable) {
+  if (!usable || (here && r->exchange->closed())) {
     resolver->Reject(context, v8::Exception::TypeError(v8str(isolate, "The client disconnected.")))
         .Check();
     return;
   }
   uint32_t pid = w->addPending(resolver);
-  std::weak_ptr<int> alive = w->aliveToken();
-  r->exchange->writeBody(bytesOf(info[1]), [w, pid, rid, alive](bool ok) {
-    if (alive.expired()) return;
-    w->enter(rid, [&](v8::Local<v8::Context> context) {
-      auto res = w->takePending(pid);
+  auto done = [weak = w->weak_from_this(), pid, rid](bool ok) {
+    WorkerIsolate::deliver(weak, rid, [pid, ok](WorkerIsolate& w, v8::Local<v8::Context> context) {
+      auto res = w.takePending(pid);
       if (res.IsEmpty()) return;
-      if (ok) res->Resolve(context, v8::Undefined(w->isolate())).Check();
-      else res->Reject(context, v8::Exception::TypeError(v8str(w->isolate(), "The client disconnected."))).Check();
+      if (ok) res->Resolve(context, v8::Undefined(w.isolate())).Check();
+      else res->Reject(context, v8::Exception::TypeError(v8str(w.isolate(), "The client disconnected."))).Check();
     });
-  });
+  };
+  if (here) {
+    r->exchange->writeBody(data, std::move(done));
+  } else {
+    w->home().post([ex = r->exchange, bytes = std::string(data), done = std::move(done)]() mutable {
+      ex->writeBody(bytes, std::move(done));
+    });
+  }
 }
 
 void respFinish(Args info) {
@@ -357,11 +421,12 @@ void respFinish(Args info) {
   uint32_t rid = u32Arg(info, 0);
   auto* r = w->request(rid);
   if (!r || r->finished) return;
-  if (!r->head_written) {
-    r->exchange->writeHead(200, {}, 0);
-    r->head_written = true;
-  }
-  r->exchange->finish();
+  bool write_head = !r->head_written;
+  r->head_written = true;
+  w->home().run([ex = r->exchange, write_head] {
+    if (write_head) ex->writeHead(200, {}, 0);
+    ex->finish();
+  });
   w->finishRequest(rid);
 }
 
@@ -376,45 +441,104 @@ void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); 
 
 // ---- fetch (one HTTP exchange; redirects are handled in JS) ----
 
+// A subrequest's response body that tells its request when it is done
+// (read to the end, failed, cancelled or dropped), so the next waiting
+// subrequest may open its connection.
+class SubrequestBody : public net::BodySource {
+ public:
+  SubrequestBody(std::shared_ptr<net::BodySource> inner, std::function<void()> on_close)
+      : inner_(std::move(inner)), on_close_(std::move(on_close)) {}
+  ~SubrequestBody() override { close(); }
+  void read(net::BodyReadCallback cb) override {
+    inner_->read([this, cb = std::move(cb)](std::string_view data, std::string_view error) {
+      if (data.empty() || !error.empty()) close();
+      cb(data, error);
+    });
+  }
+  void cancel() override {
+    inner_->cancel();
+    close();
+  }
+
+ private:
+  void close() {
+    if (auto f = std::move(on_close_)) f();
+    on_close_ = nullptr;
+  }
+  std::shared_ptr<net::BodySource> inner_;
+  std::function<void()> on_close_;
+};
+
 // fetch(method, url, headerPairs, body|null, cfJson|null) → Promise<[status, statusText, headerPairs, sourceId]>
 void fetch(Args info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
   WorkerIsolate* w = self(info);
+  uint32_t rid = w->currentRequest();
+  WorkerIsolate::RequestState* r = w->request(rid);
+  if (r && ++r->subrequests > RequestLimits::kMaxSubrequests) {
+    throwError(isolate, "Error",
+               "Too many subrequests. A request may make at most " +
+                   std::to_string(RequestLimits::kMaxSubrequests) + " fetch() calls.");
+    return;
+  }
   auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
   info.GetReturnValue().Set(resolver->GetPromise());
-  net::ClientRequest req;
-  req.method = toStdString(isolate, info[0]);
-  req.url = toStdString(isolate, info[1]);
-  req.headers = headerPairs(isolate, info[2]);
-  if (!info[3]->IsNullOrUndefined()) req.body = std::string(bytesOf(info[3]));
+  auto req = std::make_shared<net::ClientRequest>();
+  req->method = toStdString(isolate, info[0]);
+  req->url = toStdString(isolate, info[1]);
+  req->headers = headerPairs(isolate, info[2]);
+  if (!info[3]->IsNullOrUndefined()) req->body = std::string(bytesOf(info[3]));
   std::string cf_json = info[4]->IsString() ? toStdString(isolate, info[4]) : std::string();
+  r = w->request(rid);  // headerPairs may have run JS
+  if (r) {
+    // Loop detection, as Cloudflare's CF-EW-Via: how many more worker
+    // invocations this chain may make.
+    std::erase_if(req->headers, [](const net::HeaderPair& h) { return net::iequals(h.name, "cf-ew-via"); });
+    req->headers.push_back({"cf-ew-via", std::to_string(r->info.invocations_left)});
+  }
   uint32_t pid = w->addPending(resolver);
-  uint32_t rid = w->currentRequest();
-  std::weak_ptr<int> alive = w->aliveToken();
-  net::FetchCallback done = [w, pid, rid, alive](std::string_view error,
-                                                 std::shared_ptr<net::ClientResponse> resp) {
-    if (alive.expired()) return;
-    w->enter(rid, [&](v8::Local<v8::Context> context) {
-      v8::Isolate* iso = w->isolate();
-      auto r = w->takePending(pid);
+  std::weak_ptr<WorkerIsolate> weak = w->weak_from_this();
+  net::FetchCallback done = [weak, pid, rid](std::string_view error, std::shared_ptr<net::ClientResponse> resp) {
+    if (resp) {
+      // The connection stays open until the body is done.
+      resp->body = std::make_shared<SubrequestBody>(resp->body, [weak, rid] {
+        if (auto self = weak.lock()) self->schedule([raw = self.get(), rid] { raw->subrequestDone(rid); });
+      });
+    }
+    WorkerIsolate::deliver(weak, rid, [pid, rid, error = std::string(error), resp](
+                                          WorkerIsolate& w, v8::Local<v8::Context> context) {
+      v8::Isolate* iso = w.isolate();
+      if (!resp) w.subrequestDone(rid);
+      auto r = w.takePending(pid);
       if (r.IsEmpty()) return;
       if (!error.empty() || !resp) {
-        r->Reject(context,
-                  v8::Exception::TypeError(v8str(iso, "fetch failed: " + std::string(error))))
-            .Check();
+        r->Reject(context, v8::Exception::TypeError(v8str(iso, "fetch failed: " + error))).Check();
         return;
       }
-      uint32_t sid = w->addSource(resp->body);
-      v8::Local<v8::Value> parts[] = {
-          v8::Integer::New(iso, resp->status), byteString(iso, resp->reason),
-          headerArray(iso, resp->headers), v8::Integer::NewFromUnsigned(iso, sid)};
+      uint32_t sid = w.addSource(resp->body);
+      v8::Local<v8::Value> parts[] = {v8::Integer::New(iso, resp->status), byteString(iso, resp->reason),
+                                      headerArray(iso, resp->headers), v8::Integer::NewFromUnsigned(iso, sid)};
       r->Resolve(context, v8::Array::New(iso, parts, 4)).Check();
     });
   };
-  const auto& hook = w->storage().config().subrequest;
-  if (hook && hook(w->ioc(), req, cf_json, done)) return;
-  net::httpFetch(w->ioc(), std::move(req), std::move(done));
+  net::EventLoop* home = &w->home();
+  const StorageConfig* config = &w->storage().config();
+  auto start = [home, config, req, cf_json = std::move(cf_json), done = std::move(done)]() mutable {
+    home->run([home, config, req, cf_json = std::move(cf_json), done = std::move(done)]() mutable {
+      const auto& hook = config->subrequest;
+      if (hook && hook(home->context(), *req, cf_json, done)) return;
+      net::httpFetch(home->context(), std::move(*req), std::move(done));
+    });
+  };
+  if (!r) {
+    start();  // no request to count against (a background task)
+  } else if (r->open_subrequests >= RequestLimits::kMaxOpenSubrequests) {
+    r->waiting_subrequests.emplace_back(std::move(start));
+  } else {
+    ++r->open_subrequests;
+    start();
+  }
 }
 
 }  // namespace

@@ -3,13 +3,15 @@
 #include <libplatform/libplatform.h>
 #include <v8.h>
 
-#include <boost/asio/io_context.hpp>
 #include <map>
 #include <mutex>
 #include <regex>
 
 #include "base/log.h"
-#include "runtime/thread_storage.h"
+#include "net/event_loop.h"
+#include "net/http_server.h"
+#include "runtime/isolate_lock.h"
+#include "runtime/isolate_storage.h"
 #include "runtime/watchdog.h"
 #include "runtime/worker_isolate.h"
 
@@ -18,6 +20,11 @@ namespace verge::runtime {
 namespace {
 std::unique_ptr<v8::Platform> g_platform;
 std::unique_ptr<Watchdog> g_watchdog;
+
+// Isolates per worker per loop: one normally, more only while others are
+// busy in long entries (a spinning script), so the worker's other requests
+// still find an isolate; past this they queue.
+constexpr size_t kMaxIsolatesPerLoop = 4;
 }  // namespace
 
 bool looksLikeModule(const std::string& code) {
@@ -27,9 +34,9 @@ bool looksLikeModule(const std::string& code) {
   return std::regex_search(code, kModuleSyntax);
 }
 
-void initializeV8(int worker_threads) {
+void initializeV8() {
   static std::once_flag once;
-  std::call_once(once, [worker_threads] {
+  std::call_once(once, [] {
     v8::V8::InitializeICU();
     g_platform = v8::platform::NewDefaultPlatform();
     v8::V8::InitializePlatform(g_platform.get());
@@ -39,7 +46,9 @@ void initializeV8(int worker_threads) {
     // Extra V8 flags for operators and profiling, e.g. --perf-basic-prof.
     if (const char* extra = std::getenv("VERGE_V8_FLAGS")) v8::V8::SetFlagsFromString(extra);
     v8::V8::Initialize();
-    g_watchdog = std::make_unique<Watchdog>(worker_threads);
+    g_watchdog = std::make_unique<Watchdog>();
+    // A thread that stops carrying a loop lets go of the V8 locks it kept.
+    net::EventLoop::setCarrierExitHook([] { IsolateLock::releaseAllHere(); });
     // Load the runtime's JS once in a throwaway isolate, so that the code
     // cache exists before the first request and every worker's first
     // isolate starts from it.
@@ -47,16 +56,20 @@ void initializeV8(int worker_threads) {
     warm.name = "warm-up";
     warm.modules.push_back({"warm-up.js", "export default {};"});
     warm.main_module = "warm-up.js";
-    boost::asio::io_context ioc;
-    ThreadStorage storage(StorageConfig{});
-    std::string error = WorkerIsolate(warm, 0, ioc, *g_watchdog, storage).load();
+    net::LoopGroup loops(1);  // never run: loading does no I/O
+    StorageConfig storage;
+    std::string error = WorkerIsolate(warm, loops.loop(0), *g_watchdog, storage).load();
     if (!error.empty()) base::logLine(base::LogLevel::kError, "runtime warm-up failed: " + error);
   });
 }
 
+void terminateAllJs() {
+  if (g_watchdog) g_watchdog->terminateAll();
+}
+
 class Runtime::Impl {
  public:
-  Impl(int thread, const StorageConfig& storage) : thread_(thread), storage_(storage) {}
+  Impl(net::EventLoop& loop, const StorageConfig& storage) : loop_(loop), storage_(storage) {}
 
   ~Impl() {
     isolates_.clear();
@@ -66,13 +79,12 @@ class Runtime::Impl {
   void handleRequest(const WorkerScript& script, std::shared_ptr<net::Exchange> exchange,
                      RequestInfo info) {
     reap();
-    auto& slot = isolates_[&script];
-    if (slot && slot->condemned()) {
-      graveyard_.push_back(std::move(slot));
-    }
-    if (!slot) {
-      auto& ioc = exchange->ioContext();
-      auto isolate = std::make_unique<WorkerIsolate>(script, thread_, ioc, *g_watchdog, storage_);
+    std::shared_ptr<WorkerIsolate> isolate = pick(script);
+    if (!isolate) {
+      isolate = std::make_shared<WorkerIsolate>(script, loop_, *g_watchdog, storage_);
+      // Loading runs the worker's top-level code, which may run long and
+      // let other handlers of this loop run meanwhile: hold no references
+      // into isolates_ across it.
       std::string error = isolate->load();
       if (!error.empty()) {
         base::logLine(base::LogLevel::kError, "worker " + script.name + ": failed to start: " + error);
@@ -82,39 +94,58 @@ class Runtime::Impl {
         exchange->finish();
         return;  // retried (recompiled) on the next request
       }
-      slot = std::move(isolate);
+      isolates_[&script].push_back(isolate);
     }
-    slot->dispatch(std::move(exchange), std::move(info));
-    if (slot->condemned()) graveyard_.push_back(std::move(slot));
+    // Last: a long entry lets other handlers of this loop run meanwhile.
+    isolate->dispatch(std::move(exchange), std::move(info));
   }
 
   bool hasBackgroundWork() const {
-    for (const auto& [k, iso] : isolates_) {
-      if (iso && iso->busy() > 0) return true;
+    for (const auto& [script, pool] : isolates_) {
+      for (const auto& iso : pool) {
+        if (iso->busy() > 0 || iso->running()) return true;
+      }
     }
     for (const auto& iso : graveyard_) {
-      if (iso->busy() > 0) return true;
+      if (iso->busy() > 0 || iso->running()) return true;
     }
     return false;
   }
 
  private:
-  // Disposes condemned isolates whose last request has finished.
-  void reap() {
-    for (auto it = graveyard_.begin(); it != graveyard_.end();) {
-      if ((*it)->busy() == 0) it = graveyard_.erase(it);
-      else ++it;
+  // A healthy isolate of `script` that is free now (or, when all are busy
+  // and no more may be made, the first one, to queue behind); null when a
+  // new one should be made.
+  std::shared_ptr<WorkerIsolate> pick(const WorkerScript& script) {
+    auto& pool = isolates_[&script];
+    for (auto it = pool.begin(); it != pool.end();) {
+      if ((*it)->condemned()) {
+        graveyard_.push_back(std::move(*it));
+        it = pool.erase(it);
+      } else {
+        ++it;
+      }
     }
+    for (const auto& iso : pool) {
+      if (!iso->running()) return iso;
+    }
+    if (pool.size() < kMaxIsolatesPerLoop) return nullptr;
+    return pool.front();
   }
 
-  int thread_;
-  ThreadStorage storage_;  // declared before the isolates that use it
-  std::map<const WorkerScript*, std::unique_ptr<WorkerIsolate>> isolates_;
-  std::vector<std::unique_ptr<WorkerIsolate>> graveyard_;
+  // Disposes condemned isolates whose last request has finished.
+  void reap() {
+    std::erase_if(graveyard_, [](const auto& iso) { return iso->busy() == 0 && !iso->running(); });
+  }
+
+  net::EventLoop& loop_;
+  const StorageConfig& storage_;
+  std::map<const WorkerScript*, std::vector<std::shared_ptr<WorkerIsolate>>> isolates_;
+  std::vector<std::shared_ptr<WorkerIsolate>> graveyard_;
 };
 
-Runtime::Runtime(int thread, const StorageConfig& storage)
-    : impl_(std::make_unique<Impl>(thread, storage)) {}
+Runtime::Runtime(net::EventLoop& loop, const StorageConfig& storage)
+    : impl_(std::make_unique<Impl>(loop, storage)) {}
 Runtime::~Runtime() = default;
 
 void Runtime::handleRequest(const WorkerScript& script, std::shared_ptr<net::Exchange> exchange,

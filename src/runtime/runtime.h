@@ -1,7 +1,9 @@
-// The runtime as the edge sees it: one Runtime per server thread owns that
-// thread's V8 isolates (one per worker, created on first use) and runs
-// requests through them. Nothing here is shared across threads except the
-// immutable WorkerScript.
+// The runtime as the edge sees it: one Runtime per event loop owns that
+// loop's V8 isolates (per worker, created on first use) and runs requests
+// through them. A worker normally has one isolate per loop; while that one
+// is busy with a long entry (its loop handed off, see worker_isolate.h), a
+// few more are made so the worker's other requests do not wait behind it.
+// Nothing here is shared across loops except the immutable WorkerScript.
 #pragma once
 
 #include <memory>
@@ -9,38 +11,50 @@
 
 namespace verge::net {
 class Exchange;
-}
+class EventLoop;
+}  // namespace verge::net
 
 namespace verge::runtime {
 
 struct WorkerScript;
 struct StorageConfig;
 
-// Request facts that are not in the HTTP head (the `request.cf` object).
+// Request facts that are not in the HTTP head (the `request.cf` object),
+// and what the node tracks across worker invocations.
 struct RequestInfo {
   std::string url;  // absolute URL as the worker sees it
   std::string http_protocol = "HTTP/1.1";
   std::string tls_version;  // empty for plain HTTP
   std::string colo = "LOCAL";
   std::string client_ip;
+  // Further worker invocations this request's subrequests may cause (sent
+  // on as Cloudflare's CF-EW-Via loop-detection header).
+  int invocations_left = 15;
 };
 
-// Process-wide V8 set-up; call once before any Runtime is created.
-void initializeV8(int worker_threads);
+// How many worker invocations one chain of subrequests may make, as on
+// Cloudflare: the 17th gets error 1019 (the CF-EW-Via header counts down).
+constexpr int kMaxWorkerInvocations = 16;
 
-// Total background work (waitUntil promises, pending timers for in-flight
-// requests) per thread, used to drain gracefully.
+// Process-wide V8 set-up; call once before any Runtime is created.
+void initializeV8();
+
+// Terminates JS running anywhere in the process now (shutdown: entries on
+// threads that handed their loop off would otherwise run to their CPU limit).
+void terminateAllJs();
+
 class Runtime {
  public:
-  // `thread` is the server thread this runtime belongs to; `storage` says
-  // where the bindings' data lives.
-  Runtime(int thread, const StorageConfig& storage);
+  // `loop` is the event loop this runtime belongs to; `storage` says where
+  // the bindings' data lives. Both must outlive the Runtime.
+  Runtime(net::EventLoop& loop, const StorageConfig& storage);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  // Runs `script`'s fetch handler for the exchange. The worker is loaded into
-  // this thread's isolate on first use. `script` must outlive the Runtime.
+  // Runs `script`'s fetch handler for the exchange, on the loop's carrier.
+  // The worker is loaded into an isolate on first use. `script` must
+  // outlive the Runtime.
   void handleRequest(const WorkerScript& script, std::shared_ptr<net::Exchange> exchange,
                      RequestInfo info);
 

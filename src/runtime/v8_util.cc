@@ -65,11 +65,6 @@ std::string_view bytesOf(v8::Local<v8::Value> value) {
   return {};
 }
 
-v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, std::string_view data) {
-  auto buffer = v8::ArrayBuffer::New(isolate, data.size());
-  if (!data.empty()) std::memcpy(buffer->GetBackingStore()->Data(), data.data(), data.size());
-  return v8::Uint8Array::New(buffer, 0, data.size());
-}
 
 void throwError(v8::Isolate* isolate, std::string_view type, std::string_view message) {
   v8::Local<v8::String> msg = v8str(isolate, message);

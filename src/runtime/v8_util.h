@@ -22,8 +22,6 @@ std::string describeValue(v8::Isolate* isolate, v8::Local<v8::Value> value);
 // The bytes of an ArrayBuffer or a view, without copying; valid until the
 // next JS allocation. Empty for anything else.
 std::string_view bytesOf(v8::Local<v8::Value> value);
-// A new Uint8Array holding a copy of `data`.
-v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, std::string_view data);
 // Throws a new `type` ("TypeError", "RangeError", "Error") with `message`.
 void throwError(v8::Isolate* isolate, std::string_view type, std::string_view message);
 

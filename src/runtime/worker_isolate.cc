@@ -1,11 +1,14 @@
 #include "runtime/worker_isolate.h"
 
-#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstring>
 #include <mutex>
 
 #include "base/log.h"
+#include "runtime/isolate_lock.h"
+#include "runtime/isolate_storage.h"
 #include "runtime/js_sources.h"
+#include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
 
 namespace asio = boost::asio;
@@ -15,6 +18,11 @@ namespace verge::runtime {
 namespace {
 
 constexpr int kContextSlotSelf = 1;
+
+// CPU time the runtime's JS plus a worker's top-level code may take to load.
+// Cloudflare allows 400 ms of start-up; loading here also compiles, so it
+// gets more room on slow machines.
+constexpr int64_t kStartupCpuBudgetNs = 2'000'000'000;
 
 // V8 code caches of the runtime's own JS (src/js), made by the first isolate
 // that loads it and reused by every later one: a new isolate then skips
@@ -29,19 +37,40 @@ RuntimeCodeCache& runtimeCodeCache() {
   return cache;
 }
 
+std::chrono::microseconds timerDelay(double ms) {
+  return std::chrono::microseconds(static_cast<int64_t>(ms * 1000));
+}
+
 }  // namespace
 
-WorkerIsolate::WorkerIsolate(const WorkerScript& script, int thread, asio::io_context& ioc,
-                             Watchdog& watchdog, ThreadStorage& storage)
-    : script_(script), thread_(thread), ioc_(ioc), watchdog_(watchdog), storage_(storage) {
-  allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+struct WorkerIsolate::LoopTimer {
+  explicit LoopTimer(asio::io_context& ioc) : timer(ioc) {}
+  asio::steady_timer timer;
+  double interval_ms = 0;
+  bool repeat = false;
+};
+
+WorkerIsolate::WorkerIsolate(const WorkerScript& script, net::EventLoop& home, Watchdog& watchdog,
+                             const StorageConfig& storage)
+    : script_(script),
+      home_(home),
+      watchdog_(watchdog),
+      allocator_(std::make_shared<LimitedAllocator>(script.limits.heap_bytes)),
+      storage_(std::make_unique<IsolateStorage>(storage, control_)) {
   v8::Isolate::CreateParams params;
-  params.array_buffer_allocator = allocator_.get();
+  // Shared, so the allocator lives as long as any backing store it made.
+  params.array_buffer_allocator_shared = allocator_;
   params.constraints.ConfigureDefaultsFromHeapSize(0, script_.limits.heap_bytes);
   isolate_ = v8::Isolate::New(params);
   heap_limit_ = script_.limits.heap_bytes;
+  lock_ = std::make_unique<IsolateLock>(isolate_);
+  control_.lock = lock_.get();
+  lock_->acquire();
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->AddNearHeapLimitCallback(&WorkerIsolate::nearHeapLimit, this);
+  // Backing stores and heap share one budget: the allocator learns the
+  // heap's size after every collection.
+  isolate_->AddGCEpilogueCallback(&WorkerIsolate::afterGc, allocator_.get());
   isolate_->SetData(0, this);
   isolate_->SetPromiseRejectCallback([](v8::PromiseRejectMessage message) {
     // Report rejections nobody handles, as a browser console would.
@@ -54,21 +83,31 @@ WorkerIsolate::WorkerIsolate(const WorkerScript& script, int thread, asio::io_co
 }
 
 WorkerIsolate::~WorkerIsolate() {
-  for (auto& [id, t] : timers_) t.timer->cancel();
-  timers_.clear();
+  // Loop side (on the home carrier, or after the loops ended).
+  for (auto& [id, t] : loop_timers_) t->timer.cancel();
+  loop_timers_.clear();
+  for (auto& [rid, t] : wait_until_timers_) t->timer.cancel();
+  wait_until_timers_.clear();
   for (auto& [id, s] : sources_) s->cancel();
   sources_.clear();
   for (auto& [rid, r] : requests_) {
     if (!r.finished && r.exchange && !r.exchange->closed()) r.exchange->abort();
   }
   requests_.clear();
-  // Every v8::Global must be reset before the isolate goes away.
-  pending_.clear();
-  modules_.clear();
-  dispatch_fn_.Reset();
-  fire_timer_fn_.Reset();
-  context_.Reset();
-  alive_.reset();
+  {
+    // Every v8::Global must be reset before the isolate goes away. Nobody
+    // else holds the lock: the isolate is not running anywhere.
+    lock_->acquire();
+    v8::Isolate::Scope isolate_scope(isolate_);
+    pending_.clear();
+    modules_.clear();
+    dispatch_fn_.Reset();
+    fire_timer_fn_.Reset();
+    drop_timers_fn_.Reset();
+    context_.Reset();
+  }
+  storage_.reset();
+  lock_.reset();  // released before the isolate goes
   isolate_->Dispose();
 }
 
@@ -81,7 +120,16 @@ size_t WorkerIsolate::nearHeapLimit(void* data, size_t current, size_t initial) 
   return current + (64u << 20);
 }
 
+void WorkerIsolate::afterGc(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
+  v8::HeapStatistics stats;
+  isolate->GetHeapStatistics(&stats);
+  static_cast<LimitedAllocator*>(data)->setHeapUsed(stats.used_heap_size());
+}
+
 std::string WorkerIsolate::formatException(v8::Local<v8::Context> context, v8::TryCatch& try_catch) {
+  // A terminated script has no exception to describe (and touching the
+  // termination sentinel as a value crashes V8).
+  if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) return "execution was terminated";
   v8::Local<v8::Value> stack;
   if (try_catch.StackTrace(context).ToLocal(&stack) && stack->IsString()) {
     return toStdString(isolate_, stack);
@@ -97,6 +145,27 @@ std::string WorkerIsolate::formatException(v8::Local<v8::Context> context, v8::T
 }
 
 std::string WorkerIsolate::load() {
+  std::string error;
+  {
+    // The top-level code is watched like any entry: it may not spin forever,
+    // and while it runs long the loop goes on without it.
+    lock_->acquire();
+    watchdog_.begin(isolate_, &control_, kStartupCpuBudgetNs, home_.carriedHere());
+    error = loadLocked();
+    bool fired = watchdog_.end();
+    if (fired || isolate_->IsExecutionTerminating()) {
+      isolate_->CancelTerminateExecution();
+      error = heap_exceeded_ ? "the worker's top-level code exceeded the memory limit (" +
+                                   std::to_string(heap_limit_ >> 20) + " MB)"
+                             : "the worker's top-level code exceeded the start-up CPU time limit (" +
+                                   std::to_string(kStartupCpuBudgetNs / 1'000'000) + " ms)";
+    }
+  }
+  home_.reclaim();
+  return error;
+}
+
+std::string WorkerIsolate::loadLocked() {
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handle_scope(isolate_);
   v8::Local<v8::Context> context = v8::Context::New(isolate_);
@@ -163,6 +232,7 @@ std::string WorkerIsolate::load() {
   };
   v8::Global<v8::Function> configure, set_exports, make_binding;
   if (!getFn("dispatchFetch", dispatch_fn_) || !getFn("fireTimer", fire_timer_fn_) ||
+      !getFn("dropTimers", drop_timers_fn_) ||
       !getFn("configureWorker", configure) || !getFn("setModuleExports", set_exports) ||
       !getFn("makeBinding", make_binding)) {
     return "internal: runtime JS did not define its entry points";
@@ -303,31 +373,83 @@ std::string WorkerIsolate::loadModules(v8::Local<v8::Context> context,
   return {};
 }
 
-void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInfo info) {
-  uint32_t rid = next_rid_++;
-  if (next_rid_ == 0) next_rid_ = 1;
-  auto& state = requests_[rid];
-  state.exchange = exchange;
-  state.info = std::move(info);
-  exchange->setLogNote(script_.name);
-  uint32_t source_id = 0;
-  if (auto body = exchange->body()) source_id = addSource(std::move(body));
 
-  enter(rid, [&](v8::Local<v8::Context> context) {
-    const auto& head = exchange->head();
-    const RequestInfo& ri = requests_[rid].info;
-    v8::Local<v8::Array> headers = headerArray(isolate_, head.headers);
-    v8::Local<v8::Value> cf[] = {v8str(isolate_, ri.http_protocol), v8str(isolate_, ri.tls_version),
-                                 v8str(isolate_, ri.colo), v8str(isolate_, ri.client_ip)};
-    v8::Local<v8::Value> args[] = {
-        v8::Integer::NewFromUnsigned(isolate_, rid),
-        v8str(isolate_, head.method),
-        v8str(isolate_, ri.url),
-        headers,
-        v8::Integer::NewFromUnsigned(isolate_, source_id),
-        v8::Array::New(isolate_, cf, 4),
-    };
-    (void)dispatch_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 6, args);
+// ---- scheduling ----
+
+void WorkerIsolate::release() {
+  for (;;) {
+    std::deque<std::function<void()>> batch;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (inbox_.empty()) {
+        running_.store(false, std::memory_order_release);
+        return;
+      }
+      batch.swap(inbox_);
+    }
+    while (!batch.empty()) {
+      auto task = std::move(batch.front());
+      batch.pop_front();
+      task();
+    }
+  }
+}
+
+void WorkerIsolate::acquireLock() { lock_->acquire(); }
+
+bool WorkerIsolate::beginEntry(uint32_t rid) {
+  entry_depth_ = 1;
+  current_rid_ = rid;
+  // The entry may use what is left of its request's CPU budget; work not
+  // tied to a live request (a timer after the response) gets a full one.
+  int64_t budget = static_cast<int64_t>(script_.limits.cpu.count()) * 1'000'000;
+  if (RequestState* r = request(rid)) budget -= r->cpu_used_ns;
+  if (budget < 1'000'000) budget = 1'000'000;
+  watchdog_.begin(isolate_, &control_, budget, home_.carriedHere());
+  return true;
+}
+
+void WorkerIsolate::endEntry(uint32_t rid, bool terminated, int64_t wall_ns) {
+  current_rid_ = 0;
+  bool fired = watchdog_.end();
+  // The request's budget across entries is charged in wall time (cheap to
+  // read); the watchdog enforces each entry in real thread CPU time.
+  if (RequestState* r = request(rid)) r->cpu_used_ns += wall_ns;
+  afterEntry(rid, fired, terminated);
+  failHungRequests();
+  entry_depth_ = 0;
+  updateBusy();
+}
+
+void WorkerIsolate::updateBusy() { busy_.store(requests_.size() + wait_until_total_, std::memory_order_relaxed); }
+
+void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInfo info) {
+  schedule([this, exchange = std::move(exchange), info = std::move(info)]() mutable {
+    uint32_t rid = next_rid_++;
+    if (next_rid_ == 0) next_rid_ = 1;
+    auto& state = requests_[rid];
+    state.exchange = exchange;
+    state.info = std::move(info);
+    exchange->setLogNote(script_.name);
+    uint32_t source_id = 0;
+    if (auto body = exchange->body()) source_id = addSource(std::move(body));
+    updateBusy();
+    enter(rid, [&](v8::Local<v8::Context> context) {
+      const auto& head = exchange->head();
+      const RequestInfo& ri = requests_[rid].info;
+      v8::Local<v8::Array> headers = headerArray(isolate_, head.headers);
+      v8::Local<v8::Value> cf[] = {v8str(isolate_, ri.http_protocol), v8str(isolate_, ri.tls_version),
+                                   v8str(isolate_, ri.colo), v8str(isolate_, ri.client_ip)};
+      v8::Local<v8::Value> args[] = {
+          v8::Integer::NewFromUnsigned(isolate_, rid),
+          v8str(isolate_, head.method),
+          v8str(isolate_, ri.url),
+          headers,
+          v8::Integer::NewFromUnsigned(isolate_, source_id),
+          v8::Array::New(isolate_, cf, 4),
+      };
+      (void)dispatch_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 6, args);
+    });
   });
 }
 
@@ -366,52 +488,86 @@ v8::Local<v8::Promise::Resolver> WorkerIsolate::takePending(uint32_t id) {
 
 void WorkerIsolate::removeSource(uint32_t id) { sources_.erase(id); }
 
+// ---- timers ----
+
 void WorkerIsolate::startTimer(uint32_t id, double delay_ms, bool repeat) {
   if (delay_ms < 0 || !(delay_ms == delay_ms)) delay_ms = 0;
   if (delay_ms > 2147483647.0) delay_ms = 2147483647.0;
-  Timer t;
-  t.timer = std::make_unique<asio::steady_timer>(ioc_);
-  t.rid = current_rid_;
+  // A timer belongs to the request that set it, and ends with it.
+  timers_[id] = current_rid_;
+  if (RequestState* r = request(current_rid_)) r->timers.push_back(id);
+  home_.run([weak = weak_from_this(), id, delay_ms, repeat] {
+    if (auto self = weak.lock()) self->armTimer(id, delay_ms, repeat);
+  });
+}
+
+void WorkerIsolate::armTimer(uint32_t id, double delay_ms, bool repeat) {
+  auto& slot = loop_timers_[id];
+  if (!slot) slot = std::make_unique<LoopTimer>(home_.context());
+  LoopTimer& t = *slot;
   t.interval_ms = delay_ms;
   t.repeat = repeat;
-  t.timer->expires_after(std::chrono::microseconds(static_cast<int64_t>(delay_ms * 1000)));
-  auto* raw = t.timer.get();
-  timers_[id] = std::move(t);
-  std::weak_ptr<int> alive = alive_;
-  raw->async_wait([this, id, alive](boost::system::error_code ec) {
-    if (ec || alive.expired()) return;
-    onTimer(id);
+  t.timer.expires_after(timerDelay(delay_ms));
+  t.timer.async_wait([weak = weak_from_this(), id](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->onTimer(id);
   });
 }
 
 void WorkerIsolate::onTimer(uint32_t id) {
+  auto it = loop_timers_.find(id);
+  if (it == loop_timers_.end()) return;
+  if (it->second->repeat) {
+    // Re-arm first: firing may take long, and intervals keep their pace.
+    it->second->timer.expires_after(timerDelay(it->second->interval_ms));
+    it->second->timer.async_wait([weak = weak_from_this(), id](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->onTimer(id);
+    });
+  } else {
+    loop_timers_.erase(it);
+  }
+  schedule([this, id] { fireTimer(id); });
+}
+
+void WorkerIsolate::fireTimer(uint32_t id) {
   auto it = timers_.find(id);
-  if (it == timers_.end()) return;
-  uint32_t rid = request(it->second.rid) ? it->second.rid : 0;
-  if (!it->second.repeat) timers_.erase(it);
+  if (it == timers_.end()) return;  // cancelled meanwhile
+  uint32_t rid = request(it->second) ? it->second : 0;
+  // A timeout is done once it fires (the JS side forgets it too).
+  bool repeat = false;
   enter(rid, [&](v8::Local<v8::Context> context) {
     v8::Local<v8::Value> args[] = {v8::Integer::NewFromUnsigned(isolate_, id)};
-    (void)fire_timer_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, args);
+    v8::Local<v8::Value> result;
+    if (fire_timer_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, args).ToLocal(&result)) {
+      repeat = result->IsTrue();
+    }
+    if (!repeat) {
+      auto again = timers_.find(id);
+      if (again != timers_.end()) {
+        if (RequestState* r = request(again->second)) std::erase(r->timers, id);
+        timers_.erase(again);
+      }
+    }
   });
-  // Re-arm an interval unless the callback cleared it.
-  auto again = timers_.find(id);
-  if (again != timers_.end() && again->second.repeat) {
-    auto* raw = again->second.timer.get();
-    raw->expires_after(std::chrono::microseconds(static_cast<int64_t>(again->second.interval_ms * 1000)));
-    std::weak_ptr<int> alive = alive_;
-    raw->async_wait([this, id, alive](boost::system::error_code ec) {
-      if (ec || alive.expired()) return;
-      onTimer(id);
-    });
-  }
 }
 
 void WorkerIsolate::cancelTimer(uint32_t id) {
   auto it = timers_.find(id);
   if (it == timers_.end()) return;
-  it->second.timer->cancel();
+  if (RequestState* r = request(it->second)) std::erase(r->timers, id);
   timers_.erase(it);
+  home_.run([weak = weak_from_this(), id] {
+    auto self = weak.lock();
+    if (!self) return;
+    auto t = self->loop_timers_.find(id);
+    if (t == self->loop_timers_.end()) return;
+    t->second->timer.cancel();
+    self->loop_timers_.erase(t);
+  });
 }
+
+// ---- request lifetime ----
 
 void WorkerIsolate::waitUntilBegin(uint32_t rid) {
   if (RequestState* r = request(rid)) {
@@ -425,14 +581,85 @@ void WorkerIsolate::waitUntilEnd(uint32_t rid) {
   if (!r || r->wait_until == 0) return;
   --r->wait_until;
   --wait_until_total_;
-  if (r->finished && r->wait_until == 0) requests_.erase(rid);
+  if (r->finished && r->wait_until == 0) eraseRequest(rid);
 }
 
 void WorkerIsolate::finishRequest(uint32_t rid) {
   RequestState* r = request(rid);
-  if (!r) return;
+  if (!r || r->finished) return;
   r->finished = true;
-  if (r->wait_until == 0) requests_.erase(rid);
+  if (r->wait_until == 0) {
+    eraseRequest(rid);
+    return;
+  }
+  // waitUntil() work may go on a while after the response, not forever.
+  home_.run([weak = weak_from_this(), rid] {
+    auto self = weak.lock();
+    if (!self) return;
+    auto timer = std::make_unique<LoopTimer>(self->home_.context());
+    timer->timer.expires_after(RequestLimits::kWaitUntilAfterResponse);
+    timer->timer.async_wait([weak = std::weak_ptr<WorkerIsolate>(self), rid](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto s = weak.lock()) {
+        s->wait_until_timers_.erase(rid);
+        s->schedule([raw = s.get(), rid] { raw->cutWaitUntil(rid); });
+      }
+    });
+    self->wait_until_timers_[rid] = std::move(timer);
+  });
+}
+
+void WorkerIsolate::cutWaitUntil(uint32_t rid) {
+  RequestState* r = request(rid);
+  if (!r || r->wait_until == 0) return;
+  base::logLine(base::LogLevel::kWarn,
+                "worker " + script_.name + ": waitUntil() work did not finish within " +
+                    std::to_string(RequestLimits::kWaitUntilAfterResponse.count()) +
+                    " s after the response and was cancelled");
+  wait_until_total_ -= static_cast<size_t>(r->wait_until);
+  r->wait_until = 0;
+  enter(0, [&](v8::Local<v8::Context>) { eraseRequest(rid); });
+}
+
+// Forgets a request: its timers stop (in C++ and in JS), its waiting
+// subrequests are dropped.
+void WorkerIsolate::eraseRequest(uint32_t rid) {
+  auto it = requests_.find(rid);
+  if (it == requests_.end()) return;
+  std::vector<uint32_t> timers = std::move(it->second.timers);
+  wait_until_total_ -= static_cast<size_t>(it->second.wait_until);
+  requests_.erase(it);
+  if (!timers.empty()) {
+    for (uint32_t id : timers) cancelTimer(id);
+    if (entry_depth_ > 0) {
+      v8::Local<v8::Context> context = context_.Get(isolate_);
+      std::vector<v8::Local<v8::Value>> ids;
+      for (uint32_t id : timers) ids.push_back(v8::Integer::NewFromUnsigned(isolate_, id));
+      v8::Local<v8::Value> args[] = {v8::Array::New(isolate_, ids.data(), ids.size())};
+      (void)drop_timers_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, args);
+    }
+  }
+  home_.run([weak = weak_from_this(), rid] {
+    if (auto self = weak.lock()) {
+      auto t = self->wait_until_timers_.find(rid);
+      if (t != self->wait_until_timers_.end()) {
+        t->second->timer.cancel();
+        self->wait_until_timers_.erase(t);
+      }
+    }
+  });
+}
+
+void WorkerIsolate::subrequestDone(uint32_t rid) {
+  RequestState* r = request(rid);
+  if (!r) return;
+  if (r->open_subrequests > 0) --r->open_subrequests;
+  if (!r->waiting_subrequests.empty() && r->open_subrequests < RequestLimits::kMaxOpenSubrequests) {
+    auto start = std::move(r->waiting_subrequests.front());
+    r->waiting_subrequests.pop_front();
+    ++r->open_subrequests;
+    start();
+  }
 }
 
 void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string_view detail) {
@@ -445,31 +672,42 @@ void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string
     base::logLine(base::LogLevel::kError, who + ": uncaught exception: " + std::string(detail));
   }
   if (!r || r->finished) return;
-  auto& ex = r->exchange;
-  if (limit) {
-    net::sendErrorPage(*ex, 503, 1102, "Worker exceeded resource limits",
-                       "The worker used more CPU time or memory than it is allowed, and the "
-                       "request was stopped.");
-  } else {
-    net::sendErrorPage(*ex, 500, 1101, "Worker threw exception",
-                       "The worker threw a JavaScript exception. The log of the edge node has the "
-                       "stack trace.");
-  }
   r->head_written = true;
-  ex->setLogNote(script_.name + (limit ? " exceededResources" : " exception"));
+  home_.run([ex = r->exchange, limit, note = script_.name + (limit ? " exceededResources" : " exception")] {
+    if (limit) {
+      net::sendErrorPage(*ex, 503, 1102, "Worker exceeded resource limits",
+                         "The worker used more CPU time or memory than it is allowed, and the "
+                         "request was stopped.");
+    } else {
+      net::sendErrorPage(*ex, 500, 1101, "Worker threw exception",
+                         "The worker threw a JavaScript exception. The log of the edge node has the "
+                         "stack trace.");
+    }
+    ex->setLogNote(note);
+  });
   finishRequest(rid);
 }
 
 void WorkerIsolate::failHungRequests() {
   if (!pending_.empty() || !timers_.empty() || requests_.empty()) return;
-  std::vector<uint32_t> hung;
+  std::vector<uint32_t> hung, stuck_wait_until;
   for (const auto& [rid, r] : requests_) {
     if (!r.finished && !r.head_written) hung.push_back(rid);
+    else if (r.finished && r.wait_until > 0) stuck_wait_until.push_back(rid);
   }
   for (uint32_t rid : hung) {
     failRequest(rid, "exception",
                 "The script will never generate a response: its promise can no longer settle "
                 "(nothing is pending: no timers, fetches or body reads).");
+  }
+  for (uint32_t rid : stuck_wait_until) {
+    // Nothing can settle these promises any more: let the request go now
+    // rather than after kWaitUntilAfterResponse.
+    base::logLine(base::LogLevel::kWarn,
+                  "worker " + script_.name +
+                      ": waitUntil() promises that can never settle were dropped (nothing is pending: "
+                      "no timers, fetches or body reads)");
+    eraseRequest(rid);
   }
 }
 

@@ -1,26 +1,42 @@
-// One worker's V8 isolate on one server thread: its context, its module
-// graph, and the requests, timers and body streams in flight in it.
-// Internal to the runtime layer.
+// One V8 isolate of a worker: its context, its module graph, and the
+// requests, timers and body streams in flight in it. Internal to the
+// runtime layer.
+//
+// Threads. An isolate belongs to one event loop, its *home*: requests,
+// timers and I/O completions reach it there, and its sockets, timers and
+// exchanges are the loop's. JS runs on the home loop's carrier thread,
+// inside schedule(): at once when the isolate is free, else queued behind
+// the entry running now. An entry that runs long has its loop handed off
+// (net/event_loop.h, runtime/watchdog.h): the rest of it runs on a thread
+// that no longer carries the loop, so everything JS does to loop objects
+// goes through home().run(), which calls directly on the carrier and posts
+// otherwise. A V8 lock (isolate_lock.h) makes the isolate usable from
+// whichever thread runs the entry; at most one does at a time.
 #pragma once
 
 #include <v8.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "net/event_loop.h"
 #include "net/http_server.h"
 #include "runtime/runtime.h"
+#include "runtime/watchdog.h"
 #include "runtime/worker_script.h"
 
 namespace verge::runtime {
 
-class Watchdog;
-class ThreadStorage;
+class IsolateLock;
+class IsolateStorage;
+class LimitedAllocator;
 
 // Adds the storage-binding natives (binding_natives.cc) to `native`.
 void installBindingNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
@@ -33,27 +49,50 @@ net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value);
 // Flat [name, value, ...] JS array of a header list, names lowercased.
 v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers);
 
-class WorkerIsolate {
+// Limits on what one request may do, as on Cloudflare.
+struct RequestLimits {
+  static constexpr int kMaxSubrequests = 1000;         // fetch() calls per request
+  static constexpr int kMaxOpenSubrequests = 6;        // at once; more wait their turn
+  static constexpr size_t kMaxResponseHeaderBytes = 128 * 1024;
+  // waitUntil() work may go on this long after the response is complete.
+  static constexpr auto kWaitUntilAfterResponse = std::chrono::seconds(30);
+};
+
+class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
  public:
-  // `script`, `ioc`, `watchdog` and `storage` must outlive the isolate.
-  WorkerIsolate(const WorkerScript& script, int thread, boost::asio::io_context& ioc,
-                Watchdog& watchdog, ThreadStorage& storage);
+  // `script`, `home`, `watchdog` and `storage` must outlive the isolate.
+  // Created and destroyed on the home loop's carrier (or once the loops
+  // have ended).
+  WorkerIsolate(const WorkerScript& script, net::EventLoop& home, Watchdog& watchdog,
+                const StorageConfig& storage);
   ~WorkerIsolate();
 
   // Runs the runtime's JS and the worker's top-level code. Returns an error
   // message (syntax error, top-level exception) or empty on success.
   std::string load();
 
+  // ---- scheduling; on the home loop's carrier ----
+
+  // Whether a thread is inside the isolate right now. Seen from the home
+  // loop, that is a long entry whose loop was handed off: the isolate is
+  // busy for a while, so new requests are better served by another one.
+  bool running() const { return running_.load(std::memory_order_acquire); }
+  // Runs `task` (which enters the isolate with enter()) now if the isolate
+  // is free, else after the running entry and everything queued before it.
+  template <class F>
+  void schedule(F&& task);
+
+  // Starts the worker's fetch handler for the exchange.
   void dispatch(std::shared_ptr<net::Exchange> exchange, RequestInfo info);
 
   // An unhealthy isolate (heap limit hit) takes no new requests and is
   // disposed once its in-flight work is done.
-  bool condemned() const { return condemned_; }
+  bool condemned() const { return condemned_.load(std::memory_order_relaxed); }
   // Requests not yet finished plus pending waitUntil promises.
-  size_t busy() const { return requests_.size() + wait_until_total_; }
+  size_t busy() const { return busy_.load(std::memory_order_relaxed); }
   const WorkerScript& script() const { return script_; }
 
-  // ---- used by the native functions (natives.cc) ----
+  // ---- used by the native functions (natives.cc); inside an entry ----
   struct RequestState {
     std::shared_ptr<net::Exchange> exchange;
     int64_t cpu_used_ns = 0;
@@ -61,37 +100,50 @@ class WorkerIsolate {
     bool finished = false;
     int wait_until = 0;
     RequestInfo info;
+    std::vector<uint32_t> timers;  // timers set while handling it
+    int subrequests = 0;           // fetch() calls so far
+    int open_subrequests = 0;      // started, body not yet done
+    std::deque<std::function<void()>> waiting_subrequests;  // over the open limit
   };
   v8::Isolate* isolate() const { return isolate_; }
-  boost::asio::io_context& ioc() { return ioc_; }
-  ThreadStorage& storage() { return storage_; }
+  net::EventLoop& home() { return home_; }
+  IsolateStorage& storage() { return *storage_; }
   RequestState* request(uint32_t rid);
   uint32_t currentRequest() const { return current_rid_; }
   uint32_t addSource(std::shared_ptr<net::BodySource> source);
   std::shared_ptr<net::BodySource> source(uint32_t id);
   void removeSource(uint32_t id);
   void startTimer(uint32_t id, double delay_ms, bool repeat);
+  void cancelTimer(uint32_t id);
   // Native async work keeps its promise here, keyed by id, so that nothing
-  // holds a v8::Global past the isolate's life. Completions check alive().
+  // holds a v8::Global past the isolate's life.
   uint32_t addPending(v8::Local<v8::Promise::Resolver> resolver);
   v8::Local<v8::Promise::Resolver> takePending(uint32_t id);  // empty if gone
-  std::weak_ptr<int> aliveToken() const { return alive_; }
-  void cancelTimer(uint32_t id);
   void waitUntilBegin(uint32_t rid);
   void waitUntilEnd(uint32_t rid);
   // Ends request `rid` (its response is complete or failed); frees it once
-  // no waitUntil work is left.
+  // no waitUntil work is left, or kWaitUntilAfterResponse later.
   void finishRequest(uint32_t rid);
   // Sends an error page for `rid` if nothing was sent yet; else aborts.
   // kind: "exception" (500, Error 1101) or "limit" (503, exceeded resources).
   void failRequest(uint32_t rid, std::string_view kind, std::string_view detail);
+  // A subrequest of `rid` ended (its body was read, cancelled or failed):
+  // the next waiting one may start.
+  void subrequestDone(uint32_t rid);
 
-  // Runs `fn` inside the isolate: scopes, CPU accounting against `rid`
-  // (0 = no request), microtasks, and termination handling.
+  // Runs `fn` inside the isolate: locker, scopes, CPU accounting against
+  // `rid` (0 = no request), microtasks, and termination handling. Outside
+  // an entry, only from a schedule()d task.
   template <class F>
   void enter(uint32_t rid, F&& fn);
 
+  // From loop code: runs `fn(isolate)` in `weak`'s isolate for request `rid`
+  // (via schedule), if it still exists.
+  template <class F>
+  static void deliver(const std::weak_ptr<WorkerIsolate>& weak, uint32_t rid, F&& fn);
+
  private:
+  std::string loadLocked();
   void installNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> native);
   std::string loadModules(v8::Local<v8::Context> context, v8::Local<v8::Value>& main_exports);
   static v8::MaybeLocal<v8::Module> resolveModule(v8::Local<v8::Context> context,
@@ -99,23 +151,38 @@ class WorkerIsolate {
                                                   v8::Local<v8::FixedArray> assertions,
                                                   v8::Local<v8::Module> referrer);
   static size_t nearHeapLimit(void* data, size_t current, size_t initial);
+  static void afterGc(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data);
+  bool beginEntry(uint32_t rid);
+  void acquireLock();  // this thread holds the isolate's V8 lock (isolate_lock.h)
+  void endEntry(uint32_t rid, bool terminated, int64_t wall_ns);
   void afterEntry(uint32_t rid, bool fired, bool terminated);
+  // Runs queued tasks until none is left, then frees the isolate.
+  void release();
+  void eraseRequest(uint32_t rid);
+  void updateBusy();
+  // Loop side of timers: arm / fire / cancel the asio timer (home carrier).
+  void armTimer(uint32_t id, double delay_ms, bool repeat);
   void onTimer(uint32_t id);
+  void fireTimer(uint32_t id);
+  void cutWaitUntil(uint32_t rid);
   // A request that has no response yet while nothing in the isolate can
-  // still run (no timers, no pending I/O) will never get one.
+  // still run (no timers, no pending I/O) will never get one; nor will its
+  // waitUntil() work ever end.
   void failHungRequests();
   std::string formatException(v8::Local<v8::Context> context, v8::TryCatch& try_catch);
 
   const WorkerScript& script_;
-  int thread_;
-  boost::asio::io_context& ioc_;
+  net::EventLoop& home_;
   Watchdog& watchdog_;
-  ThreadStorage& storage_;
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  std::shared_ptr<LimitedAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
+  std::unique_ptr<IsolateLock> lock_;
+  EntryControl control_;
+  std::unique_ptr<IsolateStorage> storage_;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Function> dispatch_fn_;
   v8::Global<v8::Function> fire_timer_fn_;
+  v8::Global<v8::Function> drop_timers_fn_;
 
   struct ModuleEntry {
     v8::Global<v8::Module> module;
@@ -123,26 +190,31 @@ class WorkerIsolate {
   };
   std::vector<ModuleEntry> modules_;
 
+  // ---- isolate state: touched only inside an entry ----
   std::unordered_map<uint32_t, RequestState> requests_;
   std::unordered_map<uint32_t, std::shared_ptr<net::BodySource>> sources_;
-  struct Timer {
-    std::unique_ptr<boost::asio::steady_timer> timer;
-    uint32_t rid;
-    double interval_ms;
-    bool repeat;
-  };
-  std::unordered_map<uint32_t, Timer> timers_;
+  std::unordered_map<uint32_t, uint32_t> timers_;  // timer id → request id
   std::unordered_map<uint32_t, v8::Global<v8::Promise::Resolver>> pending_;
   uint32_t next_pending_ = 1;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   uint32_t next_rid_ = 1;
   uint32_t next_source_ = 1;
   uint32_t current_rid_ = 0;
   int entry_depth_ = 0;
   size_t wait_until_total_ = 0;
-  bool condemned_ = false;
   bool heap_exceeded_ = false;
   size_t heap_limit_ = 0;
+
+  // ---- loop state: touched only on the home loop's carrier ----
+  struct LoopTimer;  // an asio timer (worker_isolate.cc)
+  std::unordered_map<uint32_t, std::unique_ptr<LoopTimer>> loop_timers_;
+  std::unordered_map<uint32_t, std::unique_ptr<LoopTimer>> wait_until_timers_;
+
+  // ---- shared: who runs the isolate, and what waits for it ----
+  std::mutex state_mutex_;
+  std::atomic<bool> running_{false};
+  std::deque<std::function<void()>> inbox_;  // guarded by state_mutex_
+  std::atomic<bool> condemned_{false};
+  std::atomic<size_t> busy_{0};
 };
 
 }  // namespace verge::runtime
@@ -150,53 +222,69 @@ class WorkerIsolate {
 // ---- template definitions ----
 #include <chrono>
 
-#include "runtime/watchdog.h"
-
 namespace verge::runtime {
 
 template <class F>
+void WorkerIsolate::schedule(F&& task) {
+  {
+    std::lock_guard lock(state_mutex_);
+    if (running_.load(std::memory_order_relaxed) || !inbox_.empty()) {
+      inbox_.emplace_back(std::forward<F>(task));
+      return;
+    }
+    running_.store(true, std::memory_order_release);
+  }
+  task();
+  release();
+}
+
+template <class F>
+void WorkerIsolate::deliver(const std::weak_ptr<WorkerIsolate>& weak, uint32_t rid, F&& fn) {
+  std::shared_ptr<WorkerIsolate> self = weak.lock();
+  if (!self) return;
+  WorkerIsolate* w = self.get();
+  w->schedule([w, rid, fn = std::forward<F>(fn)]() mutable {
+    w->enter(rid, [&](v8::Local<v8::Context> context) { fn(*w, context); });
+  });
+}
+
+template <class F>
 void WorkerIsolate::enter(uint32_t rid, F&& fn) {
-  v8::Isolate::Scope isolate_scope(isolate_);
-  v8::HandleScope handle_scope(isolate_);
-  v8::Local<v8::Context> context = context_.Get(isolate_);
-  v8::Context::Scope context_scope(context);
-  const bool outer = entry_depth_++ == 0;
-  const uint32_t saved_rid = current_rid_;
-  current_rid_ = rid;
-  std::chrono::steady_clock::time_point entered;
-  if (outer) {
-    // The entry may use what is left of its request's CPU budget; work not
-    // tied to a live request (a timer after the response) gets a full one.
-    int64_t budget = static_cast<int64_t>(script_.limits.cpu.count()) * 1'000'000;
-    if (RequestState* r = request(rid)) budget -= r->cpu_used_ns;
-    if (budget < 1'000'000) budget = 1'000'000;
-    watchdog_.begin(thread_, isolate_, budget);
-    entered = std::chrono::steady_clock::now();
+  if (entry_depth_ > 0) {
+    // Nested (a native completing synchronously): already inside.
+    const uint32_t saved_rid = current_rid_;
+    current_rid_ = rid;
+    ++entry_depth_;
+    fn(context_.Get(isolate_));
+    --entry_depth_;
+    current_rid_ = saved_rid;
+    return;
   }
   bool terminated = false;
+  const auto entered = std::chrono::steady_clock::now();
   {
-    v8::TryCatch try_catch(isolate_);
-    fn(context);
-    if (outer && !try_catch.HasTerminated()) isolate_->PerformMicrotaskCheckpoint();
-    terminated = try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
-    if (try_catch.HasCaught() && !terminated) {
-      failRequest(rid, "exception", formatException(context, try_catch));
+    acquireLock();
+    v8::Isolate::Scope isolate_scope(isolate_);
+    v8::HandleScope handle_scope(isolate_);
+    v8::Local<v8::Context> context = context_.Get(isolate_);
+    v8::Context::Scope context_scope(context);
+    if (!beginEntry(rid)) return;
+    {
+      v8::TryCatch try_catch(isolate_);
+      fn(context);
+      if (!try_catch.HasTerminated()) isolate_->PerformMicrotaskCheckpoint();
+      terminated = try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
+      if (try_catch.HasCaught() && !terminated) {
+        failRequest(rid, "exception", formatException(context, try_catch));
+      }
     }
+    endEntry(rid, terminated,
+             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - entered)
+                 .count());
   }
-  current_rid_ = saved_rid;
-  --entry_depth_;
-  if (outer) {
-    bool fired = watchdog_.end(thread_);
-    // The request's budget across entries is charged in wall time (cheap to
-    // read); the watchdog enforces each entry in real thread CPU time.
-    if (RequestState* r = request(rid)) {
-      r->cpu_used_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now() - entered)
-                            .count();
-    }
-    afterEntry(rid, fired, terminated);
-    failHungRequests();
-  }
+  // A long entry had its loop handed off: carry it again before returning
+  // into the loop code that called us.
+  home_.reclaim();
 }
 
 }  // namespace verge::runtime
