@@ -359,15 +359,15 @@ AdminApi::AdminApi(std::vector<AdminZone> zones, std::string token, cache::Store
 AdminApi::~AdminApi() = default;
 
 std::unique_ptr<AdminResponse> AdminApi::checkAuth(const net::HeaderList& headers,
-                                                  std::string_view client) {
+                                                   std::string_view client) {
   // A locked-out address is refused before its token is looked at: sending
   // more guesses during the lockout gets it nothing, not even an answer to
   // whether a guess was right.
   if (std::chrono::seconds wait = throttle_.lockedFor(client); wait.count() > 0) {
-    auto r = std::make_unique<AdminResponse>(errorResponse(
-        429, admin_error::kThrottled,
-        "Too many failed authentication attempts from this address: try again in " +
-            std::to_string(wait.count()) + " s"));
+    auto r = std::make_unique<AdminResponse>(
+        errorResponse(429, admin_error::kThrottled,
+                      "Too many failed authentication attempts from this address: try again in " +
+                          std::to_string(wait.count()) + " s"));
     r->headers.push_back({"retry-after", std::to_string(wait.count())});
     r->log_note = "admin auth locked out";
     return r;
@@ -402,8 +402,10 @@ std::unique_ptr<AdminResponse> AdminApi::checkAuth(const net::HeaderList& header
       CRYPTO_memcmp(given.data(), token_digest_.data(), token_digest_.size()) != 0) {
     std::chrono::seconds lockout = throttle_.recordFailure(client);
     if (lockout.count() == 0) return deny(403, "Invalid API token");
-    return deny(403, "Invalid API token; too many failed attempts from this address, so it is "
-                     "locked out for " + std::to_string(lockout.count()) + " s");
+    return deny(403,
+                "Invalid API token; too many failed attempts from this address, so it is "
+                "locked out for " +
+                    std::to_string(lockout.count()) + " s");
   }
   throttle_.recordSuccess(client);
   return nullptr;

@@ -328,7 +328,9 @@ class ProjectFolder {
   explicit ProjectFolder(const fs::path& root) {
     std::error_code ec;
     root_ = fs::canonical(root, ec);
-    if (ec) throw ConfigError(root.string() + ": cannot resolve the project folder: " + ec.message());
+    if (ec) {
+      throw ConfigError(root.string() + ": cannot resolve the project folder: " + ec.message());
+    }
     for (fs::path dir = root_.parent_path();; dir = dir.parent_path()) {
       fs::path modules = fs::canonical(dir / "node_modules", ec);
       // A node_modules that holds the project itself (projects kept in a
