@@ -734,8 +734,15 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
                          "--outfile=" + out.string(), "--metafile=" + metafile.string()},
                         log);
     if (rc != 0) fail(where, "main", "bundling with esbuild failed:\n" + log);
-    // What esbuild read is what the bundle contains: check it before using it.
-    checkBundleInputs(folder, where, metafile);
+    // What esbuild read is what the bundle contains: check it before using
+    // it, and leave no bundle with an outside file's content behind.
+    try {
+      checkBundleInputs(folder, where, metafile);
+    } catch (const ConfigError&) {
+      std::error_code ignored;
+      fs::remove(out, ignored);
+      throw;
+    }
     w.modules.push_back({main.filename().string(), readFile(out)});
     w.main_module = main.filename().string();
   } else {

@@ -53,6 +53,11 @@ class ProjectFolderTest(unittest.TestCase):
         for name in names:
             self.assertIn(name, err)
         self.assertNotIn("hunter2", out + err)
+        # No bundle with the secret in it is left behind.
+        for dirpath, _, files in os.walk(os.path.join(self.tmp, "state")):
+            for name in files:
+                with open(os.path.join(dirpath, name), errors="replace") as f:
+                    self.assertNotIn("hunter2", f.read(), name)
         return err
 
     def serves(self):
