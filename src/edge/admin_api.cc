@@ -1,5 +1,8 @@
 #include "edge/admin_api.h"
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
 #include <cctype>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -33,16 +36,14 @@ bool startsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && net::iequals(s.substr(0, prefix.size()), prefix);
 }
 
-// Compares in time that depends only on the length of `given`, so a client
-// cannot find the token byte by byte by timing answers.
-bool constantTimeEquals(std::string_view given, std::string_view expected) {
-  if (expected.empty()) return false;
-  unsigned diff = given.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < given.size(); ++i) {
-    diff |= static_cast<unsigned char>(given[i]) ^
-            static_cast<unsigned char>(expected[i % expected.size()]);
-  }
-  return diff == 0;
+// The SHA-256 of `s`. Tokens are compared by digest: two digests have the
+// same length whatever the tokens are, and CRYPTO_memcmp looks at every
+// byte, so the time an answer takes tells a client neither the token's
+// length nor how much of its guess was right.
+std::string sha256(std::string_view s) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
 std::string percentDecode(std::string_view s) {
@@ -348,19 +349,38 @@ std::variant<PurgeRequest, ApiError> parsePurgeRequest(const AdminZone& zone,
   return out;
 }
 
-AdminApi::AdminApi(std::vector<AdminZone> zones, std::string token, cache::Store& store)
-    : zones_(std::move(zones)), token_(std::move(token)), store_(store) {}
+AdminApi::AdminApi(std::vector<AdminZone> zones, std::string token, cache::Store& store,
+                   AuthThrottle throttle)
+    : zones_(std::move(zones)),
+      token_digest_(token.empty() ? std::string() : sha256(token)),
+      store_(store),
+      throttle_(std::move(throttle)) {}
 
 AdminApi::~AdminApi() = default;
 
-std::unique_ptr<AdminResponse> AdminApi::checkAuth(const net::HeaderList& headers) const {
+std::unique_ptr<AdminResponse> AdminApi::checkAuth(const net::HeaderList& headers,
+                                                   std::string_view client) {
+  // A locked-out address is refused before its token is looked at: sending
+  // more guesses during the lockout gets it nothing, not even an answer to
+  // whether a guess was right.
+  if (std::chrono::seconds wait = throttle_.lockedFor(client); wait.count() > 0) {
+    auto r = std::make_unique<AdminResponse>(
+        errorResponse(429, admin_error::kThrottled,
+                      "Too many failed authentication attempts from this address: try again in " +
+                          std::to_string(wait.count()) + " s"));
+    r->headers.push_back({"retry-after", std::to_string(wait.count())});
+    r->log_note = "admin auth locked out";
+    return r;
+  }
   auto header = net::findHeader(headers, "authorization");
-  auto deny = [](int status, std::string_view message) {
+  auto deny = [](int status, std::string message) {
     auto r = std::make_unique<AdminResponse>(
         errorResponse(status, admin_error::kAuthentication, message));
     if (status == 401) r->headers.push_back({"www-authenticate", "Bearer realm=\"verge admin\""});
     return r;
   };
+  // A missing or malformed header is not a guess at the token (a probe or a
+  // misconfigured client), so only wrong tokens count as failures.
   if (!header) {
     return deny(401,
                 "Missing Authorization header: send 'Authorization: Bearer <token>' with the "
@@ -377,7 +397,17 @@ std::unique_ptr<AdminResponse> AdminApi::checkAuth(const net::HeaderList& header
   if (v.empty() || v.find_first_of(" \t") != std::string_view::npos) {
     return deny(401, "Malformed Authorization header: expected 'Bearer <token>'");
   }
-  if (!constantTimeEquals(v, token_)) return deny(403, "Invalid API token");
+  std::string given = sha256(v);
+  if (token_digest_.empty() ||
+      CRYPTO_memcmp(given.data(), token_digest_.data(), token_digest_.size()) != 0) {
+    std::chrono::seconds lockout = throttle_.recordFailure(client);
+    if (lockout.count() == 0) return deny(403, "Invalid API token");
+    return deny(403,
+                "Invalid API token; too many failed attempts from this address, so it is "
+                "locked out for " +
+                    std::to_string(lockout.count()) + " s");
+  }
+  throttle_.recordSuccess(client);
   return nullptr;
 }
 
@@ -390,7 +420,7 @@ const AdminZone* AdminApi::findZone(std::string_view name) const {
 
 AdminResponse AdminApi::respond(const AdminRequest& request) {
   static const net::HeaderList kNoHeaders;
-  if (auto denied = checkAuth(request.headers ? *request.headers : kNoHeaders))
+  if (auto denied = checkAuth(request.headers ? *request.headers : kNoHeaders, request.client))
     return std::move(*denied);
 
   std::string_view path = request.target.substr(0, request.target.find('?'));
@@ -497,11 +527,11 @@ void send(net::Exchange& ex, const AdminResponse& r) {
 void AdminApi::handle(std::shared_ptr<net::Exchange> exchange) {
   const net::RequestHead& head = exchange->head();
   // Refuse before reading a body from someone without the token.
-  if (auto denied = checkAuth(head.headers)) {
+  if (auto denied = checkAuth(head.headers, head.remote_addr)) {
     send(*exchange, *denied);
     return;
   }
-  AdminRequest request{head.method, head.target, &head.headers, {}, false};
+  AdminRequest request{head.method, head.target, &head.headers, {}, false, head.remote_addr};
   auto source = exchange->body();
   if (!source) {
     send(*exchange, respond(request));
@@ -525,7 +555,7 @@ void AdminApi::readBody(std::shared_ptr<net::Exchange> exchange,
       [this, exchange = std::move(exchange), source = std::move(source),
        buffer = std::move(buffer)](std::string_view data, std::string_view error) mutable {
         const net::RequestHead& head = exchange->head();
-        AdminRequest request{head.method, head.target, &head.headers, {}, false};
+        AdminRequest request{head.method, head.target, &head.headers, {}, false, head.remote_addr};
         if (!error.empty()) {
           exchange->abort();  // the client went away mid-body
           return;

@@ -14,7 +14,10 @@
 // with at most kMaxPurgeItems items. Purges run synchronously on the admin
 // thread; when the answer is sent they have taken effect, on disk too.
 //
-// Every request needs `Authorization: Bearer <token>`. Answers use
+// Every request needs `Authorization: Bearer <token>`. The token is compared
+// in constant time, and wrong tokens are throttled per client address (see
+// AuthThrottle): after a few failures the address gets 429 with Retry-After,
+// for a lockout that doubles with every further failure. Answers use
 // Cloudflare's envelope ({"success", "errors", "messages", "result"}); the
 // error codes are the constants below (Cloudflare's where it has one).
 #pragma once
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "cache/rules.h"
+#include "edge/auth_throttle.h"
 #include "net/http_types.h"
 
 namespace verge::cache {
@@ -44,6 +48,8 @@ namespace admin_error {
 constexpr int kBadPurgeRequest = 1012;   // 400: the purge body is not acceptable (Cloudflare's)
 constexpr int kMalformedJson = 6007;     // 400: the body is not JSON (Cloudflare's)
 constexpr int kAuthentication = 10000;   // 401 missing/malformed, 403 wrong token (Cloudflare's)
+constexpr int kThrottled = 971;          // 429: locked out after wrong tokens (Cloudflare's rate
+                                         // limit code, "Please wait and consider throttling...")
 constexpr int kNoRoute = 7000;           // 404: no such endpoint (Cloudflare's)
 constexpr int kMethodNotAllowed = 7001;  // 405 (Cloudflare's)
 constexpr int kUnknownZone = 7003;       // 404: no zone by that name (Cloudflare's)
@@ -99,6 +105,7 @@ struct AdminRequest {
   const net::HeaderList* headers = nullptr;
   std::string_view body;
   bool body_too_large = false;  // the body exceeded kMaxAdminBodyBytes (and was not read)
+  std::string_view client;      // the client's address, for throttling failed authentication
 };
 
 struct AdminResponse {
@@ -111,8 +118,10 @@ struct AdminResponse {
 class AdminApi {
  public:
   // `store` must outlive the AdminApi. `token` is the bearer token every
-  // request must carry; it must not be empty.
-  AdminApi(std::vector<AdminZone> zones, std::string token, cache::Store& store);
+  // request must carry; it must not be empty. `throttle` says how failed
+  // authentication is throttled.
+  AdminApi(std::vector<AdminZone> zones, std::string token, cache::Store& store,
+           AuthThrottle throttle = AuthThrottle());
   ~AdminApi();
   AdminApi(const AdminApi&) = delete;
   AdminApi& operator=(const AdminApi&) = delete;
@@ -125,8 +134,9 @@ class AdminApi {
   void handle(std::shared_ptr<net::Exchange> exchange);
 
  private:
-  // nullptr when the request may go on; else the 401/403 answer.
-  std::unique_ptr<AdminResponse> checkAuth(const net::HeaderList& headers) const;
+  // nullptr when the request may go on; else the 401/403/429 answer.
+  // Records the outcome with the throttle.
+  std::unique_ptr<AdminResponse> checkAuth(const net::HeaderList& headers, std::string_view client);
   const AdminZone* findZone(std::string_view name) const;
   AdminResponse listZones() const;
   AdminResponse purge(const AdminZone& zone, std::string_view body);
@@ -134,8 +144,11 @@ class AdminApi {
                 std::shared_ptr<std::string> buffer);
 
   std::vector<AdminZone> zones_;
-  std::string token_;
+  std::string token_digest_;  // SHA-256 of the token: compared, never the token itself
   cache::Store& store_;
+  // Used on the admin server's thread only (it has one), and by respond()
+  // wherever a test calls it.
+  AuthThrottle throttle_;
 };
 
 }  // namespace verge::edge

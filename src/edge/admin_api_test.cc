@@ -259,5 +259,46 @@ TEST_F(AdminApiTest, PurgeRemovesFromTheStore) {
   EXPECT_TRUE(store_.lookup("site x.cdn.test /static/x").empty());
 }
 
+TEST(AdminApiThrottle, WrongTokensLockOutTheAddressNotOthers) {
+  cache::Store store{cache::StoreOptions{}};
+  auto now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  AdminApi api({testZone()}, "s3cret", store, AuthThrottle({}, [&now] { return now; }));
+  net::HeaderList headers;
+  auto call = [&](std::string auth, std::string_view client) {
+    headers.clear();
+    if (!auth.empty()) headers.push_back({"authorization", auth});
+    return api.respond({"GET", "/client/v4/zones", &headers, "", false, client});
+  };
+  auto header = [](const AdminResponse& r, std::string_view name) -> std::string {
+    auto v = net::findHeader(r.headers, name);
+    return v ? std::string(*v) : "";
+  };
+
+  // A missing or malformed header is no guess: it does not count.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(call("", "192.0.2.1").status, 401);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(call("Bearer a b", "192.0.2.1").status, 401);
+  // Wrong tokens of every length are 403 until the fifth locks the address out.
+  for (std::string guess : {"s", "s3cre", "s3cres", "s3cret0", "S3CRET"}) {
+    AdminResponse r = call("Bearer " + guess, "192.0.2.1");
+    EXPECT_EQ(r.status, 403) << guess;
+    EXPECT_EQ(json::parse(r.body)["errors"][0]["code"], admin_error::kAuthentication);
+  }
+  AdminResponse locked = call("Bearer nope", "192.0.2.1");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(header(locked, "retry-after"), "2");
+  json body = json::parse(locked.body);
+  EXPECT_EQ(body["success"], false);
+  EXPECT_EQ(body["errors"][0]["code"], admin_error::kThrottled);
+  // The right token waits too; another address does not.
+  EXPECT_EQ(call("Bearer s3cret", "192.0.2.1").status, 429);
+  EXPECT_EQ(call("Bearer s3cret", "192.0.2.2").status, 200);
+
+  now += std::chrono::seconds(2);
+  EXPECT_EQ(call("Bearer s3cret", "192.0.2.1").status, 200);
+  // The success forgot the failures: the next wrong token is a first one.
+  EXPECT_EQ(call("Bearer nope", "192.0.2.1").status, 403);
+  EXPECT_EQ(call("Bearer s3cret", "192.0.2.1").status, 200);
+}
+
 }  // namespace
 }  // namespace verge::edge

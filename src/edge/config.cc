@@ -4,8 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -295,29 +297,156 @@ const std::regex& importRegex() {
   return re;
 }
 
+// Whether a relative import is of a JavaScript module the runtime can load
+// as it is; anything else (JSON, text, a path without extension) needs
+// esbuild's loaders and resolution.
+bool isPlainModule(std::string_view spec) {
+  return endsWith(spec, ".js") || endsWith(spec, ".mjs");
+}
+
 bool needsBundling(const fs::path& main, const std::string& code) {
   std::string ext = main.extension().string();
   if (ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".jsx") return true;
   for (std::sregex_iterator it(code.begin(), code.end(), importRegex()), end; it != end; ++it) {
     std::string spec = (*it)[1];
     if (spec.rfind("./", 0) != 0 && spec.rfind("../", 0) != 0 && spec.rfind("/", 0) != 0) return true;
+    if (spec.rfind("/", 0) != 0 && !isPlainModule(spec)) return true;
   }
   return false;
 }
 
-// Collects the main module and every module it reaches by relative imports.
-void collectModules(const fs::path& root, const fs::path& file, std::set<std::string>& seen,
+// Where a worker's code may come from: its project folder, and the
+// node_modules folders above it that Node's (and esbuild's) package
+// resolution searches (a workspace's hoisted packages). Everything is
+// compared by real path, so a symlink inside the project that points out of
+// it is outside. node_modules inside the project counts as the project's: a
+// symlink there that points out is outside too. The folders above the
+// project belong to whoever runs the node, not to the project, which is why
+// their node_modules are trusted as they are.
+class ProjectFolder {
+ public:
+  explicit ProjectFolder(const fs::path& root) {
+    std::error_code ec;
+    root_ = fs::canonical(root, ec);
+    if (ec) {
+      throw ConfigError(root.string() + ": cannot resolve the project folder: " + ec.message());
+    }
+    for (fs::path dir = root_.parent_path();; dir = dir.parent_path()) {
+      fs::path modules = fs::canonical(dir / "node_modules", ec);
+      // A node_modules that holds the project itself (projects kept in a
+      // folder of that name) would hold its neighbours too: not trusted.
+      if (!ec && fs::is_directory(modules) && !within(root_, modules)) {
+        package_dirs_.push_back(modules);
+      }
+      if (dir == dir.root_path() || dir.empty()) break;
+    }
+  }
+
+  const fs::path& root() const { return root_; }
+
+  // The real path of `file`, if it exists and is inside the project folder
+  // (or, with `packages`, one of the node_modules folders above it).
+  std::optional<fs::path> resolve(const fs::path& file, bool packages) const {
+    std::error_code ec;
+    fs::path real = fs::canonical(file, ec);
+    if (ec) return std::nullopt;
+    if (within(real, root_)) return real;
+    if (packages) {
+      for (const auto& dir : package_dirs_) {
+        if (within(real, dir)) return real;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // "/srv/q/x.js is outside the project folder /srv/p: ...", with where it
+  // really is when a symlink led there.
+  std::string outside(const fs::path& file) const {
+    std::error_code ec;
+    fs::path real = fs::canonical(file, ec);
+    std::string where = file.lexically_normal().string();
+    if (!ec && real != file.lexically_normal()) where += " (a symlink to " + real.string() + ")";
+    return where + " is outside the project folder " + root_.string() +
+           ": a worker may only use files inside its project folder and node_modules";
+  }
+
+ private:
+  static bool within(const fs::path& file, const fs::path& dir) {
+    auto [d, f] = std::mismatch(dir.begin(), dir.end(), file.begin(), file.end());
+    return d == dir.end();
+  }
+
+  fs::path root_;
+  std::vector<fs::path> package_dirs_;
+};
+
+// Collects the main module and every module it reaches by relative imports,
+// reading each from its real path after checking that it is inside the
+// project folder (plain modules are the project's own, never packages).
+void collectModules(const ProjectFolder& folder, const fs::path& root, const fs::path& where,
+                    const fs::path& file, std::set<std::string>& seen,
                     std::vector<runtime::ModuleSource>& out) {
   std::string rel = fs::relative(file, root).generic_string();
   if (!seen.insert(rel).second) return;
-  std::string code = readFile(file);
+  auto real = folder.resolve(file, false);
+  if (!real) fail(where, "main", folder.outside(file));
+  std::string code = readFile(*real);
   for (std::sregex_iterator it(code.begin(), code.end(), importRegex()), end; it != end; ++it) {
     std::string spec = (*it)[1];
     if (spec.rfind("./", 0) != 0 && spec.rfind("../", 0) != 0) continue;
     fs::path dep = (file.parent_path() / spec).lexically_normal();
-    if (fs::exists(dep)) collectModules(root, dep, seen, out);
+    if (!fs::exists(dep)) continue;  // the runtime names the missing module when it is imported
+    if (!folder.resolve(dep, false)) {
+      fail(where, "main", rel + " imports \"" + spec + "\": " + folder.outside(dep));
+    }
+    collectModules(folder, root, where, dep, seen, out);
   }
   out.push_back({rel, std::move(code)});
+}
+
+// Checks every file esbuild read, as its metafile lists them, against the
+// project folder. Paths in the metafile are relative to esbuild's working
+// directory (ours); virtual inputs ("<data:...>", "(disabled):...") read no
+// file. Fails closed: an input that cannot be found is not accepted.
+void checkBundleInputs(const ProjectFolder& folder, const fs::path& where,
+                       const fs::path& metafile) {
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(readFile(metafile));
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, "main", "cannot read esbuild's metafile " + metafile.string() + ": " + e.what());
+  }
+  auto inputs = meta.find("inputs");
+  if (inputs == meta.end() || !inputs->is_object()) {
+    fail(where, "main", "esbuild's metafile " + metafile.string() + " lists no inputs");
+  }
+  fs::path cwd = fs::current_path();
+  // Which input imported which, with the specifier as written when esbuild
+  // says (0.17 and later do, as "original").
+  auto importedBy = [&](const std::string& path) -> std::string {
+    for (const auto& [importer, input] : inputs->items()) {
+      auto imports = input.find("imports");
+      if (imports == input.end() || !imports->is_array()) continue;
+      for (const auto& imp : *imports) {
+        if (imp.value("path", "") != path) continue;
+        std::string spec = imp.value("original", "");
+        return (fs::absolute(cwd / importer).lexically_normal().lexically_relative(folder.root()))
+                   .generic_string() +
+               (spec.empty() ? " imports it" : " imports \"" + spec + "\"") + ": ";
+      }
+    }
+    return "";
+  };
+  for (const auto& [path, input] : inputs->items()) {
+    if (path.empty() || path.front() == '<' || path.rfind("(disabled):", 0) == 0) continue;
+    fs::path file = (cwd / path).lexically_normal();
+    if (folder.resolve(file, true)) continue;
+    std::string by = importedBy(path);
+    if (!fs::exists(file)) {
+      fail(where, "main", by + "esbuild read " + path + ", which verge cannot find to check");
+    }
+    fail(where, "main", (by.empty() ? "esbuild bundled " : by) + folder.outside(file));
+  }
 }
 
 // "host:port", "[::1]:port" → host and port (0..65535).
@@ -578,28 +707,47 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   fs::path main = (project.root / project.main).lexically_normal();
   const fs::path& where = project.config_file.empty() ? main : project.config_file;
   if (!fs::exists(main)) fail(where, "main", "entry module " + main.string() + " does not exist");
-  std::string code = readFile(main);
+  // Module resolution and bundling stay inside the project folder: a worker
+  // must not read another project's files (or any other file of the node).
+  ProjectFolder folder(project.root);
+  auto real_main = folder.resolve(main, false);
+  if (!real_main) fail(where, "main", "the entry module " + folder.outside(main));
+  std::string code = readFile(*real_main);
   if (needsBundling(main, code)) {
     auto esbuild = findOnPath("esbuild");
     if (!esbuild) {
       fail(where, "main",
-           "this worker imports npm packages or is TypeScript, so it must be bundled, but esbuild "
-           "is not installed (run scripts/setup.sh, or apt-get install esbuild)");
+           "this worker imports npm packages, JSON or other non-JavaScript files, or is "
+           "TypeScript, so it must be bundled, but esbuild is not installed (run scripts/setup.sh, "
+           "or apt-get install esbuild)");
     }
     fs::create_directories(build_dir);
     fs::path out = build_dir / (project.name + ".bundle.js");
+    fs::path metafile = build_dir / (project.name + ".meta.json");
+    std::error_code ignored;
+    fs::remove(metafile, ignored);  // so a stale one is never read
     std::string log;
-    int rc = runProgram({*esbuild, main.string(), "--bundle", "--format=esm", "--platform=neutral",
-                         "--target=es2022", "--main-fields=workerd,worker,browser,module,main",
+    int rc = runProgram({*esbuild, real_main->string(), "--bundle", "--format=esm",
+                         "--platform=neutral", "--target=es2022",
+                         "--main-fields=workerd,worker,browser,module,main",
                          "--conditions=workerd,worker,browser", "--log-level=warning",
-                         "--outfile=" + out.string()},
+                         "--outfile=" + out.string(), "--metafile=" + metafile.string()},
                         log);
     if (rc != 0) fail(where, "main", "bundling with esbuild failed:\n" + log);
+    // What esbuild read is what the bundle contains: check it before using
+    // it, and leave no bundle with an outside file's content behind.
+    try {
+      checkBundleInputs(folder, where, metafile);
+    } catch (const ConfigError&) {
+      std::error_code ignored;
+      fs::remove(out, ignored);
+      throw;
+    }
     w.modules.push_back({main.filename().string(), readFile(out)});
     w.main_module = main.filename().string();
   } else {
     std::set<std::string> seen;
-    collectModules(project.root, main, seen, w.modules);
+    collectModules(folder, project.root, where, main, seen, w.modules);
     w.main_module = fs::relative(main, project.root).generic_string();
   }
   std::string main_code;

@@ -45,8 +45,11 @@ struct ProjectConfig {
 ProjectConfig loadProjectConfig(const std::filesystem::path& path);
 
 // Turns a project into a runnable worker: reads the main module, and bundles
-// it with esbuild when it needs bundling (TypeScript, npm imports). Build
-// output goes under `build_dir`.
+// it with esbuild when it needs bundling (TypeScript, npm imports, JSON).
+// Build output goes under `build_dir`. Every file the worker uses must be
+// inside the project folder (by real path) or a node_modules folder above
+// it; anything else throws ConfigError naming the file and the import that
+// led there.
 runtime::WorkerScript buildWorker(const ProjectConfig& project,
                                   const std::filesystem::path& build_dir);
 
