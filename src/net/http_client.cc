@@ -34,7 +34,7 @@ constexpr std::pair<std::string_view, FetchErrorKind> kErrorPrefixes[] = {
     {"connection refused by ", FetchErrorKind::kRefused},
     {"connect timeout: ", FetchErrorKind::kConnectTimeout},
     {"cannot connect to ", FetchErrorKind::kConnectFailed},
-    {"TLS ", FetchErrorKind::kTls},
+    {"TLS", FetchErrorKind::kTls},
     {"response timeout: ", FetchErrorKind::kResponseTimeout},
     {"connection closed: ", FetchErrorKind::kClosed},
     {"malformed response: ", FetchErrorKind::kMalformed},

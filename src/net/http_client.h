@@ -71,7 +71,7 @@ enum class FetchErrorKind {
   kRefused,         // "connection refused by ..."
   kConnectTimeout,  // "connect timeout: ..."
   kConnectFailed,   // "cannot connect to ..." (any other connect error)
-  kTls,             // "TLS ..."
+  kTls,             // "TLS handshake with ... failed", "TLS: ..."
   kResponseTimeout,  // "response timeout: ...": connected, but no response head in time
   kClosed,          // "connection closed: ...": closed or reset before a complete head
   kMalformed,       // "malformed response: ..."
