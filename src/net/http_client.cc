@@ -231,9 +231,24 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection<St
     body_timeout_ = req.body_timeout;
     if (!reused) {
       auto ex = co_await asio::this_coro::executor;
-      tcp::resolver resolver(ex);
-      auto results = co_await resolver.async_resolve(url.host, url.port,
-                                                     asio::redirect_error(asio::use_awaitable, ec));
+      // getaddrinfo has no deadline of its own (a silent DNS server holds it
+      // for tens of seconds): the connect timeout bounds the lookup too. The
+      // timer's handler may outlive this frame, so what it touches is shared.
+      auto resolver = std::make_shared<tcp::resolver>(ex);
+      auto resolve_timer = std::make_shared<asio::steady_timer>(ex);
+      auto timed_out = std::make_shared<bool>(false);
+      resolve_timer->expires_after(req.connect_timeout);
+      resolve_timer->async_wait([resolver, timed_out](beast::error_code tec) {
+        if (tec) return;
+        *timed_out = true;
+        resolver->cancel();
+      });
+      auto results = co_await resolver->async_resolve(url.host, url.port,
+                                                      asio::redirect_error(asio::use_awaitable, ec));
+      resolve_timer->cancel();
+      if (*timed_out) {
+        co_return fail("cannot resolve " + url.host + ": no answer within " + millis(req.connect_timeout));
+      }
       if (ec) co_return fail("cannot resolve " + url.host + ": " + ec.message());
       // The egress policy judges each address before it is connected to,
       // so the address checked is the address used (DNS rebinding).
