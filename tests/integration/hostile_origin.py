@@ -13,6 +13,8 @@ What it does depends on the request's path:
                       reused connection at once without a byte
   /stray              a cacheable 200 with Content-Length, then (in the same
                       write) a whole second response: "poisoned"
+  /stray-after-head   the head of a cacheable 200, then 200 ms later its
+                      body and a second response in one write
   /stray-late         a no-store 200, then 200 ms later a second response
   /bad-chunk          chunked, with a chunk size that is not hex
   /status-999         status 999 (cacheable headers)
@@ -199,6 +201,10 @@ class HostileOrigin:
         if path == "/stray":
             poison = ok(b"poisoned")
             return ok(b"stray") + poison
+        if path == "/stray-after-head":
+            conn.sendall(response(200, [("Cache-Control", "max-age=300"), ("Content-Length", "5")]))
+            time.sleep(0.2)
+            return b"stray" + ok(b"poisoned")
         if path == "/stray-late":
             def late():
                 time.sleep(0.2)
