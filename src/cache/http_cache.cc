@@ -9,6 +9,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "cache/accept_encoding.h"
 #include "cache/store.h"
 #include "http/conditional.h"
 #include "http/freshness.h"
@@ -80,6 +81,24 @@ std::optional<std::string_view> cookieValue(std::string_view header, std::string
     header.remove_prefix(semi + 1);
   }
   return std::nullopt;
+}
+
+// Replaces the request's Accept-Encoding lines with their normal form (see
+// cache/accept_encoding.h): the Vary secondary key and the origin both see
+// that one value.
+void normalizeAcceptEncodingHeader(net::HeaderList& headers) {
+  std::string combined;
+  bool present = false;
+  std::erase_if(headers, [&](const net::HeaderPair& h) {
+    if (!net::iequals(h.name, "accept-encoding")) return false;
+    if (present) combined += ", ";
+    combined += h.value;
+    present = true;
+    return true;
+  });
+  if (!present) return;
+  std::string normal = normalizeAcceptEncoding(combined);
+  if (!normal.empty()) headers.push_back({"accept-encoding", std::move(normal)});
 }
 
 // The request's Cache-Control, with Pragma: no-cache counted as no-cache when
@@ -883,8 +902,9 @@ void serveObject(std::shared_ptr<Ctx> ctx, std::shared_ptr<const Object> object,
 void startFill(std::shared_ptr<Fill> fill, const Origin& origin) {
   OriginRequest req;
   req.method = fill->request.method == "HEAD" ? "GET" : fill->request.method;
-  req.body = fill->request.body;
   bool cacheable_method = req.method == "GET";
+  // A body is not part of the key: a GET never carries one to the origin.
+  if (!cacheable_method) req.body = fill->request.body;
   for (const auto& h : fill->request.headers) {
     if (cacheable_method && isConditionalOrRange(h.name)) continue;
     req.headers.push_back(h);
@@ -1080,7 +1100,10 @@ std::shared_ptr<const Object> selectVariant(Store& store, std::string_view url_k
     auto names = http::varyFieldNames(http::HeaderView(meta.headers));
     if (names.size() == 1 && names[0] == "*") continue;
     std::string variant = names.empty() ? "" : http::secondaryKey(names, http::HeaderView(request_headers));
-    if (variant == meta.variant) return object;
+    if (variant == meta.variant) {
+      store.markUsed(*object);
+      return object;
+    }
   }
   return nullptr;
 }
@@ -1098,7 +1121,7 @@ std::string HttpCache::urlKey(const CacheRequest& request) {
     key += "key:";
     key += *settings.custom_key;
   } else {
-    key += request.host;
+    key += request.authority.empty() ? request.host : request.authority;
     key += keyedPath(request.path, settings.cache_key);
   }
   for (const auto& name : settings.cache_key.include_headers) {
@@ -1120,6 +1143,10 @@ void HttpCache::fetch(asio::io_context& ioc, CacheRequest request, Origin origin
   ctx->impl = impl_.get();
   ctx->ioc = &ioc;
   ctx->request = std::move(request);
+  if (ctx->request.method == "GET" || ctx->request.method == "HEAD") {
+    normalizeAcceptEncodingHeader(ctx->request.headers);
+    ctx->request.body.clear();  // never forwarded: not in the key
+  }
   ctx->request_policy = toPolicy(ctx->request.headers);
   ctx->origin = std::move(origin);
   ctx->callback = std::move(callback);

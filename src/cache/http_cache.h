@@ -78,10 +78,14 @@ using Origin = std::function<void(OriginRequest, OriginCallback)>;
 struct CacheRequest {
   std::string method;
   std::string zone;  // purge scope
-  std::string host;  // lowercase, without port
-  std::string path;  // path and query, origin-form ("/a?b")
+  std::string host;  // lowercase, without port (purge finds objects by it)
+  // The normalised Host (edge/host.h): `host`, plus the port when it is not
+  // the default. The key holds it, so an answer the origin gave for
+  // "site:6666" is never served for "site". Empty: `host` is used.
+  std::string authority;
+  std::string path;  // path and query, origin-form ("/a?b"), as the origin gets it
   net::HeaderList headers;  // the client's end-to-end request headers
-  std::string body;         // for methods that carry one
+  std::string body;         // for methods that carry one; never sent with GET or HEAD
   CacheSettings settings;   // resolved zone rules (+ a worker's cf options)
 };
 
@@ -122,8 +126,8 @@ class HttpCache {
   // Serves `request` on `ioc` (the caller's thread); `callback` runs there.
   void fetch(boost::asio::io_context& ioc, CacheRequest request, Origin origin, CacheCallback callback);
 
-  // The primary cache key of a request (zone, host, keyed path, and the
-  // values of the headers and cookies the cache key options include).
+  // The primary cache key of a request (zone, authority, keyed path, and
+  // the values of the headers and cookies the cache key options include).
   static std::string urlKey(const CacheRequest& request);
 
   Store& store() { return store_; }

@@ -179,11 +179,16 @@ struct Slot {
   uint64_t memory_charge = 0;  // nonzero while counted by the memory policy
   bool writing = false;        // a write of `generation` is queued
   bool body_verified = false;  // the file's body CRC was checked (or we wrote it)
+  // For the per-URL variant cap: when the variant was last stored or
+  // served (the shard's use clock), and whether it was ever served.
+  uint64_t last_use = 0;
+  bool served = false;
 };
 
 struct Shard {
   std::mutex mu;
   StringMap<std::vector<Slot>> urls;                     // variants, newest first
+  uint64_t use_clock = 0;                                // ticks on every insert and markUsed
   std::unordered_map<uint64_t, std::string> memory_url;  // id -> url_key, memory tier only
   std::unique_ptr<S3Fifo> memory;
   std::vector<uint64_t> disk_hits;  // for the disk policy; drained under index_mu_
@@ -437,6 +442,7 @@ void Store::Impl::openDisk() {
       slot.id = f.id;
       slot.generation = f.generation;
       slot.variant = f.meta.variant;
+      slot.last_use = ++shard.use_clock;
       slots.insert(slots.begin(), std::move(slot));
       // Newest first, so the oldest beyond the limit are at the back.
       while (slots.size() > options.max_variants) {
@@ -935,19 +941,24 @@ void Store::insert(ObjectMeta meta, std::string body) {
       // The same variant is replaced; beyond max_variants the oldest go.
       std::vector<uint64_t> drop;
       if (auto it = shard.urls.find(m.url_key); it != shard.urls.end()) {
-        size_t others = 0;
+        std::vector<const Slot*> others;
         for (const Slot& slot : it->second) {
           if (slot.variant == m.variant)
             drop.push_back(slot.id);
           else
-            ++others;
+            others.push_back(&slot);
         }
-        // Newest first: walk from the back for the oldest others.
-        for (auto r = it->second.rbegin();
-             r != it->second.rend() && others + 1 > s.options.max_variants; ++r) {
-          if (r->variant == m.variant) continue;
-          drop.push_back(r->id);
-          --others;
+        // Over the cap, the variants that go first are those never served
+        // since they were stored, then the least recently used: a client
+        // that floods a URL with new variants (a Vary header it controls)
+        // only pushes out its own, never the ones others are reading.
+        while (others.size() + 1 > s.options.max_variants) {
+          auto victim = std::min_element(others.begin(), others.end(), [](const Slot* a, const Slot* b) {
+            if (a->served != b->served) return !a->served;
+            return a->last_use < b->last_use;
+          });
+          drop.push_back((*victim)->id);
+          others.erase(victim);
         }
       }
       for (uint64_t old : drop) s.removeInShardLocked(shard, old, files);
@@ -959,6 +970,7 @@ void Store::insert(ObjectMeta meta, std::string body) {
       slot.held = object;
       slot.writing = s.has_disk;
       slot.body_verified = true;
+      slot.last_use = ++shard.use_clock;
       slots.insert(slots.begin(), std::move(slot));
       if (in_memory) s.admitToMemoryLocked(shard, m.url_key, id, charge, fingerprint, files);
     }
@@ -977,6 +989,16 @@ void Store::insert(ObjectMeta meta, std::string body) {
   } else if (pending > 0) {
     std::lock_guard q(s.queue_mu);
     s.pending_bytes -= pending;
+  }
+}
+
+void Store::markUsed(const Object& object) {
+  Impl& s = *impl_;
+  Shard& shard = s.shardFor(object.meta().url_key);
+  std::lock_guard lock(shard.mu);
+  if (Slot* slot = findSlot(shard, object.meta().url_key, object.id())) {
+    slot->last_use = ++shard.use_clock;
+    slot->served = true;
   }
 }
 

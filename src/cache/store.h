@@ -86,7 +86,9 @@ struct StoreOptions {
   uint64_t memory_bytes = 256ull << 20;
   uint64_t disk_bytes = 4ull << 30;
   uint64_t max_memory_object = 8ull << 20;  // larger objects live on disk only
-  size_t max_variants = 32;                 // per url_key; the oldest goes first
+  // Per url_key. Over it, a variant never served since it was stored goes
+  // first, else the least recently served (see markUsed).
+  size_t max_variants = 32;
 };
 
 struct StoreStats {
@@ -113,6 +115,10 @@ class Store {
   // size and before the disk write completes. Objects larger than the disk
   // budget (or the memory budget without a disk tier) are not stored.
   void insert(ObjectMeta meta, std::string body);
+
+  // Notes that `object` was chosen to answer a request, for the per-URL
+  // variant cap (StoreOptions::max_variants). No-op if it is gone.
+  void markUsed(const Object& object);
 
   // Replaces the headers and times of the object `previous` (after a 304
   // revalidation, RFC 9111 §4.3.4), keeping its body. No-op (false) if that

@@ -178,6 +178,43 @@ TEST_F(StoreTest, AtMostMaxVariantsTheOldestGoFirst) {
   EXPECT_EQ(store.purgeZone("zone1"), 3u);  // the dropped ones left the index too
 }
 
+TEST_F(StoreTest, AVariantFloodDoesNotEvictTheServedVariant) {
+  StoreOptions o = memoryOptions();
+  o.max_variants = 3;
+  Store store(o);
+  store.insert(makeMeta("k", "popular"), "p");
+  auto served = store.lookup("k");
+  ASSERT_EQ(served.size(), 1u);
+  store.markUsed(*served[0]);
+  // An attacker stores many variants nobody else asks for.
+  for (int i = 0; i < 10; ++i) store.insert(makeMeta("k", "junk" + std::to_string(i)), "x");
+  auto found = store.lookup("k");
+  ASSERT_EQ(found.size(), 3u);
+  std::vector<std::string> variants;
+  for (const auto& f : found) variants.push_back(f->meta().variant);
+  EXPECT_EQ(variants, (std::vector<std::string>{"junk9", "junk8", "popular"}));
+}
+
+TEST_F(StoreTest, AmongServedVariantsTheLeastRecentlyServedGoes) {
+  StoreOptions o = memoryOptions();
+  o.max_variants = 2;
+  Store store(o);
+  store.insert(makeMeta("k", "a"), "a");
+  store.insert(makeMeta("k", "b"), "b");
+  auto found = store.lookup("k");  // b, a
+  ASSERT_EQ(found.size(), 2u);
+  store.markUsed(*found[0]);  // b
+  store.markUsed(*found[1]);  // a, more recently
+  store.insert(makeMeta("k", "c"), "c");  // over the cap: both served, b is older
+  found = store.lookup("k");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0]->meta().variant, "c");
+  EXPECT_EQ(found[1]->meta().variant, "a");
+  // markUsed on an object that is gone is harmless.
+  Store other(memoryOptions());
+  other.markUsed(*found[0]);
+}
+
 TEST_F(StoreTest, TheMemoryTierStaysWithinItsBudget) {
   StoreOptions o = memoryOptions();
   o.memory_bytes = 16 * 64 * 1024;  // 64 KiB per shard

@@ -128,6 +128,9 @@ int runServe(const std::string& config_path, int threads_override) {
     zone.origin = cfg.zones[i].origin;
     zone.hosts = cfg.zones[i].hosts;
     zone.cache_rules = cfg.zones[i].cache_rules;
+    zone.connect_timeout = cfg.zones[i].connect_timeout;
+    zone.response_timeout = cfg.zones[i].response_timeout;
+    zone.body_timeout = cfg.zones[i].body_timeout;
     zones.push_back(std::move(zone));
     for (const auto& pattern : cfg.zones[i].hosts) {
       try {

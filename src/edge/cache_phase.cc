@@ -3,23 +3,64 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "edge/host.h"
 #include "net/http_server.h"
 
 namespace verge::edge {
 
 namespace {
 
-void go(std::shared_ptr<net::Exchange> ex, const Zone& zone, cache::HttpCache& cache, std::string body) {
+bool isGetOrHead(std::string_view method) { return method == "GET" || method == "HEAD"; }
+
+// `headers` with every Host replaced by `authority` (the normalised one the
+// cache keys by and the origin gets), so that a Vary on Host sees it too.
+void setHost(net::HeaderList& headers, std::string_view authority) {
+  std::erase_if(headers, [](const net::HeaderPair& h) { return net::iequals(h.name, "host"); });
+  if (!authority.empty()) headers.insert(headers.begin(), {"host", std::string(authority)});
+}
+
+// The normalised authority and origin-form target of an absolute http(s)
+// URL (the scheme's default port dropped); false when it is not one.
+bool splitAbsoluteUrl(std::string_view url, std::string& authority, std::string& target) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  std::string_view scheme = url.substr(0, scheme_end);
+  uint16_t default_port;
+  if (net::iequals(scheme, "http")) default_port = 80;
+  else if (net::iequals(scheme, "https")) default_port = 443;
+  else return false;
+  std::string_view rest = url.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find('#'));
+  size_t path_start = rest.find_first_of("/?");
+  std::string_view raw = rest.substr(0, path_start);
+  if (size_t at = raw.rfind('@'); at != std::string_view::npos) raw.remove_prefix(at + 1);
+  auto normalized = normalizeAuthority(raw, default_port);
+  if (!normalized || normalized->empty()) return false;
+  authority = std::move(*normalized);
+  target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+  if (target[0] == '?') target.insert(0, "/");
+  return true;
+}
+
+void go(std::shared_ptr<net::Exchange> ex, const Zone& zone, cache::HttpCache& cache, std::string authority,
+        std::string body) {
   const net::RequestHead& head = ex->head();
+  const bool safe = isGetOrHead(head.method);
   cache::CacheRequest request;
   request.method = head.method;
   request.zone = zone.name;
-  request.host = hostOf(net::findHeader(head.headers, "host").value_or(""));
-  request.path = head.target.empty() || head.target[0] != '/' ? "/" + head.target : head.target;
+  request.host = std::string(hostOfAuthority(authority));
+  std::string target = head.target.empty() || head.target[0] != '/' ? "/" + head.target : head.target;
+  request.settings = cache::resolveRules(zone.cache_rules, pathOf(target));
+  // The origin gets exactly the path and query the cache key holds (the
+  // query dropped or sorted by the zone's cache key rules), so nothing in
+  // the URL can change its answer without changing the key.
+  request.path = safe ? cache::keyedPath(target, request.settings.cache_key) : target;
   request.headers = endToEnd(head.headers);
+  setHost(request.headers, authority);
   request.body = std::move(body);
-  request.settings = cache::resolveRules(zone.cache_rules, pathOf(request.path));
-  auto origin = zoneOrigin(ex->ioContext(), zone, request.path, head.remote_addr);
+  auto origin = zoneOrigin(ex->ioContext(), zone, request.path, authority, head.remote_addr);
+  request.authority = std::move(authority);
   ex->setLogNote("zone " + zone.name);
   cache.fetch(ex->ioContext(), std::move(request), std::move(origin),
               [ex, &zone](std::string_view error, std::shared_ptr<cache::CacheResponse> response) {
@@ -36,11 +77,22 @@ void go(std::shared_ptr<net::Exchange> ex, const Zone& zone, cache::HttpCache& c
               });
 }
 
+// A GET or HEAD with a body ("fat GET"): the body is not part of the cache
+// key, so an origin that reads parameters from it would let one client
+// choose what everyone gets. Refused rather than dropped, so that a client
+// that meant it learns at once (as CloudFront does; Cloudflare forwards it).
+void refuseFatGet(net::Exchange& ex, const Zone& zone) {
+  ex.setLogNote("zone " + zone.name + " fat-get");
+  net::sendErrorPage(ex, 400, 400, "Bad request",
+                     "A " + ex.head().method + " request must not have a body: it would not be part of the cache key.");
+}
+
 // Reads the whole request body (bounded by the server's body limit), then
 // goes on. TODO(perf): stream request bodies to the origin.
 void readBodyThenGo(std::shared_ptr<net::Exchange> ex, const Zone& zone, cache::HttpCache& cache,
-                    std::shared_ptr<net::BodySource> source, std::shared_ptr<std::string> body) {
-  source->read([ex, &zone, &cache, source, body](std::string_view data, std::string_view error) {
+                    std::shared_ptr<net::BodySource> source, std::shared_ptr<std::string> authority,
+                    std::shared_ptr<std::string> body) {
+  source->read([ex, &zone, &cache, source, authority, body](std::string_view data, std::string_view error) {
     if (!error.empty()) {
       bool too_large = error.find("limit") != std::string_view::npos;
       int status = too_large ? 413 : 400;
@@ -49,43 +101,33 @@ void readBodyThenGo(std::shared_ptr<net::Exchange> ex, const Zone& zone, cache::
       return;
     }
     if (data.empty()) {
-      go(ex, zone, cache, std::move(*body));
+      go(ex, zone, cache, std::move(*authority), std::move(*body));
+      return;
+    }
+    if (isGetOrHead(ex->head().method)) {
+      // A chunked GET that turned out to carry bytes.
+      source->cancel();
+      refuseFatGet(*ex, zone);
       return;
     }
     body->append(data);
-    readBodyThenGo(ex, zone, cache, source, body);
+    readBodyThenGo(ex, zone, cache, source, authority, body);
   });
 }
 
 }  // namespace
 
 std::string hostOf(std::string_view host_header) {
-  std::string host(host_header);
-  if (!host.empty() && host[0] == '[') {
-    host = host.substr(0, host.find(']') + 1);  // IPv6 literal
-  } else if (size_t colon = host.find(':'); colon != std::string::npos) {
-    host.resize(colon);
-  }
-  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host;
+  auto normalized = normalizeAuthority(host_header);
+  return normalized ? std::string(hostOfAuthority(*normalized)) : std::string();
 }
 
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 bool splitUrl(std::string_view url, std::string& host, std::string& target) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return false;
-  std::string_view scheme = url.substr(0, scheme_end);
-  if (!net::iequals(scheme, "http") && !net::iequals(scheme, "https")) return false;
-  std::string_view rest = url.substr(scheme_end + 3);
-  rest = rest.substr(0, rest.find('#'));
-  size_t path_start = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, path_start);
-  if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-  host = hostOf(authority);
-  if (host.empty()) return false;
-  target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
-  if (target[0] == '?') target.insert(0, "/");
+  std::string authority;
+  if (!splitAbsoluteUrl(url, authority, target)) return false;
+  host = std::string(hostOfAuthority(authority));
   return true;
 }
 
@@ -127,22 +169,30 @@ void applyCfOptions(std::string_view cf_json, cache::CacheSettings& settings) {
 void fetchThroughZone(boost::asio::io_context& ioc, const Zone& zone, cache::HttpCache& cache,
                       net::ClientRequest request, std::string_view cf_json, net::FetchCallback callback) {
   cache::CacheRequest cr;
-  if (!splitUrl(request.url, cr.host, cr.path)) {
-    callback("invalid URL", nullptr);
+  std::string authority, target;
+  if (!splitAbsoluteUrl(request.url, authority, target)) {
+    callback("invalid request: invalid URL", nullptr);
+    return;
+  }
+  const bool safe = isGetOrHead(request.method);
+  if (safe && !request.body.empty()) {
+    // fetch() never makes one (a Request with a body cannot be a GET); the
+    // zone would not forward it anyway (see refuseFatGet).
+    callback("invalid request: a GET or HEAD request cannot have a body", nullptr);
     return;
   }
   cr.method = request.method;
   cr.zone = zone.name;
+  cr.host = std::string(hostOfAuthority(authority));
   cr.headers = endToEnd(request.headers);
-  if (!net::findHeader(cr.headers, "host")) {
-    std::string authority = request.url.substr(request.url.find("://") + 3);
-    authority = authority.substr(0, authority.find_first_of("/?#"));
-    cr.headers.push_back({"host", authority});
-  }
+  // The URL names the host, whatever Host header the worker copied.
+  setHost(cr.headers, authority);
   cr.body = std::move(request.body);
-  cr.settings = cache::resolveRules(zone.cache_rules, pathOf(cr.path));
+  cr.settings = cache::resolveRules(zone.cache_rules, pathOf(target));
   applyCfOptions(cf_json, cr.settings);
-  auto origin = zoneOrigin(ioc, zone, cr.path, "127.0.0.1");
+  cr.path = safe ? cache::keyedPath(target, cr.settings.cache_key) : target;
+  auto origin = zoneOrigin(ioc, zone, cr.path, authority, "127.0.0.1");
+  cr.authority = std::move(authority);
   cache.fetch(ioc, std::move(cr), std::move(origin),
               [&ioc, callback = std::move(callback)](std::string_view error,
                                                      std::shared_ptr<cache::CacheResponse> r) {
@@ -161,10 +211,21 @@ void fetchThroughZone(boost::asio::io_context& ioc, const Zone& zone, cache::Htt
 }
 
 void serveZone(std::shared_ptr<net::Exchange> exchange, const Zone& zone, cache::HttpCache& cache) {
+  const net::RequestHead& head = exchange->head();
+  // One normal form of the host for the cache key and the origin's Host
+  // (edge/host.h); a Host that has none is refused.
+  auto authority = normalizeAuthority(net::findHeader(head.headers, "host").value_or(""));
+  if (!authority) {
+    exchange->setLogNote("zone " + zone.name + " bad-host");
+    net::sendErrorPage(*exchange, 400, 400, "Bad request", "The Host header is not a valid host name and port.");
+    return;
+  }
   if (auto source = exchange->body()) {
-    readBodyThenGo(exchange, zone, cache, source, std::make_shared<std::string>());
+    if (isGetOrHead(head.method) && head.content_length.value_or(0) > 0) return refuseFatGet(*exchange, zone);
+    readBodyThenGo(exchange, zone, cache, source, std::make_shared<std::string>(std::move(*authority)),
+                   std::make_shared<std::string>());
   } else {
-    go(std::move(exchange), zone, cache, {});
+    go(std::move(exchange), zone, cache, std::move(*authority), {});
   }
 }
 

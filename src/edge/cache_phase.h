@@ -23,7 +23,9 @@ void fetchThroughZone(boost::asio::io_context& ioc, const Zone& zone, cache::Htt
 // origin-form path and query ("/" when empty); false when it is not one.
 bool splitUrl(std::string_view url, std::string& host, std::string& target);
 
-// The host of a Host header value: lowercase, without the port.
+// The host of a Host header value: lowercase, without the port and a
+// trailing dot ("" when it is not a valid authority). Routing, the cache key
+// and the Host sent to the origin all use edge/host.h's normalizeAuthority.
 std::string hostOf(std::string_view host_header);
 
 // The path of an origin-form target, without the query.

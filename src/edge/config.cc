@@ -918,8 +918,18 @@ NodeConfig loadNodeConfig(const fs::path& file, bool resolve_token_env) {
             zone.cache_rules.push_back(
                 parseCacheRule(file, key + "[" + std::to_string(rule_index++) + "]", rule));
           }
+        } else if (k == "connect_timeout_ms" || k == "response_timeout_ms" || k == "body_timeout_ms") {
+          auto n = v.value<int64_t>();
+          if (!v.is_integer() || !n || *n <= 0 || *n > 3'600'000) {
+            fail(file, key, "must be an integer number of milliseconds, 1..3600000");
+          }
+          auto& field = k == "connect_timeout_ms" ? zone.connect_timeout
+                        : k == "response_timeout_ms" ? zone.response_timeout : zone.body_timeout;
+          field = std::chrono::milliseconds(*n);
         } else {
-          fail(file, key, "unknown key (expected name, hosts, origin or cache_rules)");
+          fail(file, key,
+               "unknown key (expected name, hosts, origin, cache_rules, connect_timeout_ms, response_timeout_ms "
+               "or body_timeout_ms)");
         }
       }
       if (zone.hosts.empty()) fail(file, prefix + ".hosts", "is required");

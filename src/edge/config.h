@@ -69,6 +69,11 @@ struct NodeZone {
   std::string name;
   std::vector<std::string> hosts;  // route patterns, as for workers
   std::string origin;              // http:// or https:// base URL
+  // Origin limits (Cloudflare's defaults): TCP connect (522), request to
+  // response head (524), idle time while reading the body.
+  std::chrono::milliseconds connect_timeout{15'000};
+  std::chrono::milliseconds response_timeout{100'000};
+  std::chrono::milliseconds body_timeout{100'000};
   // [[zones.cache_rules]], in order; later rules override earlier ones field
   // by field. Header names in cache keys are lowercase, extensions lowercase
   // without the dot.

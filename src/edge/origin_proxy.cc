@@ -62,29 +62,79 @@ net::HeaderList endToEnd(const net::HeaderList& headers) {
   return out;
 }
 
+bool isUnkeyedRewriteHeader(std::string_view name) {
+  // Each of these makes some framework or proxy answer for another host,
+  // URL, scheme, method or client than the request line and Host say
+  // (PortSwigger's "Practical Web Cache Poisoning" and "Web Cache
+  // Entanglement", and Param Miner's header list).
+  static constexpr std::string_view kExact[] = {
+      "forwarded",              // RFC 7239: for=, host=, proto=
+      "x-host",                 // host overrides
+      "x-original-host",
+      "x-http-host-override",
+      "x-original-url",         // URL overrides (IIS, Symfony, Zend, Laravel)
+      "x-original-uri",
+      "x-rewrite-url",
+      "x-envoy-original-path",
+      "x-request-uri",
+      "x-http-method-override",  // method overrides (Rails, Express, Symfony)
+      "x-http-method",
+      "x-method-override",
+      "x-real-ip",              // client address overrides (nginx realip, Akamai)
+      "true-client-ip",
+      "x-client-ip",
+      "x-cluster-client-ip",
+      "front-end-https",        // scheme overrides (Microsoft, Rack)
+      "x-url-scheme",
+  };
+  for (std::string_view exact : kExact) {
+    if (net::iequals(name, exact)) return true;
+  }
+  auto starts = [&](std::string_view prefix) {
+    return name.size() >= prefix.size() && net::iequals(name.substr(0, prefix.size()), prefix);
+  };
+  // Every X-Forwarded-* (Host, Proto, Port, Scheme, Server, Prefix, SSL,
+  // Uri, Path ...) but X-Forwarded-For, which verge appends to. CF-* are
+  // Cloudflare's to set (CF-Connecting-IP, CF-Visitor, CF-IPCountry ...):
+  // origins moved from Cloudflare trust them.
+  if (starts("x-forwarded-")) return !net::iequals(name, "x-forwarded-for");
+  return starts("cf-");
+}
+
+net::HeaderList originRequestHeaders(net::HeaderList headers, std::string_view authority,
+                                     std::string_view remote_addr) {
+  std::string forwarded_for(remote_addr);
+  std::string previous;
+  std::erase_if(headers, [&](const net::HeaderPair& h) {
+    if (net::iequals(h.name, "x-forwarded-for")) {
+      // Several lines are one list (RFC 9110 §5.3).
+      previous += (previous.empty() ? "" : ", ") + h.value;
+      return true;
+    }
+    return net::iequals(h.name, "host") || isUnkeyedRewriteHeader(h.name);
+  });
+  if (!previous.empty()) forwarded_for = previous + ", " + forwarded_for;
+  // Host goes first, as a client writes it.
+  if (!authority.empty()) headers.insert(headers.begin(), {"host", std::string(authority)});
+  headers.push_back({"x-forwarded-for", std::move(forwarded_for)});
+  headers.push_back({"x-forwarded-proto", "http"});
+  headers.push_back({"cf-connecting-ip", std::string(remote_addr)});
+  return headers;
+}
+
 cache::Origin zoneOrigin(boost::asio::io_context& ioc, const Zone& zone, std::string target,
-                         std::string remote_addr) {
-  return [&ioc, &zone, target = std::move(target), remote_addr = std::move(remote_addr)](
-             cache::OriginRequest request, cache::OriginCallback callback) {
+                         std::string authority, std::string remote_addr) {
+  return [&ioc, &zone, target = std::move(target), authority = std::move(authority),
+          remote_addr = std::move(remote_addr)](cache::OriginRequest request, cache::OriginCallback callback) {
     net::ClientRequest req;
     req.method = std::move(request.method);
     req.url = zone.origin + (target.empty() || target[0] != '/' ? "/" : "") + target;
-    req.headers = std::move(request.headers);
-    std::string forwarded_for = remote_addr;
-    for (auto it = req.headers.begin(); it != req.headers.end();) {
-      if (net::iequals(it->name, "x-forwarded-for")) {
-        forwarded_for = it->value + ", " + remote_addr;
-        it = req.headers.erase(it);
-      } else if (net::iequals(it->name, "x-forwarded-proto") || net::iequals(it->name, "cf-connecting-ip")) {
-        it = req.headers.erase(it);  // ours to set, not the client's
-      } else {
-        ++it;
-      }
-    }
-    req.headers.push_back({"x-forwarded-for", forwarded_for});
-    req.headers.push_back({"x-forwarded-proto", "http"});
-    req.headers.push_back({"cf-connecting-ip", remote_addr});
+    req.headers = originRequestHeaders(std::move(request.headers), authority, remote_addr);
     req.body = std::move(request.body);
+    req.connect_timeout = zone.connect_timeout;
+    req.response_timeout = zone.response_timeout;
+    req.body_timeout = zone.body_timeout;
+    // Zone origins are the operator's: no egress policy applies to them.
     int64_t request_time = nowSeconds();
     net::httpFetch(ioc, std::move(req),
                    [callback = std::move(callback), request_time](std::string_view error,
@@ -115,19 +165,36 @@ cache::Origin zoneOrigin(boost::asio::io_context& ioc, const Zone& zone, std::st
   };
 }
 
+int originErrorStatus(std::string_view error) {
+  switch (net::fetchErrorKind(error)) {
+    case net::FetchErrorKind::kRefused: return 521;
+    case net::FetchErrorKind::kConnectTimeout: return 522;
+    case net::FetchErrorKind::kUnresolvable:
+    case net::FetchErrorKind::kUnreachable: return 523;
+    case net::FetchErrorKind::kResponseTimeout: return 524;
+    default: return 502;
+  }
+}
+
 void sendOriginError(net::Exchange& ex, const Zone& zone, std::string_view error) {
   std::string why(error);
   base::logLine(base::LogLevel::kWarn, "upstream: zone " + zone.name + ": " + why);
   ex.setLogNote("zone " + zone.name + " origin-error");
-  // A connect that times out says both; the timeout is the cause.
-  if (why.find("timed out") != std::string::npos) {
-    net::sendErrorPage(ex, 522, 522, "Connection timed out", "The origin did not answer in time.");
-  } else if (why.find("cannot connect") != std::string::npos) {
-    net::sendErrorPage(ex, 521, 521, "Web server is down", "The origin refused the connection.");
-  } else if (why.find("cannot resolve") != std::string::npos) {
-    net::sendErrorPage(ex, 523, 523, "Origin is unreachable", "The origin's host name does not resolve.");
-  } else {
-    net::sendErrorPage(ex, 502, 502, "Bad gateway", "The origin's answer could not be read.");
+  switch (int status = originErrorStatus(error)) {
+    case 521:
+      net::sendErrorPage(ex, status, status, "Web server is down", "The origin refused the connection.");
+      break;
+    case 522:
+      net::sendErrorPage(ex, status, status, "Connection timed out", "The origin did not accept the connection in time.");
+      break;
+    case 523:
+      net::sendErrorPage(ex, status, status, "Origin is unreachable", "The origin's host name does not resolve, or there is no route to it.");
+      break;
+    case 524:
+      net::sendErrorPage(ex, status, status, "A timeout occurred", "The origin accepted the connection but did not answer in time.");
+      break;
+    default:
+      net::sendErrorPage(ex, 502, 502, "Bad gateway", "The origin's answer could not be read.");
   }
 }
 
