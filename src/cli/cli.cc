@@ -110,6 +110,7 @@ int runServe(const std::string& config_path, int threads_override) {
     for (const auto& [k, v] : nw.json_vars) project.json_vars[k] = v;
     runtime::WorkerScript script = edge::buildWorker(project, cfg.data_dir / "build");
     script.origin = nw.origin;
+    script.egress_allow = nw.egress_allow;
     workers.push_back(std::move(script));
     for (const auto& pattern : nw.routes) {
       try {
@@ -151,6 +152,7 @@ int runServe(const std::string& config_path, int threads_override) {
   options.data_dir = cfg.data_dir;
   options.cache_memory_bytes = cfg.cache_memory_mb << 20;
   options.cache_disk_bytes = cfg.cache_disk_mb << 20;
+  options.restrict_egress = true;
   if (cfg.admin.enabled) {
     options.admin.enabled = true;
     options.admin.host = cfg.admin.host;

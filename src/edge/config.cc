@@ -1,5 +1,7 @@
 #include "edge/config.h"
 
+#include "net/egress.h"
+
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -870,8 +872,20 @@ NodeConfig loadNodeConfig(const fs::path& file, bool resolve_token_env) {
           auto* tab = v.as_table();
           if (!tab) fail(file, key, "must be a table");
           addTomlVars(*tab, nw.vars, nw.json_vars);
+        } else if (k == "egress_allow") {
+          auto* arr = v.as_array();
+          if (!arr) fail(file, key, "must be an array of addresses or networks, e.g. [\"10.0.0.0/8\", \"127.0.0.1:9000\"]");
+          size_t entry_index = 0;
+          for (auto& e : *arr) {
+            std::string entry_key = key + "[" + std::to_string(entry_index++) + "]";
+            auto s = e.value<std::string>();
+            if (!s) fail(file, entry_key, "must be a string: an IP, IP:port, [IPv6]:port or a CIDR network");
+            std::string error;
+            if (!net::EgressPolicy::parseAllowEntry(*s, error)) fail(file, entry_key, error);
+            nw.egress_allow.push_back(*s);
+          }
         } else {
-          fail(file, key, "unknown key (expected name, path, routes, origin or vars)");
+          fail(file, key, "unknown key (expected name, path, routes, origin, vars or egress_allow)");
         }
       }
       if (nw.path.empty()) fail(file, prefix + ".path", "is required");

@@ -61,6 +61,9 @@ struct NodeWorker {
   std::string origin;               // for passThroughOnException, optional
   std::map<std::string, std::string> vars;  // added to the project's vars
   std::map<std::string, std::string> json_vars;
+  // Addresses its fetch() may reach although the egress policy refuses
+  // them by default (private, loopback, ...): "10.0.0.0/8", "127.0.0.1:9000".
+  std::vector<std::string> egress_allow;
 };
 
 // A zone: hostnames whose traffic goes to an origin, as a CDN edge proxies a

@@ -1,5 +1,8 @@
 #include "edge/edge_node.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
@@ -13,6 +16,8 @@
 #include "cache/store.h"
 #include "edge/admin_api.h"
 #include "edge/cache_phase.h"
+#include "edge/host.h"
+#include "net/egress.h"
 #include "runtime/runtime.h"
 #include "runtime/isolate_storage.h"
 #include "storage/kv_store.h"
@@ -25,6 +30,35 @@ struct EdgeNode::LogBuffer {
 };
 
 namespace {
+
+// Allows the addresses `url`'s host has now (an operator-configured origin
+// may be on a private network); start-up only, so a blocking lookup is fine.
+void allowOrigin(net::EgressPolicy& policy, const std::string& url) {
+  std::string host, target;
+  if (!splitUrl(url, host, target)) return;
+  std::string rest = url.substr(url.find("://") + 3);
+  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  std::string port = url.rfind("https:", 0) == 0 ? "443" : "80";
+  if (size_t colon = authority.rfind(':'); colon != std::string::npos && authority.back() != ']') {
+    port = authority.substr(colon + 1);
+  }
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return;
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* where = a->ai_family == AF_INET6
+                            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
+                            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
+    if (!inet_ntop(a->ai_family, where, text, sizeof text)) continue;
+    std::string entry = a->ai_family == AF_INET6 ? "[" + std::string(text) + "]:" + port : std::string(text) + ":" + port;
+    std::string error;
+    if (auto e = net::EgressPolicy::parseAllowEntry(entry, error)) policy.allow(std::move(*e));
+  }
+  freeaddrinfo(found);
+}
 
 constexpr size_t kLogFlushBytes = 16 * 1024;
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(100);
@@ -170,6 +204,24 @@ void EdgeNode::bind() {
       throw std::runtime_error(std::string("admin API: ") + e.what());
     }
   }
+  if (options_.restrict_egress) buildEgressPolicies();
+}
+
+void EdgeNode::buildEgressPolicies() {
+  for (auto& worker : workers_) {
+    auto policy = std::make_shared<net::EgressPolicy>();
+    for (const auto& text : worker->egress_allow) {
+      std::string error;
+      if (auto entry = net::EgressPolicy::parseAllowEntry(text, error)) policy->allow(std::move(*entry));
+    }
+    // The node's own listeners: a worker fetching them would loop back
+    // into the node (or reach its admin API).
+    policy->addSelf(options_.server.host, server_->port());
+    if (admin_server_) policy->addSelf(options_.admin.host, admin_server_->port());
+    // passThroughOnException() forwards to the origin the operator named.
+    if (!worker->origin.empty()) allowOrigin(*policy, worker->origin);
+    worker->egress = std::move(policy);
+  }
 }
 uint16_t EdgeNode::port() const { return server_->port(); }
 uint16_t EdgeNode::adminPort() const { return admin_server_ ? admin_server_->port() : 0; }
@@ -191,20 +243,26 @@ void EdgeNode::stop() {
   if (admin_server_) admin_server_->stop();
 }
 
-EdgeNode::Target EdgeNode::route(const net::RequestHead& head) const {
-  std::string_view host = net::findHeader(head.headers, "host").value_or("");
-  std::string_view path = head.target;
-  // Worker routes win over plain zone traffic, as on Cloudflare.
-  if (auto w = router_.match(host, path)) return {workers_[*w].get(), nullptr};
-  if (auto z = zone_router_.match(host, path)) return {nullptr, &zones_[*z]};
+EdgeNode::Target EdgeNode::route(std::string_view authority, std::string_view path) const {
+  // Worker routes win over plain zone traffic, as on Cloudflare. The router
+  // matches the host without its port.
+  if (auto w = router_.match(authority, path)) return {workers_[*w].get(), nullptr};
+  if (auto z = zone_router_.match(authority, path)) return {nullptr, &zones_[*z]};
   return {};
 }
 
 void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   const net::RequestHead& head = exchange->head();
 
-  // Phase: route.
-  Target target = route(head);
+  // Phase: route. One normal form of the host (host.h) for routing, the
+  // cache key and what origins and workers see.
+  std::optional<std::string> authority = normalizeAuthority(net::findHeader(head.headers, "host").value_or(""));
+  if (!authority) {
+    exchange->setLogNote("bad-host");
+    net::sendErrorPage(*exchange, 400, 400, "Bad request", "The Host header is not a valid host name.");
+    return;
+  }
+  Target target = route(*authority, head.target);
   if (target.zone) {
     // Phases: cache, then origin on a miss.
     serveZone(std::move(exchange), *target.zone, *http_cache_);
@@ -212,7 +270,7 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   }
   const runtime::WorkerScript* worker = target.worker;
   if (!worker) {
-    std::string host(net::findHeader(head.headers, "host").value_or("(none)"));
+    std::string host = authority->empty() ? "(none)" : *authority;
     std::string body = "No worker is configured for host \"" + host + "\" on this verge node.\n";
     exchange->writeHead(404, {{"content-type", "text/plain; charset=utf-8"}}, body.size());
     exchange->writeBody(body, nullptr);
@@ -239,7 +297,7 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   }
   runtime::RequestInfo info;
   info.invocations_left = invocations - 1;
-  std::string host(net::findHeader(head.headers, "host").value_or(""));
+  std::string host = *authority;
   if (host.empty()) host = options_.server.host + ":" + std::to_string(server_->port());
   info.url = "http://" + host + (head.target.empty() || head.target[0] != '/' ? "/" : "") + head.target;
   info.http_protocol = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";

@@ -35,6 +35,11 @@ struct EdgeOptions {
   // The edge cache's budgets; its disk tier lives in data_dir/cache.
   uint64_t cache_memory_bytes = 256ull << 20;
   uint64_t cache_disk_bytes = 4ull << 30;
+  // Whether workers' fetch() goes through an egress policy (verge serve):
+  // no private, loopback or link-local address, nor this node's own
+  // listeners, unless a worker's egress_allow says so. verge dev reaches
+  // anything, as wrangler dev does.
+  bool restrict_egress = false;
   // The admin API (purge); off unless a port is configured.
   struct Admin {
     bool enabled = false;
@@ -67,9 +72,11 @@ class EdgeNode {
     const runtime::WorkerScript* worker = nullptr;
     const Zone* zone = nullptr;
   };
-  Target route(const net::RequestHead& head) const;
+  Target route(std::string_view authority, std::string_view path) const;
   void handle(std::shared_ptr<net::Exchange> exchange);
   void logAccess(int thread, const net::AccessRecord& record);
+  // Builds each worker's egress policy once the listeners' ports are known.
+  void buildEgressPolicies();
 
   // Access-log lines are buffered per thread and written in batches (at
   // 16 KiB, every 100 ms, and at shutdown), like nginx's `buffer=`: one

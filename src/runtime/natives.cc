@@ -497,6 +497,9 @@ void fetch(Args info) {
     std::erase_if(req->headers, [](const net::HeaderPair& h) { return net::iequals(h.name, "cf-ew-via"); });
     req->headers.push_back({"cf-ew-via", std::to_string(r->info.invocations_left)});
   }
+  // Where the worker may connect (zone hosts go through their zone first,
+  // to the operator's origin, whatever this says).
+  req->egress = w->script().egress;
   uint32_t pid = w->addPending(resolver);
   std::weak_ptr<WorkerIsolate> weak = w->weak_from_this();
   net::FetchCallback done = [weak, pid, rid](std::string_view error, std::shared_ptr<net::ClientResponse> resp) {

@@ -6,8 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace verge::net {
+class EgressPolicy;
+}
 
 namespace verge::runtime {
 
@@ -45,6 +50,11 @@ struct WorkerScript {
   WorkerLimits limits;
   // Origin for passThroughOnException(); empty when none.
   std::string origin;
+  // Allow-list entries of the node config (`egress_allow`), and the policy
+  // built from them once the node's listeners are bound: which addresses
+  // the worker's fetch() may connect to. Null (verge dev): any.
+  std::vector<std::string> egress_allow;
+  std::shared_ptr<const net::EgressPolicy> egress;
 };
 
 // Decides the syntax the way wrangler does for a bundle: a script with ES

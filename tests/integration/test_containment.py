@@ -386,3 +386,96 @@ class StartupTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EgressTest(unittest.TestCase):
+    """F10: in verge serve a worker's fetch() reaches no loopback, private or
+    link-local address, nor the node itself, unless the node config allows
+    it; verge dev reaches localhost as wrangler dev does."""
+
+    WORKER = r"""
+export default {
+  async fetch(request, env) {
+    const target = new URL(request.url).searchParams.get("url");
+    try {
+      const r = await fetch(target);
+      return new Response("reached " + r.status + " " + await r.text());
+    } catch (e) {
+      return new Response(e.constructor.name + ": " + e.message, { status: 502 });
+    }
+  },
+};
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.origin = Origin({"/secret": lambda req: (200, {}, b"internal data")})
+        cls.tmp = tempfile.mkdtemp(prefix="verge-egress-")
+        cls.dir = worker_dir(cls.WORKER, name="fetcher")
+        text = ('[server]\nlisten = "127.0.0.1:0"\nthreads = 1\n\n'
+                '[admin]\nlisten = "127.0.0.1:0"\ntoken_env = "VERGE_TEST_TOKEN"\n\n'
+                '[[workers]]\nname = "closed"\npath = "%s"\nroutes = ["closed.test"]\n\n'
+                '[[workers]]\nname = "open"\npath = "%s"\nroutes = ["open.test"]\n'
+                'egress_allow = ["127.0.0.1:%d"]\n' % (cls.dir, cls.dir, cls.origin.port))
+        os.environ["VERGE_TEST_TOKEN"] = "t0ken"
+        cls.v = serve_config(text, cls.tmp)
+        cls.admin_port = int(next(l for l in cls.v.stderr_lines if "admin API on" in l).rsplit(":", 1)[1])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.stop()
+        cls.origin.close()
+
+    def fetch_via(self, host, url):
+        from urllib.parse import quote
+        return request(self.v.port, path="/?url=" + quote(url, safe=""), host=host)
+
+    def test_loopback_origin_is_refused_by_default(self):
+        status, _, body = self.fetch_via("closed.test", self.origin.base + "/secret")
+        self.assertEqual(status, 502)
+        self.assertIn(b"TypeError", body)
+        self.assertIn(b"egress to 127.0.0.1:%d refused: loopback address" % self.origin.port, body)
+        self.assertNotIn(b"internal data", body)
+
+    def test_a_host_name_is_judged_by_the_address_it_resolves_to(self):
+        status, _, body = self.fetch_via("closed.test", "http://localhost:%d/secret" % self.origin.port)
+        self.assertEqual(status, 502)
+        self.assertIn(b"refused", body)
+
+    def test_private_and_link_local_addresses_are_refused(self):
+        for url in ("http://10.255.255.1/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:9/"):
+            status, _, body = self.fetch_via("closed.test", url)
+            self.assertEqual(status, 502, url)
+            self.assertIn(b"refused", body, url)
+
+    def test_the_node_itself_and_its_admin_api_are_refused(self):
+        for port in (self.v.port, self.admin_port):
+            status, _, body = self.fetch_via("open.test", "http://127.0.0.1:%d/" % port)
+            self.assertEqual(status, 502)
+            self.assertIn(b"refused", body)
+
+    def test_egress_allow_opens_exactly_what_it_names(self):
+        status, _, body = self.fetch_via("open.test", self.origin.base + "/secret")
+        self.assertEqual((status, body), (200, b"reached 200 internal data"))
+
+    def test_bad_egress_allow_entries_stop_the_node(self):
+        import subprocess
+        from harness import VERGE
+        for bad in ('["10.0.0.1/8"]', '["nonsense"]', '"127.0.0.1"'):
+            path = os.path.join(self.tmp, "bad.toml")
+            with open(path, "w") as f:
+                f.write('[server]\nlisten = "127.0.0.1:0"\n[[workers]]\npath = "%s"\nroutes = ["*"]\n'
+                        'egress_allow = %s\n' % (self.dir, bad))
+            r = subprocess.run([VERGE, "serve", "--config", path], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(r.returncode, 0, bad)
+            self.assertIn("egress_allow", r.stderr, bad)
+
+    def test_verge_dev_reaches_localhost(self):
+        v = dev(self.dir)
+        try:
+            from urllib.parse import quote
+            status, _, body = request(v.port, path="/?url=" + quote(self.origin.base + "/secret", safe=""))
+            self.assertEqual((status, body), (200, b"reached 200 internal data"))
+        finally:
+            v.stop()
