@@ -246,7 +246,7 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
       out += "content-length: ";
       out += std::to_string(*content_length);
       out += "\r\n";
-      remaining_length_ = *content_length;
+      remaining_length_ = content_length;
     } else if (chunked_ && !is_head_) {
       out += "transfer-encoding: chunked\r\n";
     } else if (chunked_ && is_head_) {
