@@ -14,6 +14,7 @@
 #include "cli/storage_commands.h"
 #include "edge/config.h"
 #include "edge/edge_node.h"
+#include "net/server_sockets.h"
 
 namespace fs = std::filesystem;
 
@@ -226,6 +227,11 @@ int runCli(int argc, char** argv) {
                     : log_level == "warn" ? base::LogLevel::kWarn
                     : log_level == "error" ? base::LogLevel::kError
                                            : base::LogLevel::kInfo);
+  // Client connections, outbound sockets, storage files and V8 all need
+  // descriptors, and the default connection cap (limits.max_connections) is
+  // derived from this limit: take all the kernel allows, once, before any
+  // server binds.
+  net::raiseFileLimit();
   try {
     if (*dev_cmd) return runDev(dev);
     if (*serve_cmd) return runServe(config_path, serve_threads);

@@ -815,7 +815,9 @@ NodeConfig loadNodeConfig(const fs::path& file, bool resolve_token_env) {
       else if (k == "max_body_bytes") cfg.limits.max_body_bytes = static_cast<uint64_t>(*n);
       else if (k == "header_timeout_ms") cfg.limits.header_timeout = std::chrono::milliseconds(*n);
       else if (k == "idle_timeout_ms") cfg.limits.idle_timeout = std::chrono::milliseconds(*n);
-      else fail(file, key, "unknown key (expected max_header_bytes, max_header_count, max_body_bytes, header_timeout_ms or idle_timeout_ms)");
+      else if (k == "body_timeout_ms") cfg.limits.body_timeout = std::chrono::milliseconds(*n);
+      else if (k == "max_connections") cfg.limits.max_connections = static_cast<size_t>(*n);
+      else fail(file, key, "unknown key (expected max_header_bytes, max_header_count, max_body_bytes, header_timeout_ms, idle_timeout_ms, body_timeout_ms or max_connections)");
     }
   }
   if (auto* c = t["cache"].as_table()) {

@@ -10,6 +10,8 @@
 #include <stdexcept>
 
 #include "base/log.h"
+#include "net/request_reader.h"
+#include "net/server_sockets.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -17,6 +19,25 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 namespace verge::net {
+
+// The connection cap of one server. Every Connection holds a share of it
+// from accept until it is destroyed (its descriptor closed).
+struct ConnectionBudget {
+  size_t max = 0;
+  std::atomic<size_t> open{0};
+  // Connections being refused with a lingering 503 (bounded: each holds a
+  // descriptor for up to kRefuseLinger).
+  std::atomic<size_t> refusing{0};
+
+  bool tryTake() {
+    if (open.fetch_add(1) >= max) {
+      open.fetch_sub(1);
+      return false;
+    }
+    return true;
+  }
+  void give() { open.fetch_sub(1); }
+};
 
 namespace {
 
@@ -27,9 +48,29 @@ class Connection;
 // Per-thread bookkeeping the connections report into, so that graceful
 // shutdown knows when a thread has nothing left in flight.
 struct ThreadCounters {
+  // Requests in progress: from the first byte of a request until its
+  // exchange is over (the name predates that: it used to count only the
+  // handler's part). Shutdown waits for this to reach 0.
   int active_exchanges = 0;
   std::list<std::weak_ptr<Connection>> connections;
+  std::shared_ptr<ConnectionBudget> budget;
+  // Freed when accept() runs out of descriptors (see recoverFromAcceptError).
+  ReserveFd reserve;
+  EventLoop* loop = nullptr;  // the loop these connections belong to
 };
+
+// A refusal small enough to be written in one non-blocking send.
+const std::string kBusyResponse =
+    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    "content-length: 42\r\nretry-after: 2\r\nconnection: close\r\n\r\n"
+    "The node has too many open connections.\r\n\r\n";
+constexpr size_t kMaxRefusing = 64;
+constexpr auto kRefuseLinger = std::chrono::seconds(1);
+// After an error answer, how long to keep reading (and dropping) what the
+// client still sends, so that closing does not reset the connection and
+// destroy the answer before the client has read it.
+constexpr auto kErrorLinger = std::chrono::seconds(2);
+constexpr size_t kLingerMaxBytes = 1 << 20;
 
 std::string hexSize(size_t n) {
   char buf[24];
@@ -37,32 +78,75 @@ std::string hexSize(size_t n) {
   return std::string(buf, static_cast<size_t>(len));
 }
 
+// Read errors that mean the peer (or our own timeout) ended the connection:
+// there is nobody to answer.
+bool isDisconnect(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+         ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset || ec == asio::error::eof ||
+         ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe;
+}
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, int thread, EventLoop& loop, const HttpServer::Options& options,
+  Connection(tcp::socket socket, int thread, const HttpServer::Options& options,
              const Handler& handler, ThreadCounters& counters, const std::atomic<bool>& stopping)
       : stream_(std::move(socket)),
         thread_(thread),
-        loop_(loop),
+        loop_(*counters.loop),
         options_(options),
         handler_(handler),
         counters_(counters),
-        stopping_(stopping) {
+        stopping_(stopping),
+        budget_(counters.budget),
+        accepted_(Clock::now()) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
     stream_.socket().set_option(tcp::no_delay(true), ec);
   }
 
+  ~Connection() {
+    if (budget_) budget_->give();
+  }
+
   asio::awaitable<void> run();
 
-  // Closes the connection if it is idle between requests (used by shutdown).
-  void closeIfIdle() {
-    if (!in_exchange_) {
-      beast::error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      stream_.socket().close(ec);
+  // Shutdown has begun (called on the connection's thread). A request being
+  // read or served goes on; a connection between requests whose next
+  // request has (partly) arrived is served; an idle one is woken so that
+  // run() closes it.
+  void onServerStop() {
+    if (counted_ || closing_) return;
+    if (hasRequestBytes()) {
+      beginRequest();
+      return;
     }
+    if (idle_wait_) {
+      beast::error_code ec;
+      stream_.socket().cancel(ec);
+    }
+  }
+
+  // Counts this connection's current request for graceful shutdown, from its
+  // first byte. Idempotent.
+  void beginRequest() {
+    if (counted_) return;
+    counted_ = true;
+    ++counters_.active_exchanges;
+  }
+  void endRequest() {
+    if (!counted_) return;
+    counted_ = false;
+    --counters_.active_exchanges;
+  }
+
+  // Whether the next request has started arriving: bytes already read into
+  // our buffer (pipelined) or waiting in the kernel.
+  bool hasRequestBytes() {
+    if (buffer_.size() > 0) return true;
+    if (!stream_.socket().is_open()) return false;
+    return readableBytes(stream_.socket().native_handle()) > 0;
   }
 
   beast::tcp_stream& stream() { return stream_; }
@@ -71,12 +155,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int thread() const { return thread_; }
   EventLoop& loop() { return loop_; }
   const std::string& remote() const { return remote_; }
+  bool stopping() const { return stopping_.load(); }
+  // Close with a lingering read: the client may still be sending.
+  void setLinger() { linger_ = true; }
 
  public:
   class ExchangeImpl;
 
  private:
+  asio::awaitable<bool> waitForRequest(bool first);
+  asio::awaitable<bool> serveRequest();
+  asio::awaitable<bool> drainBody(RequestParser& parser);
   asio::awaitable<void> writeErrorAndClose(int status, std::string_view message);
+  asio::awaitable<void> close();
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -86,8 +177,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Handler& handler_;
   ThreadCounters& counters_;
   const std::atomic<bool>& stopping_;
+  std::shared_ptr<ConnectionBudget> budget_;
+  Clock::time_point accepted_;
   std::string remote_;
-  bool in_exchange_ = false;
+  bool counted_ = false;    // a request is in progress (counted in active_exchanges)
+  bool idle_wait_ = false;  // waiting for the first byte of the next request
+  bool linger_ = false;
+  bool closing_ = false;    // run() is past its last request
 };
 
 // The request body as a BodySource, read straight off the parser.
@@ -95,7 +191,7 @@ class RequestBody;
 
 class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from_this<ExchangeImpl> {
  public:
-  using Parser = http::request_parser<http::buffer_body>;
+  using Parser = RequestParser;
 
   ExchangeImpl(std::shared_ptr<Connection> conn, std::unique_ptr<Parser> parser, RequestHead head,
                bool expect_continue)
@@ -128,7 +224,9 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
     chunked_ = !no_body && !content_length && head_.version >= 11;
     close_delimited_ = !no_body && !content_length && head_.version < 11;
     if (close_delimited_) keep_alive_ = false;
-    if (conn_stopping()) keep_alive_ = false;
+    // Shutting down: the connection stays open only for requests that have
+    // already arrived behind this one; the last response says close.
+    if (conn_->stopping() && !(parser_->is_done() && conn_->hasRequestBytes())) keep_alive_ = false;
 
     std::string& out = pending_;
     out.reserve(256);
@@ -152,7 +250,7 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
       out += "content-length: ";
       out += std::to_string(*content_length);
       out += "\r\n";
-      remaining_length_ = *content_length;
+      remaining_length_ = content_length;
     } else if (chunked_ && !is_head_) {
       out += "transfer-encoding: chunked\r\n";
     } else if (chunked_ && is_head_) {
@@ -215,7 +313,9 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   }
 
   void abort() override {
-    if (closed_) return;
+    // After failBody the server's own answer is on its way: a handler that
+    // gives up on its exchange must not cut it.
+    if (closed_ || server_answered_) return;
     finished_ = true;
     completed_ = false;
     keep_alive_ = false;
@@ -225,6 +325,27 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   bool headWritten() const override { return head_written_; }
   bool closed() const override { return closed_ || finished_; }
   void setLogNote(std::string note) override { note_ = std::move(note); }
+
+  // The request body cannot be read any further: malformed chunked framing
+  // (400), over the body limit (413), or stalled past body_timeout (408).
+  // With no response started the server answers it itself and closes the
+  // connection; whatever the handler writes later is dropped (the exchange
+  // is finished). With a response under way, the connection is cut.
+  void failBody(int status, std::string_view message) {
+    keep_alive_ = false;
+    if (closed_ || finished_) return;
+    if (head_written_) {
+      abort();
+      return;
+    }
+    std::string body(message);
+    body += "\n";
+    writeHead(status, {{"content-type", "text/plain; charset=utf-8"}}, body.size());
+    queueBody(body, nullptr, nullptr);
+    finish();
+    server_answered_ = true;
+    conn_->setLinger();
+  }
 
   // Waits until the exchange is finished and flushed (or aborted).
   asio::awaitable<void> waitDone() {
@@ -236,7 +357,6 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
 
   bool keepAlive() const { return keep_alive_ && completed_ && !closed_; }
   Parser& parser() { return *parser_; }
-  bool sendContinueIfNeeded(std::function<void(bool)> then);
   void markBodyError() { keep_alive_ = false; }
 
   void logAccess() {
@@ -258,8 +378,6 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   }
 
  private:
-  bool conn_stopping() const;
-
   // Output waiting to be written: owned bytes, or bytes someone else owns.
   struct Piece {
     std::string owned;
@@ -367,6 +485,7 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   bool chunked_ = false;
   bool close_delimited_ = false;
   bool is_head_ = false;
+  bool server_answered_ = false;  // failBody answered for the handler
   std::optional<uint64_t> remaining_length_;
   int status_ = 0;
   uint64_t bytes_sent_ = 0;
@@ -376,9 +495,10 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   friend class RequestBody;
 };
 
-class RequestBody : public BodySource {
+class RequestBody : public BodySource, public std::enable_shared_from_this<RequestBody> {
  public:
-  explicit RequestBody(std::weak_ptr<Connection::ExchangeImpl> ex) : exchange_(std::move(ex)) {}
+  RequestBody(std::weak_ptr<Connection::ExchangeImpl> ex, asio::any_io_executor executor)
+      : exchange_(std::move(ex)), timer_(std::move(executor)) {}
 
   void read(BodyReadCallback cb) override {
     auto ex = exchange_.lock();
@@ -395,8 +515,7 @@ class RequestBody : public BodySource {
       // The interim response goes out before any final response bytes.
       auto msg = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
       asio::async_write(ex->conn_->stream(), asio::buffer(*msg),
-                        [self = std::static_pointer_cast<RequestBody>(ex->body_), msg,
-                         cb = std::move(cb)](
+                        [self = shared_from_this(), msg, cb = std::move(cb)](
                             beast::error_code ec, size_t) mutable {
                           if (ec) {
                             cb({}, "client went away");
@@ -412,7 +531,6 @@ class RequestBody : public BodySource {
   void cancel() override { cancelled_ = true; }
 
  private:
-  // `ex->body_` is this object: the exchange owns its body source.
   void readMore(BodyReadCallback cb) {
     auto ex = exchange_.lock();
     if (!ex || ex->closed_) {
@@ -427,22 +545,40 @@ class RequestBody : public BodySource {
     chunk_.resize(64 * 1024);
     parser.get().body().data = chunk_.data();
     parser.get().body().size = chunk_.size();
-    ex->conn_->stream().expires_after(ex->conn_->options().limits.idle_timeout);
+    // The body has its own inactivity limit, kept by our timer rather than
+    // the stream's: the stream's timeout closes the socket, and a stalled
+    // body deserves a 408 first.
+    auto& stream = ex->conn_->stream();
+    stream.expires_never();
+    armTimer(stream, ex->conn_->options().limits.body_timeout);
     http::async_read_some(
-        ex->conn_->stream(), ex->conn_->buffer(), parser,
-        [self = std::static_pointer_cast<RequestBody>(ex->body_), ex, cb = std::move(cb)](
-            beast::error_code ec, size_t) mutable {
+        stream, ex->conn_->buffer(), parser,
+        [self = shared_from_this(), ex, cb = std::move(cb)](beast::error_code ec, size_t) mutable {
+          self->reading_ = false;
+          self->timer_.cancel();
           auto& p = ex->parser();
           size_t got = self->chunk_.size() - p.get().body().size;
           if (ec == http::error::need_buffer) ec = {};
+          if (self->timed_out_) {
+            ex->failBody(408, "Request Timeout: the request body stalled");
+            cb({}, "the request body stalled longer than the body timeout");
+            return;
+          }
           if (ec) {
             ex->markBodyError();
-            if (ec == http::error::body_limit) {
-              cb({}, "request body exceeds the configured limit");
-            } else {
-              cb({}, "client closed the connection while sending the body");
+            switch (classifyBodyError(ec)) {
+              case BodyFailure::kTooLarge:
+                ex->failBody(413, "Request body too large");
+                cb({}, "request body exceeds the configured limit");
+                return;
+              case BodyFailure::kMalformed:
+                ex->failBody(400, "Bad request: malformed chunked body (" + ec.message() + ")");
+                cb({}, "malformed request body: " + ec.message());
+                return;
+              case BodyFailure::kClientGone:
+                cb({}, "client closed the connection while sending the body");
+                return;
             }
-            return;
           }
           if (got == 0 && !p.is_done()) {
             self->readMore(std::move(cb));
@@ -454,20 +590,36 @@ class RequestBody : public BodySource {
           }
           cb(std::string_view(self->chunk_.data(), got), {});
         });
+    reading_ = true;
+  }
+
+  // Cuts the pending read when the body stalls for `timeout`.
+  void armTimer(beast::tcp_stream& stream, std::chrono::milliseconds timeout) {
+    timed_out_ = false;
+    timer_.expires_after(timeout);
+    timer_.async_wait([self = shared_from_this(), &stream](beast::error_code ec) {
+      // A wait that completed just as the read did (or was re-armed since)
+      // is not a timeout.
+      if (ec || !self->reading_ || self->timer_.expiry() > Clock::now()) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      stream.socket().cancel(ignored);
+    });
   }
 
   std::weak_ptr<Connection::ExchangeImpl> exchange_;
+  asio::steady_timer timer_;
   std::string chunk_;
   bool cancelled_ = false;
+  bool reading_ = false;
+  bool timed_out_ = false;
 };
 
 std::shared_ptr<BodySource> Connection::ExchangeImpl::body() {
   if (!head_.has_body) return nullptr;
-  if (!body_) body_ = std::make_shared<RequestBody>(weak_from_this());
+  if (!body_) body_ = std::make_shared<RequestBody>(weak_from_this(), conn_->stream().get_executor());
   return body_;
 }
-
-bool Connection::ExchangeImpl::conn_stopping() const { return conn_->stopping_.load(); }
 
 asio::awaitable<void> Connection::writeErrorAndClose(int status, std::string_view message) {
   std::string body(message);
@@ -478,133 +630,238 @@ asio::awaitable<void> Connection::writeErrorAndClose(int status, std::string_vie
   beast::error_code ec;
   stream_.expires_after(std::chrono::seconds(5));
   co_await asio::async_write(stream_, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+  linger_ = true;
+}
+
+// Closes the connection. After an error answer (or with a request body left
+// unread) the client may still be sending: closing with unread bytes would
+// make the kernel reset the connection, and a reset can destroy our answer
+// before the client reads it. So we stop sending, read and drop what comes
+// for a moment, then close (nginx's lingering close).
+asio::awaitable<void> Connection::close() {
+  closing_ = true;
+  beast::error_code ec;
+  if (!stream_.socket().is_open()) co_return;
+  if (linger_) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(kErrorLinger);
+    size_t dropped = 0;
+    char sink[8192];
+    while (!ec && dropped < kLingerMaxBytes) {
+      dropped += co_await stream_.async_read_some(asio::buffer(sink),
+                                                  asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
   stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.socket().close(ec);
 }
 
+// Waits for the next request's first byte. A new connection's whole head
+// must arrive within header_timeout of accept; between requests a
+// keep-alive connection may wait idle_timeout for the first byte, and the
+// head then has header_timeout from it. False when the connection is to be
+// closed (timeout, peer gone, or an idle connection at shutdown).
+asio::awaitable<bool> Connection::waitForRequest(bool first) {
+  const auto& limits = options_.limits;
+  for (;;) {
+    // Shutting down: serve only what has already arrived.
+    if (stopping_.load() && !counted_ && !hasRequestBytes()) co_return false;
+    if (first) {
+      stream_.expires_at(accepted_ + limits.header_timeout);
+    } else {
+      stream_.expires_after(buffer_.size() > 0 ? limits.header_timeout : limits.idle_timeout);
+    }
+    if (buffer_.size() > 0) break;
+    beast::error_code ec;
+    idle_wait_ = true;
+    size_t n = co_await stream_.async_read_some(buffer_.prepare(4096),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+    idle_wait_ = false;
+    buffer_.commit(n);
+    if (n > 0) break;
+    // Woken by shutdown (onServerStop): look again whether a request came.
+    if (ec == asio::error::operation_aborted && stopping_.load()) continue;
+    co_return false;
+  }
+  beginRequest();
+  if (!first) stream_.expires_after(limits.header_timeout);
+  co_return true;
+}
+
+// Reads, checks and serves one request. True when the connection can carry
+// the next one.
+asio::awaitable<bool> Connection::serveRequest() {
+  const auto& limits = options_.limits;
+  beast::error_code ec;
+  auto parser = std::make_unique<RequestParser>();
+  configureParser(*parser, limits);
+  co_await http::async_read_header(stream_, buffer_, *parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    if (isDisconnect(ec)) co_return false;
+    HeadError e = headParseError(ec);
+    co_await writeErrorAndClose(e.status, e.message);
+    co_return false;
+  }
+  HeadResult result = readRequestHead(*parser, limits, remote_);
+  if (result.error) {
+    co_await writeErrorAndClose(result.error->status, result.error->message);
+    co_return false;
+  }
+
+  auto exchange = std::make_shared<ExchangeImpl>(shared_from_this(), std::move(parser),
+                                                 std::move(result.parsed.head),
+                                                 result.parsed.expect_continue);
+  exchange->setKeepAlive(result.parsed.keep_alive);
+  try {
+    handler_(exchange);
+  } catch (const std::exception& e) {
+    base::logLine(base::LogLevel::kError, std::string("internal: handler threw: ") + e.what());
+    if (!exchange->headWritten()) exchange->writeHead(500, {}, 0);
+    exchange->finish();
+  }
+  co_await exchange->waitDone();
+  exchange->logAccess();
+  bool reuse = exchange->keepAlive();
+  auto& p = exchange->parser();
+  if (!p.is_done()) {
+    // The handler did not consume the body. Drain a little so the
+    // connection can be reused; a large unread body closes it instead.
+    const auto& cl = exchange->head().content_length;
+    if (reuse && cl && *cl <= 64 * 1024) reuse = co_await drainBody(p);
+    else reuse = false;
+    if (!reuse) linger_ = true;
+  }
+  co_return reuse;
+}
+
+// Reads and drops the rest of a small request body, each read within
+// body_timeout. False when that fails.
+asio::awaitable<bool> Connection::drainBody(RequestParser& parser) {
+  beast::error_code ec;
+  char sink[8192];
+  while (!parser.is_done() && !ec) {
+    parser.get().body().data = sink;
+    parser.get().body().size = sizeof sink;
+    stream_.expires_after(options_.limits.body_timeout);
+    co_await http::async_read_some(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+  }
+  co_return !ec;
+}
+
 asio::awaitable<void> Connection::run() {
   auto self = shared_from_this();
-  const auto& limits = options_.limits;
-  while (!stopping_.load()) {
-    auto parser = std::make_unique<ExchangeImpl::Parser>();
-    parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    parser->body_limit(limits.max_body_bytes);
-
-    // The whole head must arrive within header_timeout (slowloris), but an
-    // idle keep-alive connection may wait idle_timeout for its first byte.
-    beast::error_code ec;
-    stream_.expires_after(buffer_.size() > 0 ? limits.header_timeout : limits.idle_timeout);
-    if (buffer_.size() == 0) {
-      size_t n = co_await stream_.async_read_some(buffer_.prepare(4096),
-                                                  asio::redirect_error(asio::use_awaitable, ec));
-      buffer_.commit(n);
-      if (ec || stopping_.load()) break;
-      stream_.expires_after(limits.header_timeout);
-    }
-    co_await http::async_read_header(stream_, buffer_, *parser,
-                                     asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-          ec == asio::error::eof) {
-        break;
-      }
-      if (ec == http::error::header_limit) {
-        co_await writeErrorAndClose(431, "Request header fields too large");
-      } else if (ec == http::error::body_limit) {
-        co_await writeErrorAndClose(413, "Request body too large");
-      } else {
-        co_await writeErrorAndClose(400, "Bad request: " + ec.message());
-      }
-      co_return;
-    }
-
-    auto& req = parser->get();
-    RequestHead head;
-    head.method = std::string(req.method_string());
-    head.target = std::string(req.target());
-    head.version = req.version();
-    head.remote_addr = remote_;
-    size_t count = 0;
-    for (const auto& f : req) {
-      head.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-      ++count;
-    }
-    // absolute-form ("GET http://host/path"): the target's authority is the
-    // Host (RFC 9112 §3.2.2), and everything above sees origin-form.
-    if (head.target.rfind("http://", 0) == 0 || head.target.rfind("https://", 0) == 0) {
-      size_t start = head.target.find("//") + 2;
-      size_t slash = head.target.find_first_of("/?", start);
-      std::string authority = head.target.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-      std::string path = slash == std::string::npos ? "/" : head.target.substr(slash);
-      if (path[0] == '?') path.insert(0, "/");
-      std::erase_if(head.headers, [](const HeaderPair& h) { return iequals(h.name, "host"); });
-      head.headers.push_back({"host", authority});
-      head.target = std::move(path);
-    }
-    if (count > limits.max_header_count) {
-      co_await writeErrorAndClose(431, "Too many request header fields");
-      co_return;
-    }
-    if (req.version() != 10 && req.version() != 11) {
-      co_await writeErrorAndClose(505, "HTTP version not supported");
-      co_return;
-    }
-    auto cl = parser->content_length();
-    if (cl) head.content_length = *cl;
-    head.has_body = parser->chunked() || (cl && *cl > 0);
-    bool expect_continue = false;
-    if (auto e = findHeader(head.headers, "expect")) {
-      if (iequals(*e, "100-continue") && req.version() >= 11) {
-        expect_continue = true;
-      } else {
-        co_await writeErrorAndClose(417, "Unsupported Expect header");
-        co_return;
-      }
-    }
-    bool keep_alive = parser->keep_alive();
-
-    auto exchange = std::make_shared<ExchangeImpl>(self, std::move(parser), std::move(head),
-                                                   expect_continue);
-    exchange->setKeepAlive(keep_alive && !stopping_.load());
-    in_exchange_ = true;
-    ++counters_.active_exchanges;
-    try {
-      handler_(exchange);
-    } catch (const std::exception& e) {
-      base::logLine(base::LogLevel::kError, std::string("internal: handler threw: ") + e.what());
-      if (!exchange->headWritten()) exchange->writeHead(500, {}, 0);
-      exchange->finish();
-    }
-    co_await exchange->waitDone();
-    --counters_.active_exchanges;
-    in_exchange_ = false;
-    exchange->logAccess();
-    bool reuse = exchange->keepAlive();
-    if (reuse && !exchange->parser().is_done()) {
-      // The handler did not consume the body. Drain a little so the
-      // connection can be reused; a large unread body closes it instead.
-      if (!exchange->head_.content_length || *exchange->head_.content_length > 64 * 1024) {
-        reuse = false;
-      } else {
-        auto& p = exchange->parser();
-        char sink[8192];
-        while (!p.is_done() && !ec) {
-          p.get().body().data = sink;
-          p.get().body().size = sizeof sink;
-          stream_.expires_after(limits.idle_timeout);
-          co_await http::async_read_some(stream_, buffer_, p,
-                                         asio::redirect_error(asio::use_awaitable, ec));
-          if (ec == http::error::need_buffer) ec = {};
-        }
-        if (ec) reuse = false;
-      }
-    }
-    if (!reuse) break;
+  bool first = true;
+  while (co_await waitForRequest(first)) {
+    first = false;
+    bool again = co_await serveRequest();
+    endRequest();
+    if (!again) break;
   }
+  endRequest();
+  co_await close();
+}
+
+// Answers a connection over the cap with a 503 and closes it, reading what
+// the client sends meanwhile for up to kRefuseLinger (so the close does not
+// reset the answer away). When many are being refused at once, it is done
+// without waiting: those descriptors are what the cap protects.
+asio::awaitable<void> refuseConnection(tcp::socket socket, std::shared_ptr<ConnectionBudget> budget) {
+  beast::tcp_stream stream(std::move(socket));
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.socket().close(ec);
+  stream.expires_after(kRefuseLinger);
+  co_await asio::async_write(stream, asio::buffer(kBusyResponse), asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  char sink[4096];
+  size_t dropped = 0;
+  while (!ec && dropped < kLingerMaxBytes) {
+    dropped += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+  }
+  stream.socket().close(ec);
+  budget->refusing.fetch_sub(1);
+}
+
+// Serves a newly accepted connection, or refuses it with a 503 when the
+// server is at its connection cap (the node stays reachable: the client
+// learns to come back instead of timing out). `request_waiting`: accepted
+// during shutdown with its request already here, so shutdown must wait for it.
+void startConnection(tcp::socket socket, int thread, const HttpServer::Options& options,
+                     const Handler& handler, ThreadCounters& counters,
+                     const std::atomic<bool>& stopping, bool request_waiting) {
+  auto& budget = *counters.budget;
+  if (!budget.tryTake()) {
+    if (budget.refusing.fetch_add(1) < kMaxRefusing) {
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, refuseConnection(std::move(socket), counters.budget), asio::detached);
+    } else {
+      budget.refusing.fetch_sub(1);
+      beast::error_code ec;
+      socket.non_blocking(true, ec);
+      asio::write(socket, asio::buffer(kBusyResponse), ec);
+      socket.close(ec);
+    }
+    return;
+  }
+  auto conn = std::make_shared<Connection>(std::move(socket), thread, options, handler, counters, stopping);
+  if (request_waiting) conn->beginRequest();
+  counters.connections.push_back(conn);
+  auto executor = conn->stream().get_executor();
+  asio::co_spawn(executor, conn->run(), asio::detached);
+}
+
+// accept() failed. Out of descriptors (EMFILE/ENFILE), the connection that
+// caused it stays queued and every retry would fail at once: free the
+// reserve descriptor, take that connection, answer it 503, close it and
+// take the reserve back, so the queue drains and the loop waits for the
+// next connection instead of spinning. Other errors pause briefly.
+asio::awaitable<void> recoverFromAcceptError(tcp::acceptor& acceptor, ThreadCounters& counters,
+                                             const beast::error_code& error) {
+  const bool out_of_fds = error == asio::error::no_descriptors ||
+                          error.value() == ENFILE || error == asio::error::no_buffer_space ||
+                          error == asio::error::no_memory;
+  bool refused = false;
+  if (out_of_fds) {
+    static std::atomic<int64_t> last_warning{0};
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+    if (now - last_warning.exchange(now) >= 10) {
+      base::logLine(base::LogLevel::kWarn, "downstream: accept failed (" + error.message() +
+                                               "): refusing new connections with 503 until "
+                                               "descriptors are free; raise `ulimit -n` or lower "
+                                               "limits.max_connections");
+    }
+    beast::error_code ec;
+    acceptor.non_blocking(true, ec);
+    counters.reserve.release();
+    refused = acceptAndRefuse(acceptor.native_handle(), kBusyResponse);
+    refused = counters.reserve.restore() && refused;
+  }
+  if (!refused) {
+    beast::error_code ec;
+    asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(out_of_fds ? 100 : 10));
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// Shutdown, on the listener's thread: the connections still in the accept
+// queue whose request has already arrived are accepted and served (their
+// responses say close); the rest are closed with the listener.
+void acceptQueuedRequests(tcp::acceptor& acceptor, int thread, const HttpServer::Options& options,
+                          const Handler& handler, ThreadCounters& counters,
+                          const std::atomic<bool>& stopping) {
+  beast::error_code ec;
+  acceptor.cancel(ec);
+  acceptor.non_blocking(true, ec);
+  while (acceptor.is_open()) {
+    tcp::socket socket = acceptor.accept(ec);
+    if (ec) break;
+    if (readableBytes(socket.native_handle()) > 0) {
+      startConnection(std::move(socket), thread, options, handler, counters, stopping, true);
+    } else {
+      socket.close(ec);
+    }
+  }
+  acceptor.close(ec);
 }
 
 }  // namespace
@@ -689,7 +946,8 @@ void HttpServer::Drainer::check() {
 }
 
 HttpServer::HttpServer(Options options, Handler handler)
-    : options_(std::move(options)), handler_(std::move(handler)) {
+    : options_(std::move(options)), handler_(std::move(handler)),
+      budget_(std::make_shared<ConnectionBudget>()) {
   if (options_.threads < 1) options_.threads = 1;
 }
 
@@ -704,11 +962,21 @@ void HttpServer::bind() {
   auto address = asio::ip::make_address(options_.host, ec);
   if (ec) throw std::runtime_error("invalid listen address '" + options_.host + "'");
   uint16_t port = options_.port;
+  budget_->max = options_.limits.max_connections > 0 ? options_.limits.max_connections
+                                                      : defaultMaxConnections();
+  if (port != 0) {
+    if (auto why = portInUse(options_.host, port)) {
+      throw std::runtime_error("cannot listen on " + options_.host + ":" + std::to_string(port) +
+                               ": " + *why);
+    }
+  }
   loops_ = std::make_unique<LoopGroup>(options_.threads);
   for (int i = 0; i < options_.threads; ++i) {
     auto t = std::make_unique<ThreadState>();
     t->index = i;
     t->loop = &loops_->loop(i);
+    t->counters.budget = budget_;
+    t->counters.loop = t->loop;
     auto acc = std::make_unique<tcp::acceptor>(t->loop->context());
     tcp::endpoint ep(address, port);
     acc->open(ep.protocol(), ec);
@@ -762,15 +1030,10 @@ void HttpServer::startLoop(ThreadState& t) {
               asio::redirect_error(asio::use_awaitable, ec));
           if (ec) {
             if (stopping_.load() || ec == asio::error::operation_aborted) break;
-            // EMFILE and friends: back off briefly instead of spinning.
-            asio::steady_timer pause(ioc, std::chrono::milliseconds(10));
-            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            co_await recoverFromAcceptError(*t.acceptor, t.counters, ec);
             continue;
           }
-          auto conn = std::make_shared<Connection>(std::move(socket), t.index, *t.loop, options_,
-                                                   handler_, t.counters, stopping_);
-          t.counters.connections.push_back(conn);
-          asio::co_spawn(ioc, conn->run(), asio::detached);
+          startConnection(std::move(socket), t.index, options_, handler_, t.counters, stopping_, false);
         }
       },
       asio::detached);
@@ -794,14 +1057,19 @@ void HttpServer::stop() {
   for (auto& tp : threads_) {
     ThreadState* t = tp.get();
     t->loop->post([this, t] {
-      beast::error_code ec;
-      t->acceptor->close(ec);
+      // Every request that arrived before the stop gets its answer: queued
+      // connections carrying one are accepted, connections between requests
+      // with the next one arriving are served, idle ones are closed.
+      acceptQueuedRequests(*t->acceptor, t->index, options_, handler_, t->counters, stopping_);
       for (auto& w : t->counters.connections) {
-        if (auto c = w.lock()) c->closeIfIdle();
+        if (auto c = w.lock()) c->onServerStop();
       }
       // Poll until in-flight exchanges and background work are done, or the
-      // drain deadline passes; then stop the loop.
-      std::make_shared<Drainer>(*this, *t, Clock::now() + options_.drain_timeout)->check();
+      // drain deadline passes; then stop the loop. Posted behind the wake-ups
+      // above, so that the connections they woke count themselves in first.
+      t->loop->post([this, t] {
+        std::make_shared<Drainer>(*this, *t, Clock::now() + options_.drain_timeout)->check();
+      });
     });
   }
 }

@@ -27,8 +27,21 @@ struct ServerLimits {
   size_t max_header_bytes = 32 * 1024;  // request line + headers; over → 431
   size_t max_header_count = 100;        // over → 431
   uint64_t max_body_bytes = 4ull << 30;  // over → 413
-  std::chrono::milliseconds header_timeout{10'000};  // whole head must arrive in this
-  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive / body read inactivity
+  // The whole head must arrive in this: for a new connection counted from
+  // accept, for a later request on a keep-alive connection from its first
+  // byte. Over it the connection is closed without an answer.
+  std::chrono::milliseconds header_timeout{10'000};
+  // How long a keep-alive connection may wait for the next request's first
+  // byte, and how long a response write may make no progress.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // The longest pause between two reads of a request body (nginx's
+  // client_body_timeout). Over it: 408 if no response has started, else the
+  // connection is cut. Also bounds draining an unread body after a response.
+  std::chrono::milliseconds body_timeout{30'000};
+  // Open client connections across all threads of one server; a new
+  // connection over it gets a short 503 and is closed. 0 = derived from the
+  // file-descriptor limit (defaultMaxConnections in server_sockets.h).
+  size_t max_connections = 0;
 };
 
 struct RequestHead {
@@ -85,6 +98,9 @@ class Exchange {
 
 using Handler = std::function<void(std::shared_ptr<Exchange>)>;
 
+// How many client connections are open, against the cap (http_server.cc).
+struct ConnectionBudget;
+
 // Ends the exchange with a small HTML error page in Cloudflare's style
 // ("Error <code>: <title>", then `detail`), not cacheable. `code` is the
 // number the page shows (e.g. 1101 for a worker exception) and `status` the
@@ -132,7 +148,9 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds every thread's listener. Throws std::runtime_error naming the
-  // address when binding fails.
+  // address when binding fails, or when another process (another verge
+  // included) already listens on the port: SO_REUSEPORT would otherwise let
+  // the two share it silently.
   void bind();
   uint16_t port() const { return port_; }
   // Event loop `i` (valid after bind()).
@@ -153,6 +171,8 @@ class HttpServer {
   Handler handler_;
   uint16_t port_ = 0;
   std::unique_ptr<LoopGroup> loops_;
+  // The connection cap, shared by every loop and held by each connection.
+  std::shared_ptr<ConnectionBudget> budget_;
   std::vector<std::unique_ptr<ThreadState>> threads_;  // one per loop
   std::atomic<bool> stopping_{false};
 };
