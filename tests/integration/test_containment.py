@@ -420,7 +420,13 @@ export default {
                 'egress_allow = ["127.0.0.1:%d"]\n' % (cls.dir, cls.dir, cls.origin.port))
         os.environ["VERGE_TEST_TOKEN"] = "t0ken"
         cls.v = serve_config(text, cls.tmp)
-        cls.admin_port = int(next(l for l in cls.v.stderr_lines if "admin API on" in l).rsplit(":", 1)[1])
+        cls.admin_port = None
+        for _ in range(200):  # the admin line follows the ready line
+            lines = [l for l in cls.v.stderr_lines if "admin API on" in l]
+            if lines:
+                cls.admin_port = int(lines[0].rsplit(":", 1)[1])
+                break
+            time.sleep(0.05)
 
     @classmethod
     def tearDownClass(cls):
