@@ -5,7 +5,7 @@
 BUILD ?= build
 CMAKE_FLAGS ?=
 
-.PHONY: all setup configure build test run dev clean
+.PHONY: all setup configure build test test-asan run dev clean
 
 all: build
 
@@ -22,6 +22,15 @@ build: configure
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j2
+	$(MAKE) test-asan
+
+# The unit tests (no integration tests) again under AddressSanitizer and
+# UBSan: the `asan` preset of CMakePresets.json, in build-asan/.
+ASAN_TESTS = verge_storage_tests verge_http_tests verge_cache_tests verge_unit_tests
+test-asan: setup
+	@test -f build-asan/build.ninja || cmake --preset asan
+	cmake --build build-asan --target $(ASAN_TESTS)
+	cd build-asan && ctest --output-on-failure -j2 -E '^(integration|js)\.'
 
 run: build
 	$(BUILD)/verge serve --config examples/node.toml
@@ -30,4 +39,4 @@ dev: build
 	$(BUILD)/verge dev examples/hello
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

@@ -183,6 +183,9 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
     admin_options.host = options_.admin.host;
     admin_options.port = options_.admin.port;
     admin_options.threads = 1;
+    // A few operators and scripts at a time; a flood of connections to the
+    // admin port gets 503s without touching the public listener's budget.
+    admin_options.limits.max_connections = 64;
     admin_options.access_log = [this, admin_log](int, const net::AccessRecord& r) {
       logAccess(admin_log, r);
       flushLog(admin_log);
