@@ -60,9 +60,9 @@ TEST(EventLoop, HandOffKeepsTheLoopRunningAndReclaimReturnsIt) {
     loop.post([&] {
       overlap.enter();
       long_thread = std::this_thread::get_id();
+      overlap.leave();  // from here on the loop is someone else's
       ASSERT_TRUE(loop.handOff());
       EXPECT_FALSE(loop.carriedHere());
-      overlap.leave();  // from here on the loop is someone else's
       // Long work off the loop: the loop serves other handlers meanwhile.
       auto until = std::chrono::steady_clock::now() + 2s;
       while (served_meanwhile < 20 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
