@@ -94,13 +94,8 @@ void EventLoop::watchWakeups() {
   wakeup_->descriptor.async_read_some(asio::buffer(&wakeup_->value, sizeof wakeup_->value),
                                       [this](boost::system::error_code ec, size_t) {
                                         if (ec == asio::error::operation_aborted) return;
-                                        std::vector<std::function<void()>> todo;
-                                        {
-                                          std::lock_guard lock(mutex_);
-                                          todo.swap(outside_);
-                                        }
                                         watchWakeups();
-                                        for (auto& fn : todo) fn();
+                                        runOutside();
                                       });
 }
 
@@ -143,6 +138,19 @@ void EventLoop::reclaim() {
     handed_back_.wait(lock, [&] { return mine; });
   }
   tls_current = this;
+  // What this thread posted while away runs now, before anything it does as
+  // the carrier again: a response's body chunks, say, keep their order.
+  runOutside();
+}
+
+void EventLoop::runOutside() {
+  // One batch: a thread that keeps posting must not keep the loop here.
+  std::vector<std::function<void()>> todo;
+  {
+    std::lock_guard lock(mutex_);
+    todo.swap(outside_);
+  }
+  for (auto& fn : todo) fn();
 }
 
 void EventLoop::carrierLost() {

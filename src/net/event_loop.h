@@ -112,6 +112,8 @@ class EventLoop {
   // the loop watches.
   void postFromOutside(std::function<void()> fn);
   void watchWakeups();
+  // Runs what postFromOutside() queued, in order (on the carrier).
+  void runOutside();
 
   LoopGroup& group_;
   int index_;

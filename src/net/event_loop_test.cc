@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace verge::net {
 namespace {
@@ -95,6 +96,27 @@ TEST(EventLoop, HandOffKeepsTheLoopRunningAndReclaimReturnsIt) {
   EXPECT_EQ(overlap.worst.load(), 1);
   EXPECT_GE(loop.carriersStarted(), 2);
   EXPECT_EQ(group.threads(), 0);
+}
+
+TEST(EventLoop, WhatWasPostedFromAwayRunsBeforeTheReclaimerGoesOn) {
+  LoopGroup group(1);
+  EventLoop& loop = group.loop(0);
+  std::vector<int> order;
+  LoopGroup::Hooks hooks;
+  hooks.on_start = [&](int) {
+    loop.post([&] {
+      ASSERT_TRUE(loop.handOff());
+      loop.run([&] { order.push_back(1); });  // posted: this thread is away
+      loop.reclaim();
+      loop.run([&] { order.push_back(2); });  // direct: it carries the loop again
+      group.stop();
+    });
+    // Keeps the new carrier busy, so it gives the loop back before it has
+    // looked at what the first handler posted.
+    loop.post([&] { std::this_thread::sleep_for(100ms); });
+  };
+  group.run(hooks);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
 }
 
 TEST(EventLoop, ReclaimAfterTheLoopStoppedTakesItAtOnce) {
