@@ -122,6 +122,7 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   runtimes_.resize(static_cast<size_t>(std::max(1, options_.server.threads)));
   for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
   runtime::initializeV8();
+  runtime::allowJs();
   storage_ = std::make_shared<runtime::StorageConfig>();
   storage_->data_dir = options_.data_dir;
   storage_->kv_cache = std::make_shared<storage::KvReadCache>();

@@ -3,6 +3,10 @@
 #include <libplatform/libplatform.h>
 #include <v8.h>
 
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -21,10 +25,6 @@ namespace {
 std::unique_ptr<v8::Platform> g_platform;
 std::unique_ptr<Watchdog> g_watchdog;
 
-// Isolates per worker per loop: one normally, more only while others are
-// busy in long entries (a spinning script), so the worker's other requests
-// still find an isolate; past this they queue.
-constexpr size_t kMaxIsolatesPerLoop = 4;
 }  // namespace
 
 bool looksLikeModule(const std::string& code) {
@@ -63,46 +63,62 @@ void initializeV8() {
   });
 }
 
+namespace {
+std::atomic<bool> g_js_stopped{false};
+}  // namespace
+
+bool jsStopped() { return g_js_stopped.load(std::memory_order_relaxed); }
+void allowJs() { g_js_stopped = false; }
+
 void terminateAllJs() {
+  g_js_stopped = true;
   if (g_watchdog) g_watchdog->terminateAll();
 }
 
 class Runtime::Impl {
  public:
-  Impl(net::EventLoop& loop, const StorageConfig& storage) : loop_(loop), storage_(storage) {}
+  Impl(net::EventLoop& loop, const StorageConfig& storage)
+      : loop_(loop), storage_(storage), spill_timer_(loop.context()) {}
 
   ~Impl() {
-    isolates_.clear();
+    // Requests still waiting for an isolate get nothing more: close them.
+    for (auto& [script, pool] : pools_) {
+      for (auto& w : pool.waiting) {
+        if (!w.exchange->closed()) w.exchange->abort();
+      }
+    }
+    spill_timer_.cancel();
+    pools_.clear();
     graveyard_.clear();
   }
 
   void handleRequest(const WorkerScript& script, std::shared_ptr<net::Exchange> exchange,
                      RequestInfo info) {
     reap();
-    std::shared_ptr<WorkerIsolate> isolate = pick(script);
-    if (!isolate) {
-      isolate = std::make_shared<WorkerIsolate>(script, loop_, *g_watchdog, storage_);
-      // Loading runs the worker's top-level code, which may run long and
-      // let other handlers of this loop run meanwhile: hold no references
-      // into isolates_ across it.
-      std::string error = isolate->load();
-      if (!error.empty()) {
-        base::logLine(base::LogLevel::kError, "worker " + script.name + ": failed to start: " + error);
-        std::string body = "Error 1101: worker \"" + script.name + "\" failed to start.\n" + error + "\n";
-        exchange->writeHead(500, {{"content-type", "text/plain; charset=utf-8"}}, body.size());
-        exchange->writeBody(body, nullptr);
-        exchange->finish();
-        return;  // retried (recompiled) on the next request
+    Pool& pool = poolOf(script);
+    if (pool.waiting.empty()) {
+      if (std::shared_ptr<WorkerIsolate> isolate = freeIsolate(pool)) {
+        // Last: a long entry lets other handlers of this loop run meanwhile.
+        isolate->dispatch(std::move(exchange), std::move(info));
+        return;
       }
-      isolates_[&script].push_back(isolate);
     }
-    // Last: a long entry lets other handlers of this loop run meanwhile.
-    isolate->dispatch(std::move(exchange), std::move(info));
+    // Every isolate of the worker is busy with a long entry (or the first
+    // one is loading): wait a moment for one to be free, so the worker
+    // keeps one isolate (and one global state) per loop as long as
+    // possible; past kSpillAfter another isolate takes the waiting requests.
+    pool.waiting.push_back({std::move(exchange), std::move(info), std::chrono::steady_clock::now()});
+    if (pool.isolates.empty() && !pool.loading) {
+      startIsolate(script);
+      return;
+    }
+    armSpillTimer();
   }
 
   bool hasBackgroundWork() const {
-    for (const auto& [script, pool] : isolates_) {
-      for (const auto& iso : pool) {
+    for (const auto& [script, pool] : pools_) {
+      if (!pool.waiting.empty() || pool.loading) return true;
+      for (const auto& iso : pool.isolates) {
         if (iso->busy() > 0 || iso->running()) return true;
       }
     }
@@ -113,24 +129,121 @@ class Runtime::Impl {
   }
 
  private:
-  // A healthy isolate of `script` that is free now (or, when all are busy
-  // and no more may be made, the first one, to queue behind); null when a
-  // new one should be made.
-  std::shared_ptr<WorkerIsolate> pick(const WorkerScript& script) {
-    auto& pool = isolates_[&script];
-    for (auto it = pool.begin(); it != pool.end();) {
+  // Isolates per worker per loop: one normally, more only while others are
+  // busy in long entries (a spinning script).
+  static constexpr size_t kMaxIsolatesPerLoop = 4;
+  // How long a request waits for a busy isolate of its worker before
+  // another isolate is made for it.
+  static constexpr auto kSpillAfter = std::chrono::milliseconds(20);
+
+  struct Waiting {
+    std::shared_ptr<net::Exchange> exchange;
+    RequestInfo info;
+    std::chrono::steady_clock::time_point since;
+  };
+  // One worker's isolates on this loop. Pools are never erased (until the
+  // Runtime goes), so a reference to one stays valid across JS calls.
+  struct Pool {
+    std::vector<std::shared_ptr<WorkerIsolate>> isolates;
+    bool loading = false;  // an isolate is being made for it
+    std::deque<Waiting> waiting;
+  };
+
+  Pool& poolOf(const WorkerScript& script) { return pools_[&script]; }
+
+  // A healthy isolate that is free now, or null. Condemned ones go to the
+  // graveyard.
+  std::shared_ptr<WorkerIsolate> freeIsolate(Pool& pool) {
+    for (auto it = pool.isolates.begin(); it != pool.isolates.end();) {
       if ((*it)->condemned()) {
         graveyard_.push_back(std::move(*it));
-        it = pool.erase(it);
+        it = pool.isolates.erase(it);
       } else {
         ++it;
       }
     }
-    for (const auto& iso : pool) {
+    for (const auto& iso : pool.isolates) {
       if (!iso->running()) return iso;
     }
-    if (pool.size() < kMaxIsolatesPerLoop) return nullptr;
-    return pool.front();
+    return nullptr;
+  }
+
+  // Makes and loads a new isolate of `script`, then gives it the waiting
+  // requests. Loading runs the worker's top-level code, which may run long
+  // and let other handlers of this loop run meanwhile (they see `loading`).
+  void startIsolate(const WorkerScript& script) {
+    Pool& pool = poolOf(script);
+    pool.loading = true;
+    auto isolate = std::make_shared<WorkerIsolate>(script, loop_, *g_watchdog, storage_);
+    std::string error = isolate->load();
+    pool.loading = false;
+    if (!error.empty()) {
+      base::logLine(base::LogLevel::kError, "worker " + script.name + ": failed to start: " + error);
+      std::string body = "Error 1101: worker \"" + script.name + "\" failed to start.\n" + error + "\n";
+      // The waiting requests all get the error; the next request tries
+      // again (compiles the worker anew).
+      std::deque<Waiting> failed;
+      failed.swap(pool.waiting);
+      for (auto& w : failed) {
+        if (w.exchange->closed()) continue;
+        w.exchange->writeHead(500, {{"content-type", "text/plain; charset=utf-8"}}, body.size());
+        w.exchange->writeBody(body, nullptr);
+        w.exchange->finish();
+      }
+      return;
+    }
+    isolate->setIdleHook([this, &pool] {
+      // Waiting requests take the isolate that just became free; posted,
+      // as this runs at the end of the isolate's own task.
+      if (!pool.waiting.empty()) loop_.post([this, &pool] { drain(pool); });
+    });
+    pool.isolates.push_back(std::move(isolate));
+    drain(pool);
+  }
+
+  // Gives waiting requests to free isolates, oldest first.
+  void drain(Pool& pool) {
+    while (!pool.waiting.empty()) {
+      std::shared_ptr<WorkerIsolate> isolate = freeIsolate(pool);
+      if (!isolate) break;
+      Waiting w = std::move(pool.waiting.front());
+      pool.waiting.pop_front();
+      if (w.exchange->closed()) continue;
+      isolate->dispatch(std::move(w.exchange), std::move(w.info));
+    }
+    if (!pool.waiting.empty()) armSpillTimer();
+  }
+
+  void armSpillTimer() {
+    if (spill_armed_) return;
+    spill_armed_ = true;
+    spill_timer_.expires_after(kSpillAfter);
+    spill_timer_.async_wait([this](boost::system::error_code ec) {
+      spill_armed_ = false;
+      if (!ec) spill();
+    });
+  }
+
+  // Requests that waited kSpillAfter get an isolate of their own, up to
+  // kMaxIsolatesPerLoop per worker; past that they wait for one to be free.
+  void spill() {
+    const auto now = std::chrono::steady_clock::now();
+    const WorkerScript* spill_to = nullptr;
+    for (auto& [script, pool] : pools_) {
+      if (pool.waiting.empty() || pool.loading || pool.isolates.size() >= kMaxIsolatesPerLoop) continue;
+      if (now - pool.waiting.front().since < kSpillAfter) continue;
+      spill_to = script;
+      break;
+    }
+    // One at a time: loading runs JS, after which the pools are looked at
+    // afresh on the next tick.
+    if (spill_to) startIsolate(*spill_to);
+    for (const auto& [script, pool] : pools_) {
+      if (!pool.waiting.empty()) {
+        armSpillTimer();
+        break;
+      }
+    }
   }
 
   // Disposes condemned isolates whose last request has finished.
@@ -140,8 +253,10 @@ class Runtime::Impl {
 
   net::EventLoop& loop_;
   const StorageConfig& storage_;
-  std::map<const WorkerScript*, std::vector<std::shared_ptr<WorkerIsolate>>> isolates_;
+  std::map<const WorkerScript*, Pool> pools_;
   std::vector<std::shared_ptr<WorkerIsolate>> graveyard_;
+  boost::asio::steady_timer spill_timer_;
+  bool spill_armed_ = false;
 };
 
 Runtime::Runtime(net::EventLoop& loop, const StorageConfig& storage)

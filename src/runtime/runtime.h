@@ -1,8 +1,10 @@
 // The runtime as the edge sees it: one Runtime per event loop owns that
 // loop's V8 isolates (per worker, created on first use) and runs requests
-// through them. A worker normally has one isolate per loop; while that one
-// is busy with a long entry (its loop handed off, see worker_isolate.h), a
-// few more are made so the worker's other requests do not wait behind it.
+// through them. A worker normally has one isolate per loop; a request that
+// finds it busy with a long entry (its loop handed off, see
+// worker_isolate.h) waits a moment for it, then gets an isolate of its own
+// (a few at most), so the worker's other requests do not wait behind a
+// spinning one.
 // Nothing here is shared across loops except the immutable WorkerScript.
 #pragma once
 
@@ -39,9 +41,13 @@ constexpr int kMaxWorkerInvocations = 16;
 // Process-wide V8 set-up; call once before any Runtime is created.
 void initializeV8();
 
-// Terminates JS running anywhere in the process now (shutdown: entries on
-// threads that handed their loop off would otherwise run to their CPU limit).
+// Terminates JS running anywhere in the process now, and lets no new JS
+// start (shutdown: entries on threads that handed their loop off would
+// otherwise run to their CPU limit).
 void terminateAllJs();
+bool jsStopped();
+// Lets JS run again (a new node in the same process).
+void allowJs();
 
 class Runtime {
  public:

@@ -383,7 +383,7 @@ void WorkerIsolate::release() {
       std::lock_guard lock(state_mutex_);
       if (inbox_.empty()) {
         running_.store(false, std::memory_order_release);
-        return;
+        break;
       }
       batch.swap(inbox_);
     }
@@ -393,11 +393,15 @@ void WorkerIsolate::release() {
       task();
     }
   }
+  if (idle_hook_) idle_hook_();
 }
 
 void WorkerIsolate::acquireLock() { lock_->acquire(); }
 
 bool WorkerIsolate::beginEntry(uint32_t rid) {
+  // After terminateAllJs() nothing new starts: a queued task could
+  // otherwise begin a fresh spin while the node waits to exit.
+  if (jsStopped()) return false;
   entry_depth_ = 1;
   current_rid_ = rid;
   // The entry may use what is left of its request's CPU budget; work not

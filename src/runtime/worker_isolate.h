@@ -82,6 +82,10 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   template <class F>
   void schedule(F&& task);
 
+  // Called on the home loop's carrier each time the isolate becomes free
+  // (its last scheduled task is done). Set once, before any request.
+  void setIdleHook(std::function<void()> hook) { idle_hook_ = std::move(hook); }
+
   // Starts the worker's fetch handler for the exchange.
   void dispatch(std::shared_ptr<net::Exchange> exchange, RequestInfo info);
 
@@ -152,6 +156,7 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
                                                   v8::Local<v8::Module> referrer);
   static size_t nearHeapLimit(void* data, size_t current, size_t initial);
   static void afterGc(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data);
+  // False (and nothing runs) once the node is shutting down.
   bool beginEntry(uint32_t rid);
   void acquireLock();  // this thread holds the isolate's V8 lock (isolate_lock.h)
   void endEntry(uint32_t rid, bool terminated, int64_t wall_ns);
@@ -215,6 +220,7 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   std::deque<std::function<void()>> inbox_;  // guarded by state_mutex_
   std::atomic<bool> condemned_{false};
   std::atomic<size_t> busy_{0};
+  std::function<void()> idle_hook_;
 };
 
 }  // namespace verge::runtime
@@ -268,19 +274,20 @@ void WorkerIsolate::enter(uint32_t rid, F&& fn) {
     v8::HandleScope handle_scope(isolate_);
     v8::Local<v8::Context> context = context_.Get(isolate_);
     v8::Context::Scope context_scope(context);
-    if (!beginEntry(rid)) return;
-    {
-      v8::TryCatch try_catch(isolate_);
-      fn(context);
-      if (!try_catch.HasTerminated()) isolate_->PerformMicrotaskCheckpoint();
-      terminated = try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
-      if (try_catch.HasCaught() && !terminated) {
-        failRequest(rid, "exception", formatException(context, try_catch));
+    if (beginEntry(rid)) {
+      {
+        v8::TryCatch try_catch(isolate_);
+        fn(context);
+        if (!try_catch.HasTerminated()) isolate_->PerformMicrotaskCheckpoint();
+        terminated = try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
+        if (try_catch.HasCaught() && !terminated) {
+          failRequest(rid, "exception", formatException(context, try_catch));
+        }
       }
+      endEntry(rid, terminated,
+               std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - entered)
+                   .count());
     }
-    endEntry(rid, terminated,
-             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - entered)
-                 .count());
   }
   // A long entry had its loop handed off: carry it again before returning
   // into the loop code that called us.

@@ -94,6 +94,28 @@ class SpinningScriptTest(unittest.TestCase):
             self.assertEqual(spinner.result(timeout=60)[0], 503)
 
 
+class SpinningShutdownTest(unittest.TestCase):
+    def test_sigterm_stops_spinning_and_queued_requests(self):
+        # More spinning requests than the loop makes isolates for one worker
+        # (4): two wait in a queue, and must not start spinning at shutdown.
+        d = worker_dir(SPIN, extra_toml="[limits]\ncpu_ms = 600000\n", name="spin")
+        v = dev(d, "--threads", "1")
+        pool = concurrent.futures.ThreadPoolExecutor(6)
+        spinners = [pool.submit(request, v.port, "GET", "/spin", timeout=120) for _ in range(6)]
+        time.sleep(1.5)
+        start = time.monotonic()
+        v.proc.send_signal(signal.SIGTERM)
+        v.proc.wait(60)  # raises if the node never stops
+        self.assertLess(time.monotonic() - start, 45)
+        v.stop()
+        for s in spinners:
+            try:
+                s.result(timeout=10)
+            except Exception:
+                pass
+        pool.shutdown()
+
+
 class NativeWorkTest(unittest.TestCase):
     """F1: a D1 query that never ends is interrupted at the CPU limit, and
     does not keep the node from stopping."""
