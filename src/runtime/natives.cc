@@ -537,7 +537,7 @@ void fetch(Args info) {
   if (!r) {
     start();  // no request to count against (a background task)
   } else if (r->open_subrequests >= RequestLimits::kMaxOpenSubrequests) {
-    r->waiting_subrequests.emplace_back(std::move(start));
+    r->waiting_subrequests.push_back({pid, std::move(start)});
   } else {
     ++r->open_subrequests;
     start();

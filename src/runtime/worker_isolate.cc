@@ -632,6 +632,9 @@ void WorkerIsolate::eraseRequest(uint32_t rid) {
   if (it == requests_.end()) return;
   std::vector<uint32_t> timers = std::move(it->second.timers);
   wait_until_total_ -= static_cast<size_t>(it->second.wait_until);
+  // Subrequests still waiting for a connection will never start; nothing
+  // of the request awaits them any more, so their promises are let go.
+  for (const auto& waiting : it->second.waiting_subrequests) pending_.erase(waiting.pending);
   requests_.erase(it);
   if (!timers.empty()) {
     for (uint32_t id : timers) cancelTimer(id);
@@ -659,7 +662,7 @@ void WorkerIsolate::subrequestDone(uint32_t rid) {
   if (!r) return;
   if (r->open_subrequests > 0) --r->open_subrequests;
   if (!r->waiting_subrequests.empty() && r->open_subrequests < RequestLimits::kMaxOpenSubrequests) {
-    auto start = std::move(r->waiting_subrequests.front());
+    auto start = std::move(r->waiting_subrequests.front().start);
     r->waiting_subrequests.pop_front();
     ++r->open_subrequests;
     start();

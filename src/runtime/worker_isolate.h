@@ -107,7 +107,12 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
     std::vector<uint32_t> timers;  // timers set while handling it
     int subrequests = 0;           // fetch() calls so far
     int open_subrequests = 0;      // started, body not yet done
-    std::deque<std::function<void()>> waiting_subrequests;  // over the open limit
+    // Subrequests over the open limit: the pending promise and the start.
+    struct WaitingSubrequest {
+      uint32_t pending;
+      std::function<void()> start;
+    };
+    std::deque<WaitingSubrequest> waiting_subrequests;
   };
   v8::Isolate* isolate() const { return isolate_; }
   net::EventLoop& home() { return home_; }
