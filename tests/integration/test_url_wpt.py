@@ -1,12 +1,12 @@
 """WHATWG URL conformance inside the runtime: the web-platform-tests data in
-shared/data/wpt/url is posted to a worker that runs every case."""
+tests/wpt/url/resources (vendored web-platform-tests) is posted to a worker that runs every case."""
 import json
 import os
 import unittest
 
 from harness import ROOT, dev, request, worker_dir
 
-DATA = os.path.join(ROOT, "..", "shared", "data", "wpt", "url")
+DATA = os.path.join(ROOT, "tests", "wpt", "url", "resources")
 
 RUNNER = r"""
 export default {

@@ -3,8 +3,8 @@
 // toascii.json, percent-encoding.json) plus URLSearchParams and API checks.
 //
 // Usage: node tests/js/url_test.mjs [--verbose] [--idna]
-//   WPT_URL_DIR overrides the data folder (default: ../shared/data/wpt/url
-//   next to the repository, i.e. /work/shared/data/wpt/url).
+//   WPT_URL_DIR overrides the data folder (default: tests/wpt/url/resources,
+//   the vendored web-platform-tests).
 //   --idna also runs IdnaTestV2.json (informational: printed separately and
 //   not counted, since node's IDNA is not the ICU build verge uses).
 //
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
-const dataDir = process.env.WPT_URL_DIR || path.resolve(repo, '..', 'shared', 'data', 'wpt', 'url');
+const dataDir = process.env.WPT_URL_DIR || path.resolve(repo, 'tests', 'wpt', 'url', 'resources');
 const verbose = process.argv.includes('--verbose');
 const runIdna = process.argv.includes('--idna');
 
