@@ -15,10 +15,11 @@
 //   input, so code unit indices cut it at the same places.
 // - The standard builds each component's regular expression with the `v`
 //   flag. V8 10.2 has no `v` flag, so the `u` flag is used when `v` is not
-//   available (as the standard did before it adopted `v`). The difference
-//   only shows in custom regexp groups: `v`-only syntax (class set operations
-//   such as `[[a-z]--a]`) throws a TypeError, and a few classes that `v`
-//   rejects (an unescaped `(` in a class, say) are accepted.
+//   available, and the character classes of custom regexp groups are
+//   rewritten from `v` syntax into `u` syntax that matches the same code
+//   points (nested classes, `--`, `&&`; see classesToUnicodeFlag()). The
+//   remaining differences: `\q{...}` in a class is a TypeError, and the `i`
+//   flag folds the case of a complemented class as `u` does.
 // - Backtracking: two shapes the standard's generator produces backtrack
 //   exponentially when a match fails (a repeated wildcard whose iterations
 //   can split the same text in many ways, e.g. `((?:[^]+?)+)` for `:a+` in
@@ -393,6 +394,193 @@ function parsePatternString(input, options, encode, what) {
 }
 
 // ---------------------------------------------------------------------------
+// `v`-flag character classes under the `u` flag
+//
+// The standard compiles custom regexp groups with the `v` flag, whose
+// character classes differ from `u`'s: they nest, they have set operations
+// (`A--B`, `A&&B`), they allow escaping any punctuator, and they reject some
+// characters `u` takes literally. Without `v` (V8 10.2), each class of a
+// custom regexp group is rewritten into `u` syntax matching the same code
+// points, and the class syntax `v` rejects throws, so a pattern means the
+// same under both flags. With the `i` flag, `v` complements a class after
+// case folding (so `[^a]`, `\P{Ll}` and `\W` exclude both cases of what
+// they name); those become negative lookaheads, `(?:(?!X)[^])`, which do
+// the same. Not rewritten: `\q{...}` string alternatives (a TypeError here).
+
+const kClassSyntaxCharacters = '()[]{}/-\\|';
+const kDoublePunctuators = '&!#$%*+,.:;<=>?@^`~';
+
+function classError(source, reason) {
+  return new SyntaxError(`Invalid regular expression /${source}/v: ${reason}`);
+}
+
+function hexEscape(c) {
+  return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
+}
+
+// A code point as it may stand in a `u` class: letters and digits as they
+// are, other ASCII escaped, so no rewrite can turn it into syntax.
+function classChar(c) {
+  return /^[A-Za-z0-9]$/.test(c) || c.length > 1 || c.charCodeAt(0) > 0x7F ? c : hexEscape(c);
+}
+
+// A complemented class escape (\D, \S, \W, \P{...}) under the `i` flag:
+// what the escape's positive form does not match in either case.
+function complementEscape(text) {
+  const positive = text[1] === 'P' ? '\\p' + text.slice(2) : text.toLowerCase();
+  return '(?:(?!' + positive + ')[^])';
+}
+
+// Reads the escape at source[i] (a backslash) inside a `v` class. Returns
+// { kind: 'char' | 'escape' | 'nested', text, end }.
+function classEscape(source, i, ignoreCase) {
+  const d = source[i + 1];
+  if (d === undefined) throw classError(source, 'unterminated escape');
+  if ('dDsSwW'.includes(d)) {
+    const text = '\\' + d;
+    if (ignoreCase && 'DSW'.includes(d)) return { kind: 'nested', text: complementEscape(text), end: i + 2 };
+    return { kind: 'escape', text, end: i + 2 };
+  }
+  if (d === 'p' || d === 'P') {
+    const close = source.indexOf('}', i);
+    if (source[i + 2] !== '{' || close === -1) throw classError(source, 'invalid property name');
+    const text = source.slice(i, close + 1);
+    if (ignoreCase && d === 'P') return { kind: 'nested', text: complementEscape(text), end: close + 1 };
+    return { kind: 'escape', text, end: close + 1 };
+  }
+  if (d === 'q') throw classError(source, '\\q{...} string alternatives are not supported without the v flag');
+  const fixed = /^\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]+\}|c[A-Za-z]|0(?![0-9])|[bfnrtv])/.exec(source.slice(i, i + 12));
+  if (fixed !== null) return { kind: 'char', text: fixed[0], end: i + fixed[0].length };
+  if ('&-!#%,:;<=>@`~'.includes(d) || kClassSyntaxCharacters.includes(d) || '^$.*+?'.includes(d)) {
+    return { kind: 'char', text: hexEscape(d), end: i + 2 };
+  }
+  throw classError(source, `invalid escape "\\${d}" in a class`);
+}
+
+// Rewrites the class that starts at source[start] ("["). Returns
+// { text, end } with `text` a `u`-flag expression matching one code point.
+function translateClass(source, start, ignoreCase) {
+  let i = start + 1;
+  let negated = false;
+  if (source[i] === '^') {
+    negated = true;
+    i++;
+  }
+  const items = []; // { kind: 'char' | 'escape' | 'range' | 'nested' | 'op', text }
+  for (;;) {
+    if (i >= source.length) throw classError(source, 'unterminated character class');
+    const c = source[i];
+    if (c === ']') {
+      i++;
+      break;
+    }
+    if (c === '[') {
+      const nested = translateClass(source, i, ignoreCase);
+      items.push({ kind: 'nested', text: nested.text });
+      i = nested.end;
+      continue;
+    }
+    if ((c === '-' || c === '&') && source[i + 1] === c) {
+      if (c === '&' && source[i + 2] === '&') throw classError(source, '"&&&" in a class');
+      items.push({ kind: 'op', text: c + c });
+      i += 2;
+      continue;
+    }
+    if (c === '-') {
+      // A range: the character before and the one after.
+      const from = items[items.length - 1];
+      let to;
+      if (source[i + 1] === '\\') to = classEscape(source, i + 1, ignoreCase);
+      else if (source[i + 1] !== undefined && !kClassSyntaxCharacters.includes(source[i + 1])) {
+        const ch = String.fromCodePoint(source.codePointAt(i + 1));
+        if (kDoublePunctuators.includes(ch) && source[i + 2] === ch) {
+          throw classError(source, `"${ch}${ch}" is reserved in a class`);
+        }
+        to = { kind: 'char', text: classChar(ch), end: i + 1 + ch.length };
+      }
+      if (from === undefined || from.kind !== 'char' || to === undefined || to.kind !== 'char') {
+        throw classError(source, 'a "-" in a class must be escaped unless it makes a range');
+      }
+      items[items.length - 1] = { kind: 'range', text: from.text + '-' + to.text };
+      i = to.end;
+      continue;
+    }
+    if (c === '\\') {
+      const e = classEscape(source, i, ignoreCase);
+      items.push({ kind: e.kind, text: e.text });
+      i = e.end;
+      continue;
+    }
+    if (kClassSyntaxCharacters.includes(c)) throw classError(source, `"${c}" must be escaped in a class`);
+    if (kDoublePunctuators.includes(c) && source[i + 1] === c) throw classError(source, `"${c}${c}" is reserved in a class`);
+    const ch = String.fromCodePoint(source.codePointAt(i));
+    items.push({ kind: 'char', text: classChar(ch) });
+    i += ch.length;
+  }
+
+  let text;
+  const ops = items.filter((item) => item.kind === 'op');
+  if (ops.length > 0) {
+    // A--B--C or A&&B&&C: operands are single characters, escapes or classes.
+    const op = ops[0].text;
+    if (items.length !== ops.length * 2 + 1) throw classError(source, `"${op}" needs an operand on each side`);
+    const operands = [];
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k];
+      if (k % 2 === 1) {
+        if (item.kind !== 'op' || item.text !== op) throw classError(source, 'mixed "--" and "&&" need nested classes');
+        continue;
+      }
+      if (item.kind === 'op' || item.kind === 'range') throw classError(source, `a range cannot be an operand of "${op}"`);
+      operands.push(item.kind === 'nested' ? item.text : '[' + item.text + ']');
+    }
+    const look = op === '--' ? '(?!' : '(?=';
+    text = '(?:' + operands.slice(1).map((o) => look + o + ')').join('') + operands[0] + ')';
+  } else {
+    const plain = items.filter((item) => item.kind !== 'nested').map((item) => item.text).join('');
+    const nested = items.filter((item) => item.kind === 'nested').map((item) => item.text);
+    if (nested.length === 0 && (!negated || !ignoreCase)) {
+      return { text: '[' + (negated ? '^' : '') + plain + ']', end: i };
+    }
+    if (plain !== '' || nested.length === 0) nested.unshift('[' + plain + ']');
+    text = nested.length === 1 ? nested[0] : '(?:' + nested.join('|') + ')';
+  }
+  if (negated) text = '(?:(?!' + text + ')[^])';
+  return { text, end: i };
+}
+
+// Rewrites every class of a custom regexp group for the `u` flag (and,
+// with `i`, the complemented class escapes outside classes); the rest of
+// the syntax is the same under both flags.
+function classesToUnicodeFlag(source, ignoreCase) {
+  if (!source.includes('[') && !(ignoreCase && /\\[DSWP]/.test(source))) return source;
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i];
+    if (c === '\\') {
+      const d = source[i + 1];
+      if (ignoreCase && (d === 'D' || d === 'S' || d === 'W' || (d === 'P' && source[i + 2] === '{'))) {
+        const e = classEscape(source, i, true);
+        out += e.text;
+        i = e.end;
+        continue;
+      }
+      out += source.slice(i, i + 2);
+      i += 2;
+    } else if (c === '[') {
+      const r = translateClass(source, i, ignoreCase);
+      out += r.text;
+      i = r.end;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // Part list to regular expression and to pattern string
 // (https://urlpattern.spec.whatwg.org/#converting-part-lists-to-regular-expressions)
 
@@ -429,6 +617,7 @@ function generateRegexp(parts, options) {
     }
     names.push(part.name);
     let value = part.value;
+    if (part.type === P_REGEXP && kUnicodeSetsFlag === 'u') value = classesToUnicodeFlag(value, options.ignoreCase);
     if (part.type === P_SEGMENT_WILDCARD) value = segmentWildcardRegexp(options);
     else if (part.type === P_FULL_WILDCARD) value = kFullWildcardRegexp;
     const repeated = part.modifier === M_ZERO_OR_MORE || part.modifier === M_ONE_OR_MORE;
@@ -930,42 +1119,14 @@ class ConstructorStringParser {
 // ---------------------------------------------------------------------------
 // Components and the URL pattern (https://urlpattern.spec.whatwg.org/#urlpattern-internals)
 
-// Under the `u` flag, rewrites the `v`-flag syntax that has a `u` spelling
-// with the same meaning: inside a class, `v` allows escaping the reserved
-// punctuators (`[^\:]`, say) where `u` only allows syntax characters, so
-// those become \xHH escapes. Everything else is left as written; `v`-only
-// constructs (nested classes, `--`, `&&`, `\q{}`) stay a syntax error under
-// `u` (an unescaped "]" closes a `u` class early) rather than silently
-// meaning something else.
-function toUnicodeFlagSyntax(source) {
-  if (kUnicodeSetsFlag === 'v' || !source.includes('\\')) return source;
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\' && i + 1 < source.length) {
-      const d = source[i + 1];
-      i++;
-      if (inClass && '&!#%,:;<=>@`~'.includes(d)) {
-        out += '\\x' + d.charCodeAt(0).toString(16).padStart(2, '0');
-      } else {
-        out += c + d;
-      }
-      continue;
-    }
-    if (c === '[') inClass = true;
-    else if (c === ']') inClass = false;
-    out += c;
-  }
-  return out;
-}
-
 function compileComponent(input, encode, options, what) {
   const parts = parsePatternString(input, options, encode, what);
-  const { source, names } = generateRegexp(parts, options);
   let regexp;
+  let names;
   try {
-    regexp = new RegExpCtor(toUnicodeFlagSyntax(source), options.ignoreCase ? kUnicodeSetsFlag + 'i' : kUnicodeSetsFlag);
+    let source;
+    ({ source, names } = generateRegexp(parts, options));
+    regexp = new RegExpCtor(source, options.ignoreCase ? kUnicodeSetsFlag + 'i' : kUnicodeSetsFlag);
   } catch (err) {
     throw typeError(`Invalid ${what} pattern ${quote(input)}: ${err.message}`);
   }
