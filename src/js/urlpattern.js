@@ -724,7 +724,7 @@ function dummyURL() {
 function canonicalizeProtocol(value) {
   if (value === '') return value;
   const url = basicParse(value + '://dummy.invalid/', null, null, 0);
-  if (url === null) throw typeError(`Invalid protocol ${quote(value)}.`);
+  if (url === null) throw typeError(`Invalid protocol ${quote(value)}: a scheme is a letter followed by letters, digits, "+", "-" or ".".`);
   return url.scheme;
 }
 
@@ -741,7 +741,7 @@ function canonicalizePassword(value) {
 function canonicalizeHostname(value) {
   if (value === '') return value;
   const url = dummyURL();
-  if (basicParse(value, null, url, HOSTNAME) === null) throw typeError(`Invalid hostname ${quote(value)}.`);
+  if (basicParse(value, null, url, HOSTNAME) === null) throw typeError(`Invalid hostname ${quote(value)}: it has a forbidden host code point or is not a valid domain.`);
   return url.host === null ? '' : url.host;
 }
 
@@ -782,7 +782,7 @@ function canonicalizeOpaquePathname(value) {
   if (value === '') return value;
   const url = dummyURL();
   url.path = '';
-  if (basicParse(value, null, url, OPAQUE_PATH) === null) throw typeError(`Invalid pathname ${quote(value)}.`);
+  if (basicParse(value, null, url, OPAQUE_PATH) === null) throw typeError(`Invalid opaque pathname ${quote(value)}.`);
   return serializePath(url);
 }
 
