@@ -374,7 +374,7 @@ test('v-flag classes under the u flag match what v matches', () => {
   const chars = ['a', 'm', 'z', 'A', 'Z', '0', '5', '9', '-', ':', '_', '.', '!', '$', '&', '|', '^', '~', '\u00e9'];
   const rnd = makeRandom(seed + 1);
   const fixed = ['[[a-z]--a]', '[\\d&&[0-1]]', '[^\\:]', '[[a-z][0-9]]', '[^[a-z][0-9]]', '[\\w--[a-z]--\\d]',
-    '[\\p{L}&&[^a-m]]', '[a-z&&m]', '[(]', '[a-]', '[a--b-c]', '[[a-m]&&[h-z]]', '[^[^a]]', '[a-z]', '[]', '[^]'];
+    '[\\p{L}&&[^a-m]]', '[a-z&&m]', '[(]', '[a-]', '[a|]', '[a\\|]', '[a--b-c]', '[[a-m]&&[h-z]]', '[^[^a]]', '[a-z]', '[]', '[^]'];
   let compared = 0;
   for (let k = 0; k < 600 + fixed.length; k++) {
     let cls = fixed[k];
