@@ -20,12 +20,14 @@
 //   points (nested classes, `--`, `&&`; see classesToUnicodeFlag()). The
 //   remaining differences: `\q{...}` in a class is a TypeError, and the `i`
 //   flag folds the case of a complemented class as `u` does.
-// - Backtracking: two shapes the standard's generator produces backtrack
-//   exponentially when a match fails (a repeated wildcard whose iterations
-//   can split the same text in many ways, e.g. `((?:[^]+?)+)` for `:a+` in
-//   the search component). They are emitted as the equivalent single
-//   quantifier instead; see wildcardRepeat(). Custom regexp groups run as the
-//   author wrote them.
+// - Backtracking: the standard matches with backtracking RegExps, which
+//   take time exponential (or polynomial of a high degree) in the input for
+//   some patterns when a match fails. Two nested-quantifier shapes are
+//   emitted as the equivalent single quantifier (wildcardRepeat()), and a
+//   component whose parts could still compete for the same characters is
+//   matched by a linear-time Pike VM compiled from the same parts, with the
+//   same results (runProgram()). Components with a custom regexp group use
+//   the RegExp as the author wrote it.
 
 const {
   URLRecord, basicParse, serializePath, percentEncode, toUSVString,
@@ -705,6 +707,248 @@ function generatePatternString(parts, options) {
 }
 
 // ---------------------------------------------------------------------------
+// Linear-time matching
+//
+// The standard matches each component with a backtracking RegExp. A
+// component with two or more quantified parts (wildcards, optional or
+// repeated text) can make that take time polynomial in the input with a
+// degree of the number of parts (`*a*a*a*b`), or exponential (`{x:a}+` in a
+// hostname, where the repeat's own text can also be matched by the
+// wildcard). Such components, when they have no custom regexp group, are
+// matched instead by a Pike VM (a thread list run over the input once)
+// compiled from the same part list as the RegExp, with the same structure.
+// A Pike VM that keeps its threads in priority order finds the match a
+// backtracking engine finds first, with the same captures; it takes time
+// proportional to input length times program length. Components with a
+// custom regexp group, and simple ones, use the RegExp.
+
+const kLinearMatching = true;
+
+const I_CHAR = 0; // consume one code point for which inst.test(cp) is true
+const I_SPLIT = 1; // go on at inst.x, then (lower priority) at inst.y
+const I_JMP = 2; // go on at inst.x
+const I_SAVE = 3; // record the position in capture slot inst.n
+const I_MATCH = 4; // the end of the pattern: a match if at the end of input
+
+function isLineTerminator(cp) {
+  return cp === 0x0A || cp === 0x0D || cp === 0x2028 || cp === 0x2029;
+}
+
+// A test for one code point of fixed text, as a RegExp with the `u` (and
+// `i`) flag compares it.
+function charTest(ch, ignoreCase) {
+  const cp = ch.codePointAt(0);
+  if (!ignoreCase) return (c) => c === cp;
+  // ASCII input (nearly all, as inputs are canonicalized URLs) is compared
+  // directly; other code points as the RegExp would (K matches U+212A).
+  const lower = ch.toLowerCase().codePointAt(0);
+  const upper = ch.toUpperCase().codePointAt(0);
+  const re = new RegExpCtor('^' + escapeRegexpString(ch) + '$', 'ui');
+  if (cp > 0x7F) return (c) => c === cp || regExpExec(re, String.fromCodePoint(c)) !== null;
+  return (c) => c === lower || c === upper ||
+    (c > 0x7F && regExpExec(re, String.fromCodePoint(c)) !== null);
+}
+
+// Whether a RegExp for `parts` can backtrack more than linearly: when two
+// quantified parts (wildcards, text with a modifier) can compete for the
+// same characters, or one repeated segment wildcard's own prefix and suffix
+// can be matched by the wildcard (its form nests quantifiers). Fixed text
+// that contains the delimiter separates competitors, unless a full wildcard
+// before it can match across. False when there is a custom regexp group,
+// which only a RegExp can run.
+function needsLinearMatching(parts, options) {
+  const delimiter = options.delimiter;
+  let quantified = 0;
+  let crossing = false;
+  for (const part of parts) {
+    if (part.type === P_REGEXP) return false;
+    if (part.type === P_FIXED && part.modifier === M_NONE) {
+      if (delimiter !== '' && !crossing && part.value.includes(delimiter)) quantified = 0;
+      continue;
+    }
+    quantified++;
+    if (part.type === P_FULL_WILDCARD) crossing = true;
+    if (part.type === P_SEGMENT_WILDCARD &&
+        (part.modifier === M_ZERO_OR_MORE || part.modifier === M_ONE_OR_MORE) &&
+        (part.prefix !== '' || part.suffix !== '') &&
+        (delimiter === '' || !(part.suffix + part.prefix).includes(delimiter))) {
+      quantified++;
+    }
+    if (quantified >= 2) return true;
+  }
+  return false;
+}
+
+// Compiles a part list into a program equivalent to generateRegexp()'s
+// regular expression (including its wildcardRepeat() forms).
+function compileProgram(parts, options) {
+  const prog = [];
+  const emit = (inst) => prog.push(inst) - 1;
+  const here = () => prog.length;
+  const ignoreCase = options.ignoreCase;
+  const delimiter = options.delimiter === '' ? -1 : options.delimiter.charCodeAt(0);
+  const notDelimiter = (c) => c !== delimiter;
+  const notLineTerminator = (c) => !isLineTerminator(c);
+  const literal = (text) => {
+    for (const ch of text) emit({ op: I_CHAR, test: charTest(ch, ignoreCase) });
+  };
+  // (?:body)? greedy
+  const optional = (body) => {
+    const split = emit({ op: I_SPLIT, x: 0, y: 0 });
+    prog[split].x = here();
+    body();
+    prog[split].y = here();
+  };
+  // (?:body)* greedy
+  const zeroOrMore = (body) => {
+    const split = emit({ op: I_SPLIT, x: 0, y: 0 });
+    prog[split].x = here();
+    body();
+    emit({ op: I_JMP, x: split });
+    prog[split].y = here();
+  };
+  // (?:body)+ greedy
+  const oneOrMore = (body) => {
+    const start = here();
+    body();
+    emit({ op: I_SPLIT, x: start, y: here() + 1 });
+  };
+  const withModifier = (modifier, body) => {
+    if (modifier === M_OPTIONAL) optional(body);
+    else if (modifier === M_ZERO_OR_MORE) zeroOrMore(body);
+    else if (modifier === M_ONE_OR_MORE) oneOrMore(body);
+    else body();
+  };
+  const charClass = (test) => () => emit({ op: I_CHAR, test });
+  // [^<delimiter>]+? : lazy, the loop's exit first
+  const segment = () => {
+    const start = emit({ op: I_CHAR, test: notDelimiter });
+    emit({ op: I_SPLIT, x: here() + 1, y: start });
+  };
+  const fullWildcard = () => zeroOrMore(charClass(notLineTerminator));
+  let group = 0;
+  const capture = (body) => {
+    const n = ++group;
+    emit({ op: I_SAVE, n: 2 * n });
+    body();
+    emit({ op: I_SAVE, n: 2 * n + 1 });
+  };
+
+  for (const part of parts) {
+    if (part.type === P_FIXED) {
+      withModifier(part.modifier, () => literal(part.value));
+      continue;
+    }
+    const value = part.type === P_SEGMENT_WILDCARD ? segment : fullWildcard;
+    const repeated = part.modifier === M_ZERO_OR_MORE || part.modifier === M_ONE_OR_MORE;
+    if (part.prefix === '' && part.suffix === '') {
+      if (!repeated && part.type === P_FULL_WILDCARD && part.modifier === M_OPTIONAL) {
+        // `(.*)?`: a RegExp rejects an iteration of `?` that matches the
+        // empty string, so the group is undefined rather than "" when
+        // nothing is left: the same as `(.+)?`.
+        optional(() => capture(() => oneOrMore(charClass(notLineTerminator))));
+      } else if (!repeated) {
+        withModifier(part.modifier, () => capture(value));
+      } else if (part.type === P_FULL_WILDCARD) {
+        capture(fullWildcard);
+      } else {
+        capture(() => withModifier(part.modifier, charClass(notDelimiter)));
+      }
+      continue;
+    }
+    if (!repeated) {
+      withModifier(part.modifier, () => {
+        literal(part.prefix);
+        capture(value);
+        literal(part.suffix);
+      });
+      continue;
+    }
+    const body = () => {
+      literal(part.prefix);
+      if (part.type === P_FULL_WILDCARD) {
+        capture(fullWildcard);
+      } else {
+        capture(() => {
+          segment();
+          zeroOrMore(() => {
+            literal(part.suffix + part.prefix);
+            segment();
+          });
+        });
+      }
+      literal(part.suffix);
+    };
+    if (part.modifier === M_ZERO_OR_MORE) optional(body);
+    else body();
+  }
+  emit({ op: I_MATCH });
+  return { prog, slots: 2 * group + 2 };
+}
+
+// Runs `program` over the whole of `input`; returns an array shaped like
+// RegExp exec()'s (index 0 the input, then each group's text or
+// undefined), or null.
+function runProgram(program, input) {
+  const { prog, slots } = program;
+  const len = input.length;
+  const marks = new Int32Array(prog.length).fill(-1);
+  let generation = 0;
+  let list = [];
+
+  // Adds the thread at `pc` and everything it reaches without consuming
+  // input, in priority order; a pc already added in this step keeps its
+  // first (higher priority) thread.
+  const add = (to, pc, caps, pos) => {
+    for (;;) {
+      if (marks[pc] === generation) return;
+      marks[pc] = generation;
+      const inst = prog[pc];
+      if (inst.op === I_JMP) {
+        pc = inst.x;
+      } else if (inst.op === I_SPLIT) {
+        add(to, inst.x, caps, pos);
+        pc = inst.y;
+      } else if (inst.op === I_SAVE) {
+        caps = caps.slice();
+        caps[inst.n] = pos;
+        pc++;
+      } else {
+        to.push(pc, caps);
+        return;
+      }
+    }
+  };
+
+  generation++;
+  add(list, 0, new Array(slots).fill(-1), 0);
+  let pos = 0;
+  for (;;) {
+    if (list.length === 0) return null;
+    const cp = pos < len ? input.codePointAt(pos) : -1;
+    const next = pos + (cp > 0xFFFF ? 2 : 1);
+    const nextList = [];
+    generation++;
+    for (let i = 0; i < list.length; i += 2) {
+      const inst = prog[list[i]];
+      if (inst.op === I_MATCH) {
+        if (pos !== len) continue;
+        const caps = list[i + 1];
+        const result = [input];
+        for (let n = 2; n < slots; n += 2) {
+          result.push(caps[n] === -1 || caps[n + 1] === -1 ? undefined : input.slice(caps[n], caps[n + 1]));
+        }
+        return result;
+      }
+      if (cp !== -1 && inst.test(cp)) add(nextList, list[i] + 1, list[i + 1], next);
+    }
+    if (pos >= len) return null;
+    list = nextList;
+    pos = next;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Canonicalization (https://urlpattern.spec.whatwg.org/#canon)
 //
 // Each callback returns the canonical form or throws a TypeError; `value`
@@ -1137,6 +1381,7 @@ function compileComponent(input, encode, options, what) {
   return {
     patternString: generatePatternString(parts, options),
     regexp,
+    program: kLinearMatching && needsLinearMatching(parts, options) ? compileProgram(parts, options) : null,
     names,
     hasRegExpGroups,
     parts,
@@ -1235,7 +1480,9 @@ function match(components, input, baseURL) {
   }
   const execResults = [];
   for (const name of kComponents) {
-    const r = regExpExec(components[name].regexp, values[name]);
+    const component = components[name];
+    const r = component.program !== null ?
+      runProgram(component.program, values[name]) : regExpExec(component.regexp, values[name]);
     if (r === null) return null;
     execResults.push(r);
   }

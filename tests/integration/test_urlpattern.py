@@ -1,8 +1,10 @@
 """URLPattern inside the runtime (build/verge): a Hono-style router worker
 that dispatches on `new URLPattern({ pathname })` and `exec(request.url)`,
 the TypeErrors a worker sees for bad patterns and inputs, the WPT
-urlpatterntestdata.json cases run in the worker, and a pattern whose own
-regexp backtracks catastrophically being stopped by the CPU limit."""
+urlpatterntestdata.json cases run in the worker, patterns that are
+exponential as the standard's RegExps matching in linear time, and a
+pattern whose own regexp backtracks catastrophically being stopped by the
+CPU limit."""
 import json
 import os
 import unittest
@@ -60,6 +62,16 @@ export default {
       // A custom regexp group that backtracks exponentially on its own.
       const p = new URLPattern({ pathname: "/:x((?:a+)+)b" });
       return Response.json({ matched: p.test("https://x.test/" + "a".repeat(40)) });
+    }
+    if (url.pathname === "/__linear") {
+      // Exponential as the standard's RegExp; verge's linear-time matcher.
+      const p = new URLPattern({ pathname: "/{-:a}+/z" });
+      const h = new URLPattern({ hostname: "{x:a}+.com" });
+      return Response.json({
+        path: p.test("https://x.test/" + "-a".repeat(5000) + "/y"),
+        host: h.test({ hostname: "xa".repeat(2000) + "b" }),
+        hit: p.exec("https://x.test/-a-b/z").pathname.groups.a,
+      });
     }
     if (url.pathname === "/__wpt") {
       const cases = await request.json();
@@ -174,6 +186,10 @@ class UrlPatternTest(unittest.TestCase):
         # Including the v-flag class cases, which V8 10.2 runs through
         # urlpattern.js's rewriting of v classes into u syntax.
         self.assertEqual(out["failures"], [])
+
+    def test_wildcard_repeats_match_in_linear_time(self):
+        # With limits.cpu_ms = 300 an exponential match would be a 503.
+        self.assertEqual(self.get_json("/__linear"), (200, {"path": False, "host": False, "hit": "a-b"}))
 
     def test_catastrophic_regexp_is_stopped_by_cpu_limit(self):
         status, _, body = request(self.v.port, "GET", "/__redos", timeout=60)

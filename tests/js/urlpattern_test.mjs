@@ -72,12 +72,27 @@ if (!allowV) {
     });
   })()`, ctx);
 }
-const internals = {};
-for (const file of ['url.js', 'urlpattern.js']) {
-  const src = fs.readFileSync(path.join(repo, 'src', 'js', file), 'utf8');
-  vm.runInContext('(function(internals, native){' + src + '\n})', ctx, { filename: file })(internals, native);
+function loadInto(context, edit = (src) => src) {
+  const internals = {};
+  for (const file of ['url.js', 'urlpattern.js']) {
+    const src = edit(fs.readFileSync(path.join(repo, 'src', 'js', file), 'utf8'), file);
+    vm.runInContext('(function(internals, native){' + src + '\n})', context, { filename: file })(internals, native);
+  }
+  return internals;
 }
-const { URLPattern, URL } = internals;
+const { URLPattern, URL } = loadInto(ctx);
+// The same files with the linear-time matcher switched off: every
+// component matched by its RegExp, as the standard says. The reference for
+// the differential test of the matcher.
+const RegExpOnlyURLPattern = (() => {
+  const switchOff = (src, file) => {
+    if (file !== 'urlpattern.js') return src;
+    const out = src.replace('const kLinearMatching = true;', 'const kLinearMatching = false;');
+    if (out === src) throw new Error('urlpattern.js no longer has kLinearMatching');
+    return out;
+  };
+  return loadInto(ctx, switchOff).URLPattern;
+})();
 const CtxTypeError = vm.runInContext('TypeError', ctx);
 
 // ---------------------------------------------------------------------------
@@ -409,6 +424,51 @@ test('v-flag classes under the u flag match what v matches', () => {
 });
 
 // ---------------------------------------------------------------------------
+// The linear-time matcher against the RegExps: the same result (match,
+// groups, undefined for skipped groups) for generated patterns with several
+// quantified parts, on short inputs where the RegExps are quick.
+
+function resultKey(r) {
+  if (r === null) return 'null';
+  return JSON.stringify(kFieldsForKey.map((c) => [r[c].input, Object.entries(r[c].groups).map(([k, v]) => [k, v === undefined ? '<undefined>' : v])]));
+}
+const kFieldsForKey = ['protocol', 'username', 'password', 'hostname', 'port', 'pathname', 'search', 'hash'];
+
+test('linear-time matcher agrees with the RegExps', () => {
+  const rnd = makeRandom(seed + 2);
+  const choose = (a) => a[Math.floor(rnd() * a.length)];
+  const pieces = [':a', ':b', ':c', '*', '{x:d}+', '{x:e}*', '{-:f}?', '{ab}?', '{a}*', '{b}+', '/', '.', '-', 'x', 'a', 'b',
+    ':g?', ':h*', ':i+', '{.:j}+', '{/:k}*', '*?', '{x*}+', '{:l}', '\\*', '{}', '{a:m}?'];
+  const components = ['pathname', 'search', 'hostname', 'hash', 'username'];
+  const alphabet = ['a', 'b', 'x', '-', '.', '/', 'ab', 'xa'];
+  let compared = 0;
+  for (let k = 0; k < 1500; k++) {
+    const component = choose(components);
+    let pattern = component === 'pathname' ? '/' : '';
+    const n = 2 + Math.floor(rnd() * 4);
+    for (let j = 0; j < n; j++) pattern += choose(pieces);
+    const ignoreCase = rnd() < 0.2;
+    let fast = null;
+    let slow = null;
+    try { fast = new URLPattern({ [component]: pattern }, { ignoreCase }); } catch {}
+    try { slow = new RegExpOnlyURLPattern({ [component]: pattern }, { ignoreCase }); } catch {}
+    eq(fast === null, slow === null, `${component} ${pattern}: constructs`);
+    if (fast === null) continue;
+    eq(fast[component], slow[component], `${component} ${pattern}: pattern string`);
+    for (let t = 0; t < 12; t++) {
+      let input = component === 'pathname' ? '/' : '';
+      const m = Math.floor(rnd() * 7);
+      for (let j = 0; j < m; j++) input += choose(alphabet);
+      if (ignoreCase && rnd() < 0.5) input = input.toUpperCase();
+      const init = { [component]: input };
+      eq(resultKey(fast.exec(init)), resultKey(slow.exec(init)), `${component} ${pattern}${ignoreCase ? ' (ignoreCase)' : ''} on ${JSON.stringify(input)}`);
+      compared++;
+    }
+  }
+  ok(compared > 5000, `only ${compared} comparisons`);
+});
+
+// ---------------------------------------------------------------------------
 // Backtracking: the generated regexps for repeated wildcards must not take
 // exponential time when a match fails.
 
@@ -428,6 +488,14 @@ test('repeated wildcards fail in linear time', () => {
     [{ pathname: '/*+/z' }, { pathname: '/a'.repeat(2000) }],
     [{ pathname: '/:a+/z' }, { pathname: '/a'.repeat(2000) }],
     [{ hostname: ':a+.z' }, { hostname: 'a.'.repeat(100) + 'b' }],
+    // Matched by the linear-time matcher: exponential or high-degree
+    // polynomial as RegExps.
+    [{ hostname: '{x:a}+.com' }, { hostname: 'xa'.repeat(2000) + 'b' }],
+    [{ pathname: '/{-:a}+/z' }, { pathname: '/' + '-a'.repeat(2000) + '/y' }],
+    [{ search: '*a*a*a*a*a*b' }, { search: long }],
+    [{ pathname: '/:a:b:c:d:e/x' }, { pathname: '/' + long + '/y' }],
+    [{ hash: ':a:b:c:d:e:f:g!' }, { hash: long }],
+    [{ pathname: '*/*/*/*/z' }, { pathname: '/a'.repeat(2000) }],
   ];
   for (const [init, input] of cases) {
     const p = new URLPattern(init);
