@@ -40,10 +40,11 @@ const RegExpCtor = RegExp;
 const RegExpPrototypeExec = RegExp.prototype.exec;
 const ObjectKeys = Object.keys;
 const ObjectFreeze = Object.freeze;
+const ObjectCreate = Object.create;
+const ObjectPrototypeHasOwnProperty = Object.prototype.hasOwnProperty;
 const ObjectDefineProperty = Object.defineProperty;
 const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-const ArrayIsArray = Array.isArray;
 
 function regExpExec(re, s) {
   return ReflectApply(RegExpPrototypeExec, re, [s]);
@@ -247,7 +248,6 @@ function makeOptions(delimiter, prefix, ignoreCase) {
 }
 const kDefaultOptions = makeOptions('', '', false);
 const kHostnameOptions = makeOptions('.', '', false);
-const kPathnameOptions = makeOptions('/', '/', false);
 
 function modifierString(m) {
   switch (m) {
@@ -1064,8 +1064,10 @@ function isAbsolutePathname(input, type) {
   return (input[0] === '\\' || input[0] === '{') && input[1] === '/';
 }
 
+// Whether the dictionary `init` has the member `key` (own properties only,
+// so a polluted Object.prototype cannot add members).
 function has(init, key) {
-  return init[key] !== undefined;
+  return ReflectApply(ObjectPrototypeHasOwnProperty, init, [key]) && init[key] !== undefined;
 }
 
 // `init` holds strings for the members that are present; `defaults`, when
@@ -1493,7 +1495,9 @@ function match(components, input, baseURL) {
     const execResult = execResults[i];
     const groups = {};
     for (let j = 0; j < component.names.length; j++) {
-      groups[component.names[j]] = execResult[j + 1];
+      // Defined, not assigned: a group may be named __proto__.
+      ObjectDefineProperty(groups, component.names[j],
+        { value: execResult[j + 1], writable: true, enumerable: true, configurable: true });
     }
     result[name] = { input: values[name], groups };
   }
@@ -1617,7 +1621,7 @@ function toIgnoreCase(options) {
 }
 
 function toGroups(value) {
-  const groups = {};
+  const groups = ObjectCreate(null); // group names such as "constructor" or "__proto__" are plain keys
   if (value === undefined || value === null) return groups;
   if (typeof value !== 'object' && typeof value !== 'function') {
     throw typeError("Failed to execute 'generate': groups is not an object.");

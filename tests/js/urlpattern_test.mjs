@@ -354,6 +354,14 @@ test('test()/exec() inputs', () => {
   eq(new URLPattern().exec().pathname.groups[0], '');
 });
 
+test('group names that are Object.prototype names', () => {
+  const r = new URLPattern({ pathname: '/:__proto__/:constructor/:toString' }).exec({ pathname: '/a/b/c' });
+  eq(Object.getPrototypeOf(r.pathname.groups), Object.getPrototypeOf(vm.runInContext('({})', ctx)));
+  eq(JSON.stringify(r.pathname.groups), '{"__proto__":"a","constructor":"b","toString":"c"}');
+  throwsTypeError(() => new URLPattern({ pathname: '/:constructor' }).generate('pathname', {}), 'generate with no value');
+  eq(new URLPattern({ pathname: '/:__proto__' }).generate('pathname', JSON.parse('{"__proto__":"x"}')), '/x');
+});
+
 test('error messages say what is wrong', () => {
   const cases = [
     [{ pathname: '/:' }, /group name/],
