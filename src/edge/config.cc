@@ -715,6 +715,9 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   auto real_main = folder.resolve(main, false);
   if (!real_main) fail(where, "main", "the entry module " + folder.outside(main));
   std::string code = readFile(*real_main);
+  // A classic (service-worker syntax) script stays one: bundled, it is
+  // wrapped as an IIFE, never turned into a module.
+  const bool module_syntax = runtime::looksLikeModule(code);
   if (needsBundling(main, code)) {
     auto esbuild = findOnPath("esbuild");
     if (!esbuild) {
@@ -729,7 +732,7 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
     std::error_code ignored;
     fs::remove(metafile, ignored);  // so a stale one is never read
     std::string log;
-    int rc = runProgram({*esbuild, real_main->string(), "--bundle", "--format=esm",
+    int rc = runProgram({*esbuild, real_main->string(), "--bundle", module_syntax ? "--format=esm" : "--format=iife",
                          "--platform=neutral", "--target=es2022",
                          "--main-fields=workerd,worker,browser,module,main",
                          "--conditions=workerd,worker,browser", "--log-level=warning",
@@ -752,11 +755,7 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
     collectModules(folder, project.root, where, main, seen, w.modules);
     w.main_module = fs::relative(main, project.root).generic_string();
   }
-  std::string main_code;
-  for (const auto& m : w.modules) {
-    if (m.name == w.main_module) main_code = m.code;
-  }
-  w.service_worker_syntax = !runtime::looksLikeModule(main_code);
+  w.service_worker_syntax = !module_syntax;
   if (w.service_worker_syntax) {
     // A classic script: just the one file.
     w.modules.erase(std::remove_if(w.modules.begin(), w.modules.end(),

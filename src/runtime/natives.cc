@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "net/http_client.h"
+#include "runtime/api/encoding.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
@@ -571,6 +572,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   }
   installBindingNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
+  installEncodingNatives(isolate_, context, native);
 }
 
 }  // namespace verge::runtime

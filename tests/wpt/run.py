@@ -244,12 +244,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         return super().send_head()
 
 
+# Paths WPT's server serves from elsewhere.
+ALIASES = {"resources/WebIDLParser.js": "resources/webidl2/lib/webidl2.js"}
+
+
 def script_urls(rel, meta):
     """The scripts a test loads, in order, as paths under tests/wpt."""
     base = os.path.dirname(rel)
     urls = ["resources/testharness.js"]
     for s in meta["script"]:
-        urls.append(s.lstrip("/") if s.startswith("/") else os.path.normpath(os.path.join(base, s)))
+        u = s.lstrip("/") if s.startswith("/") else os.path.normpath(os.path.join(base, s))
+        urls.append(ALIASES.get(u, u))
     urls.append(rel)
     return urls
 
