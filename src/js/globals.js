@@ -116,7 +116,7 @@ const kClasses = [
   'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
   'TransformStream', 'TransformStreamDefaultController',
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
-  'URL', 'URLSearchParams', 'Headers', 'Blob', 'File', 'FormData',
+  'URL', 'URLSearchParams', 'URLPattern', 'Headers', 'Blob', 'File', 'FormData',
   'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage',
 ];
 for (const name of kClasses) {
