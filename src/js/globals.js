@@ -117,6 +117,7 @@ define('Performance', Performance);
 const kClasses = [
   'DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
   'TextEncoder', 'TextDecoder', 'TextEncoderStream', 'TextDecoderStream',
+  'CompressionStream', 'DecompressionStream',
   'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController',
   'ReadableStreamBYOBReader', 'ReadableByteStreamController',
   'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',

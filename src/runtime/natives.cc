@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "net/http_client.h"
+#include "runtime/api/compression.h"
 #include "runtime/api/encoding.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
@@ -573,6 +574,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   installBindingNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
   installEncodingNatives(isolate_, context, native);
+  installCompressionNatives(isolate_, context, native);
 }
 
 }  // namespace verge::runtime
