@@ -57,7 +57,9 @@ define('queueMicrotask', function queueMicrotask(fn) {
 const { DOMException } = internals;
 
 const kCloneRefused = Symbol('clone refused');
-define('structuredClone', function structuredClone(value, options = undefined) {
+internals.structuredClone = structuredClone;
+define('structuredClone', structuredClone);
+function structuredClone(value, options = undefined) {
   if (arguments.length === 0) throw new TypeError("Failed to execute 'structuredClone': 1 argument required, but only 0 present.");
   let transfer = [];
   if (options !== undefined && options !== null) {
@@ -82,7 +84,7 @@ define('structuredClone', function structuredClone(value, options = undefined) {
     if (err !== null && typeof err === 'object' && err[kCloneRefused] === true) throw new DOMException(err.message, 'DataCloneError');
     throw err;
   }
-});
+}
 
 const kIntegerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
 
@@ -142,7 +144,7 @@ const kClasses = [
   'ReadableStreamBYOBReader', 'ReadableByteStreamController',
   'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
   'TransformStream', 'TransformStreamDefaultController', 'ReadableStreamBYOBRequest',
-  'IdentityTransformStream', 'FixedLengthStream',
+  'IdentityTransformStream', 'FixedLengthStream', 'MessageChannel', 'MessagePort', 'MessageEvent',
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
   'URL', 'URLSearchParams', 'URLPattern', 'Headers', 'Blob', 'File', 'FormData',
   'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage',

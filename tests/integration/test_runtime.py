@@ -565,3 +565,34 @@ export default {
         self.assertTrue(out[0].startswith("TypeError: Attempt to write too many bytes"), out)
         self.assertTrue(out[1].startswith("TypeError: FixedLengthStream did not see all expected bytes"), out)
         self.assertEqual(out[2:], ["RangeError", "queued"])
+
+
+class MessageChannelTest(unittest.TestCase):
+    def test_ports_deliver_cloned_messages_once_started(self):
+        v = dev(worker_dir(r"""
+export default {
+  async fetch() {
+    const { port1, port2 } = new MessageChannel();
+    const original = { list: [1, 2], when: new Date(0) };
+    port1.postMessage(original);
+    const seen = [];
+    port2.addEventListener("message", (e) => seen.push(e.data));
+    await new Promise((r) => setTimeout(r, 10));
+    const before = seen.length;  // not started yet: nothing delivered
+    port2.start();
+    await new Promise((r) => setTimeout(r, 10));
+    let refused = "";
+    try { port1.postMessage(() => {}); } catch (e) { refused = e.name; }
+    port1.close();
+    port1.postMessage("after close");
+    await new Promise((r) => setTimeout(r, 10));
+    return Response.json([before, seen.length, seen[0] !== original, seen[0].list, seen[0].when instanceof Date,
+                          seen[0] instanceof Object, refused, seen.length]);
+  },
+};
+"""))
+        try:
+            self.assertEqual(json.loads(request(v.port, path="/")[2]),
+                             [0, 1, True, [1, 2], True, True, "DataCloneError", 1])
+        finally:
+            v.stop()
