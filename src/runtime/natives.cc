@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "net/http_client.h"
+#include "runtime/api/crypto.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
@@ -602,6 +603,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   }
   installBindingNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
+  installCryptoNatives(isolate_, context, native);
 }
 
 }  // namespace verge::runtime
