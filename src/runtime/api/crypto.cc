@@ -188,6 +188,7 @@ struct Handle {
     EVP_MAC_CTX_free(mac);
     EVP_PKEY_free(pkey);
     EVP_MD_CTX_free(md);
+    EVP_PKEY_CTX_free(verify_ctx);
   }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
@@ -199,6 +200,11 @@ struct Handle {
   EVP_MAC_CTX* mac = nullptr;         // kSecret used for HMAC: keyed once
   const EVP_MD* mac_md = nullptr;     // the digest `mac` was keyed with
   EVP_MD_CTX* md = nullptr;           // kDigest
+  // kPublic: a verify context for ECDSA or RSASSA-PKCS1-v1_5, initialized
+  // once (with `verify_md` for RSA) and reused, so that a verification is a
+  // digest and the arithmetic, without a provider fetch each time.
+  EVP_PKEY_CTX* verify_ctx = nullptr;
+  const EVP_MD* verify_md = nullptr;
 };
 
 // Wraps `handle` in a new ArrayBuffer that owns it.
@@ -927,6 +933,33 @@ bool ed25519SmallOrder(const unsigned char* p) {
   return false;
 }
 
+// Verifies `sig` over the digest of `data` with the key's cached verify
+// context (ECDSA: DER signature; RSASSA-PKCS1-v1_5).
+bool verifyDigest(Handle* h, SigAlg alg, const EVP_MD* md, Bytes sig, Bytes data) {
+  const EVP_MD* ctx_md = alg == SigAlg::kPkcs1 ? md : nullptr;
+  if (!h->verify_ctx || h->verify_md != ctx_md) {
+    EVP_PKEY_CTX_free(h->verify_ctx);
+    h->verify_ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, h->pkey, nullptr);
+    h->verify_md = ctx_md;
+    if (!h->verify_ctx || EVP_PKEY_verify_init(h->verify_ctx) <= 0 ||
+        (alg == SigAlg::kPkcs1 && (EVP_PKEY_CTX_set_rsa_padding(h->verify_ctx, RSA_PKCS1_PADDING) <= 0 ||
+                                   EVP_PKEY_CTX_set_signature_md(h->verify_ctx, md) <= 0))) {
+      EVP_PKEY_CTX_free(h->verify_ctx);
+      h->verify_ctx = nullptr;
+      operationError("the key cannot be used with this algorithm");
+    }
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* mctx = threadMdCtx();
+  if (!EVP_DigestInit_ex2(mctx, md, nullptr) || !EVP_DigestUpdate(mctx, data.data(), data.size()) ||
+      !EVP_DigestFinal_ex(mctx, digest, &len))
+    operationError("digest failed");
+  int ok = EVP_PKEY_verify(h->verify_ctx, u8(sig), sig.size(), digest, len);
+  if (ok != 1) ERR_clear_error();
+  return ok == 1;
+}
+
 // cryptoVerify(handle, algorithm, hash, saltLength, signature, data) → boolean
 void cryptoVerify(Args info) {
   native(info, [&] {
@@ -965,8 +998,12 @@ void cryptoVerify(Args info) {
         return;
       }
     }
-    MdCtxPtr ctx = signContext(h, alg, md, intArg(info, 3), false);
     Bytes data = bytesArg(info, 5);
+    if (alg == SigAlg::kEcdsa || alg == SigAlg::kPkcs1) {
+      info.GetReturnValue().Set(verifyDigest(h, alg, md, sig, data));
+      return;
+    }
+    MdCtxPtr ctx = signContext(h, alg, md, intArg(info, 3), false);
     int ok = EVP_DigestVerify(ctx.get(), u8(sig), sig.size(), u8(data), data.size());
     if (ok != 1) ERR_clear_error();
     info.GetReturnValue().Set(ok == 1);
