@@ -95,7 +95,7 @@ const kClasses = [
   'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
   'TransformStream', 'TransformStreamDefaultController',
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
-  'URL', 'URLSearchParams', 'Headers', 'Blob', 'File', 'FormData',
+  'URL', 'URLSearchParams', 'URLPattern', 'Headers', 'Blob', 'File', 'FormData',
   'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage',
 ];
 for (const name of kClasses) {
@@ -109,13 +109,24 @@ define('console', internals.console);
 define('self', globalThis);
 define('reportError', function reportError(err) { internals.reportError(err); });
 
-// Service-worker syntax: the global scope receives 'fetch' events.
-define('addEventListener', function addEventListener(type, listener) {
-  if (type === 'fetch') internals.addFetchListener(listener);
-});
-define('removeEventListener', function removeEventListener(type, listener) {
-  if (type === 'fetch') internals.removeFetchListener(listener);
-});
+// The global object is a ServiceWorkerGlobalScope, as in workerd:
+// globalThis → ServiceWorkerGlobalScope.prototype → WorkerGlobalScope.prototype
+// → EventTarget.prototype. Its listeners (service-worker syntax's 'fetch'
+// among them) live in internals.globalEventTarget, which events.js uses
+// whenever an EventTarget method is called on the global object.
+const { EventTarget } = internals;
+internals.globalEventTarget = new EventTarget();
+class WorkerGlobalScope extends EventTarget {
+  constructor() { throw new TypeError('Illegal constructor'); }
+  get [Symbol.toStringTag]() { return 'WorkerGlobalScope'; }
+}
+class ServiceWorkerGlobalScope extends WorkerGlobalScope {
+  constructor() { throw new TypeError('Illegal constructor'); }
+  get [Symbol.toStringTag]() { return 'ServiceWorkerGlobalScope'; }
+}
+define('WorkerGlobalScope', WorkerGlobalScope);
+define('ServiceWorkerGlobalScope', ServiceWorkerGlobalScope);
+Object.setPrototypeOf(globalThis, ServiceWorkerGlobalScope.prototype);
 
 // In service-worker syntax, bindings and vars are globals.
 const configure = internals.configureWorker;

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "net/http_client.h"
 #include "runtime/api/crypto.h"
+#include "runtime/api/encoding.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
@@ -442,34 +443,6 @@ void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); 
 
 // ---- fetch (one HTTP exchange; redirects are handled in JS) ----
 
-// A subrequest's response body that tells its request when it is done
-// (read to the end, failed, cancelled or dropped), so the next waiting
-// subrequest may open its connection.
-class SubrequestBody : public net::BodySource {
- public:
-  SubrequestBody(std::shared_ptr<net::BodySource> inner, std::function<void()> on_close)
-      : inner_(std::move(inner)), on_close_(std::move(on_close)) {}
-  ~SubrequestBody() override { close(); }
-  void read(net::BodyReadCallback cb) override {
-    inner_->read([this, cb = std::move(cb)](std::string_view data, std::string_view error) {
-      if (data.empty() || !error.empty()) close();
-      cb(data, error);
-    });
-  }
-  void cancel() override {
-    inner_->cancel();
-    close();
-  }
-
- private:
-  void close() {
-    if (auto f = std::move(on_close_)) f();
-    on_close_ = nullptr;
-  }
-  std::shared_ptr<net::BodySource> inner_;
-  std::function<void()> on_close_;
-};
-
 // fetch(method, url, headerPairs, body|null, cfJson|null) → Promise<[status, statusText, headerPairs, sourceId]>
 void fetch(Args info) {
   auto* isolate = info.GetIsolate();
@@ -504,16 +477,13 @@ void fetch(Args info) {
   uint32_t pid = w->addPending(resolver);
   std::weak_ptr<WorkerIsolate> weak = w->weak_from_this();
   net::FetchCallback done = [weak, pid, rid](std::string_view error, std::shared_ptr<net::ClientResponse> resp) {
-    if (resp) {
-      // The connection stays open until the body is done.
-      resp->body = std::make_shared<SubrequestBody>(resp->body, [weak, rid] {
-        if (auto self = weak.lock()) self->schedule([raw = self.get(), rid] { raw->subrequestDone(rid); });
-      });
-    }
     WorkerIsolate::deliver(weak, rid, [pid, rid, error = std::string(error), resp](
                                           WorkerIsolate& w, v8::Local<v8::Context> context) {
       v8::Isolate* iso = w.isolate();
-      if (!resp) w.subrequestDone(rid);
+      // As on Cloudflare (since April 2026), a subrequest holds one of the
+      // six slots only while it waits for its response headers; a body left
+      // unread cannot block the next fetch().
+      w.subrequestDone(rid);
       auto r = w.takePending(pid);
       if (r.IsEmpty()) return;
       if (!error.empty() || !resp) {
@@ -604,6 +574,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   installBindingNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
   installCryptoNatives(isolate_, context, native);
+  installEncodingNatives(isolate_, context, native);
 }
 
 }  // namespace verge::runtime

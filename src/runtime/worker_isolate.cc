@@ -251,7 +251,10 @@ std::string WorkerIsolate::loadLocked() {
     env->Set(context, v8str(isolate_, k), parsed).Check();
   }
   for (const auto& b : script_.bindings) {
-    const char* kind = b.kind == Binding::Kind::kKv ? "kv" : b.kind == Binding::Kind::kD1 ? "d1" : "r2";
+    const char* kind = b.kind == Binding::Kind::kKv            ? "kv"
+                       : b.kind == Binding::Kind::kD1         ? "d1"
+                       : b.kind == Binding::Kind::kUnsafeEval ? "unsafe_eval"
+                                                              : "r2";
     v8::Local<v8::Value> bargs[] = {v8str(isolate_, kind), v8str(isolate_, b.id)};
     v8::Local<v8::Value> binding;
     if (!make_binding.Get(isolate_)->Call(context, v8::Undefined(isolate_), 2, bargs).ToLocal(&binding)) {

@@ -106,7 +106,7 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
     RequestInfo info;
     std::vector<uint32_t> timers;  // timers set while handling it
     int subrequests = 0;           // fetch() calls so far
-    int open_subrequests = 0;      // started, body not yet done
+    int open_subrequests = 0;      // started, response headers not yet here
     // Subrequests over the open limit: the pending promise and the start.
     struct WaitingSubrequest {
       uint32_t pending;

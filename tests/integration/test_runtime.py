@@ -296,6 +296,25 @@ async function handle(request) {
         finally:
             v.stop()
 
+    def test_service_worker_that_esbuild_bundles_stays_a_service_worker(self):
+        # The text 'from "x"' makes verge bundle the script with esbuild; the
+        # bundle must still be a classic script with its fetch listener.
+        d = tempfile.mkdtemp()
+        script = os.path.join(d, "sw.js")
+        with open(script, "w") as f:
+            f.write("""
+var note = 'this line says: import thing from "pkg"';
+addEventListener("fetch", (event) => {
+  event.respondWith(new Response("classic " + (typeof note)));
+});
+""")
+        v = dev(script)
+        try:
+            status, _, body = request(v.port, path="/")
+            self.assertEqual((status, body), (200, b"classic string"))
+        finally:
+            v.stop()
+
     def test_syntax_error_is_reported(self):
         d = worker_dir("export default { fetch( { }")
         v = dev(d)
