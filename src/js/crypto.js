@@ -248,7 +248,8 @@ let stateOf;
 // usages (bit mask), handle (native), and the exposed objects, made once.
 class CryptoKey {
   #s;
-  constructor(token, state) {
+  // Default parameters keep CryptoKey.length 0, as WebIDL has it.
+  constructor(token = undefined, state = undefined) {
     if (token !== kToken) throw new TypeError('Illegal constructor');
     this.#s = state;
   }
@@ -904,7 +905,7 @@ function enforceRangeLoose(v) {
 }
 
 class SubtleCrypto {
-  constructor(token) {
+  constructor(token = undefined) {
     if (token !== kSubtleToken) throw new TypeError('Illegal constructor');
   }
   static {
@@ -996,7 +997,7 @@ class SubtleCrypto {
     });
   }
 
-  deriveBits(algorithm, baseKey, length) {
+  deriveBits(algorithm, baseKey, length = null) {
     return run(this, () => {
       checkArgs(arguments, 2, 'deriveBits');
       const s = keyState(baseKey, 'baseKey');
@@ -1144,8 +1145,20 @@ finishInterface(DigestStream, 'DigestStream');
 
 const kSubtle = new SubtleCrypto(kSubtleToken);
 
+const kCryptoToken = Symbol('Crypto');
+let isCrypto;
+
 class Crypto {
+  constructor(token = undefined) {
+    if (token !== kCryptoToken) throw new TypeError('Illegal constructor');
+  }
+  static {
+    isCrypto = (x) => x instanceof Crypto;
+  }
   getRandomValues(array) {
+    if (!isCrypto(this)) throw new TypeError('Illegal invocation');
+    if (arguments.length < 1) throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': 1 argument required, but only 0 present.");
+    if (!ArrayBufferIsView(array)) throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': parameter 1 is not of type 'ArrayBufferView'.");
     if (!kIntegerArrays.some((T) => array instanceof T)) {
       throw new DOMException('The data provided to getRandomValues() must be an integer-typed array.', 'TypeMismatchError');
     }
@@ -1156,6 +1169,7 @@ class Crypto {
     return array;
   }
   randomUUID() {
+    if (!isCrypto(this)) throw new TypeError('Illegal invocation');
     const b = new Uint8Array(16);
     native.randomFill(b);
     b[6] = (b[6] & 0x0f) | 0x40;
@@ -1164,13 +1178,19 @@ class Crypto {
     for (let i = 0; i < 16; i++) hex += (b[i] + 0x100).toString(16).slice(1);
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
-  get subtle() { return kSubtle; }
-  get DigestStream() { return DigestStream; }
+  get subtle() {
+    if (!isCrypto(this)) throw new TypeError('Illegal invocation');
+    return kSubtle;
+  }
+  get DigestStream() {
+    if (!isCrypto(this)) throw new TypeError('Illegal invocation');
+    return DigestStream;
+  }
 }
 finishInterface(Crypto, 'Crypto');
 
 internals.Crypto = Crypto;
-internals.crypto = new Crypto();
+internals.crypto = new Crypto(kCryptoToken);
 internals.SubtleCrypto = SubtleCrypto;
 internals.CryptoKey = CryptoKey;
 internals.DigestStream = DigestStream;
