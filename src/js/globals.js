@@ -78,18 +78,25 @@ class Navigator {
 }
 define('navigator', new Navigator());
 const timeOrigin = Date.now() - native.now();
-class Performance {
+const kPerformance = Symbol('Performance');
+class Performance extends internals.EventTarget {
+  constructor(token) {
+    if (token !== kPerformance) throw new TypeError('Illegal constructor');
+    super();
+  }
   now() { return native.now(); }
   get timeOrigin() { return timeOrigin; }
   toJSON() { return { timeOrigin }; }
   get [Symbol.toStringTag]() { return 'Performance'; }
 }
-define('performance', new Performance());
+define('performance', new Performance(kPerformance));
+define('Performance', Performance);
 
 // ---- the Web API classes ----
 const kClasses = [
   'DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
   'TextEncoder', 'TextDecoder', 'TextEncoderStream', 'TextDecoderStream',
+  'CompressionStream', 'DecompressionStream',
   'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController',
   'ReadableStreamBYOBReader', 'ReadableByteStreamController',
   'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
@@ -108,6 +115,46 @@ define('btoa', internals.btoa);
 define('console', internals.console);
 define('self', globalThis);
 define('reportError', function reportError(err) { internals.reportError(err); });
+
+// HTML's ErrorEvent; an error reported by reportError(), a timer or a
+// microtask is dispatched on the global scope as one, and logged unless a
+// listener cancels it (event.preventDefault()).
+const { Event } = internals;
+class ErrorEvent extends Event {
+  #message; #filename; #lineno; #colno; #error;
+  constructor(type, init = undefined) {
+    super(type, init);
+    const d = init === undefined || init === null ? {} : init;
+    this.#message = d.message === undefined ? '' : String(d.message);
+    this.#filename = d.filename === undefined ? '' : String(d.filename);
+    this.#lineno = d.lineno === undefined ? 0 : d.lineno >>> 0;
+    this.#colno = d.colno === undefined ? 0 : d.colno >>> 0;
+    this.#error = d.error;
+  }
+  get message() { return this.#message; }
+  get filename() { return this.#filename; }
+  get lineno() { return this.#lineno; }
+  get colno() { return this.#colno; }
+  get error() { return this.#error; }
+  get [Symbol.toStringTag]() { return 'ErrorEvent'; }
+}
+define('ErrorEvent', ErrorEvent);
+const logError = internals.reportError;
+let reporting = false;
+internals.reportError = (err) => {
+  if (!reporting && internals.eventListenerCallbacks(internals.globalEventTarget, 'error').length !== 0) {
+    reporting = true;  // an error thrown by an 'error' listener is only logged
+    try {
+      const event = new ErrorEvent('error', {
+        cancelable: true, error: err, message: err && err.message !== undefined ? String(err.message) : String(err),
+      });
+      if (!internals.dispatchEventTrusted(internals.globalEventTarget, event)) return;
+    } finally {
+      reporting = false;
+    }
+  }
+  logError(err);
+};
 
 // The global object is a ServiceWorkerGlobalScope, as in workerd:
 // globalThis → ServiceWorkerGlobalScope.prototype → WorkerGlobalScope.prototype

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "net/http_client.h"
+#include "runtime/api/compression.h"
 #include "runtime/api/crypto.h"
 #include "runtime/api/encoding.h"
 #include "runtime/cache_natives.h"
@@ -575,6 +576,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   installCacheNatives(isolate_, context, native, data);
   installCryptoNatives(isolate_, context, native);
   installEncodingNatives(isolate_, context, native);
+  installCompressionNatives(isolate_, context, native);
 }
 
 }  // namespace verge::runtime

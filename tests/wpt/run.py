@@ -69,6 +69,14 @@ AREAS = [
     ("es-exceptions", ["webidl/ecmascript-binding/es-exceptions"], 49, 116),
 ]
 
+# Files whose results depend on timing, not on verge: neither recorded in the
+# baseline nor compared with it.
+UNSTABLE = {
+    # Reads the 404 page of WPT's trickle.py (a Python handler), whose
+    # chunking decides the result.
+    "fetch/api/basic/stream-response.any.js",
+}
+
 STATUS = {0: "PASS", 1: "FAIL", 2: "TIMEOUT", 3: "NOTRUN", 4: "PRECONDITION_FAILED"}
 
 WORKER = r"""
@@ -96,7 +104,7 @@ async function run(unsafeEval) {
   // Tests (idlharness among them) eval() expressions; as the runner's
   // environment, not the runtime's, eval is the binding's.
   Object.defineProperty(globalThis, 'eval', {
-    value: function eval(code) { return typeof code === 'string' ? unsafeEval.eval(code, 'eval') : code; },
+    value: { eval(code) { return typeof code === 'string' ? unsafeEval.eval(code, 'eval') : code; } }.eval,
     configurable: true, writable: true,
   });
   const errors = [];
@@ -375,6 +383,9 @@ def main():
         passing = sorted({name for name, status, _ in r["tests"] if status == 0})
         area["pass"] += sum(1 for _, status, _ in r["tests"] if status == 0)
         area["total"] += len(r["tests"])
+        if rel in UNSTABLE:
+            baseline.pop(key, None)
+            continue
         before = set(baseline.get(key, []))
         area["baseline"] += len(before)
         lost = sorted(before - set(passing))
