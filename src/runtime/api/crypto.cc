@@ -194,6 +194,7 @@ struct Handle {
     EVP_PKEY_free(pkey);
     EVP_MD_CTX_free(md);
     EVP_PKEY_CTX_free(verify_ctx);
+    EVP_CIPHER_CTX_free(gcm);
   }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
@@ -212,6 +213,9 @@ struct Handle {
   const EVP_MD* verify_md = nullptr;
   // kPublic EC: the legacy EC_KEY view of `pkey` (owned by pkey).
   const EC_KEY* ec_key = nullptr;
+  // kSecret used for AES-GCM: keyed once (the key schedule), then given a
+  // new IV per operation.
+  EVP_CIPHER_CTX* gcm = nullptr;
 };
 
 // Wraps `handle` in a new ArrayBuffer that owns it.
@@ -272,8 +276,24 @@ JsOut newOut(v8::Isolate* isolate, size_t n) {
   return out;
 }
 
+// newOut for a result that will be written in full: the memory is counted
+// by the isolate's LimitedAllocator as newBuffer's is, but not zeroed
+// first (for a 16 KiB AES-GCM result, zeroing is a measurable share).
+JsOut newFilledOut(v8::Isolate* isolate, size_t n) {
+  auto* allocator = static_cast<LimitedAllocator*>(isolate->GetArrayBufferAllocator());
+  void* data = allocator->AllocateUninitialized(n);
+  if (!data) return newOut(isolate, n);  // newBuffer throws the RangeError
+  auto store = v8::ArrayBuffer::NewBackingStore(
+      data, n, [](void* p, size_t len, void* a) { static_cast<LimitedAllocator*>(a)->Free(p, len); },
+      allocator);
+  JsOut out;
+  out.buffer = v8::ArrayBuffer::New(isolate, std::move(store));
+  out.data = static_cast<unsigned char*>(data);
+  return out;
+}
+
 v8::Local<v8::ArrayBuffer> toBuffer(v8::Isolate* isolate, const unsigned char* p, size_t n) {
-  JsOut out = newOut(isolate, n);
+  JsOut out = newFilledOut(isolate, n);
   if (n) std::memcpy(out.data, p, n);
   return out.buffer;
 }
@@ -1116,45 +1136,57 @@ void aesCtr(const EVP_CIPHER* cipher, const std::vector<unsigned char>& key, Byt
   cipherPass(cipher, key, wrapped, true, false, in.substr(first), out);
 }
 
-void aesGcm(const EVP_CIPHER* cipher, const std::vector<unsigned char>& key, Bytes iv, Bytes aad,
-            int64_t tag_bits, bool encrypt, Bytes in, v8::Isolate* isolate, Args info) {
+// The AES-GCM context of `h`, keyed on first use, set up for `iv`.
+EVP_CIPHER_CTX* gcmContext(Handle* h, Bytes iv, bool encrypt) {
+  if (!h->gcm) {
+    h->gcm = EVP_CIPHER_CTX_new();
+    if (!h->gcm || !EVP_CipherInit_ex2(h->gcm, aesCipher(AesMode::kGcm, h->secret.size()), h->secret.data(),
+                                       nullptr, 1, nullptr)) {
+      EVP_CIPHER_CTX_free(h->gcm);
+      h->gcm = nullptr;
+      operationError("AES-GCM initialization failed");
+    }
+  }
+  // The IV length first: the IV is read with the length in force.
+  if (EVP_CIPHER_CTX_ctrl(h->gcm, EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(iv.size()), nullptr) <= 0 ||
+      !EVP_CipherInit_ex2(h->gcm, nullptr, nullptr, u8(iv), encrypt ? 1 : 0, nullptr))
+    operationError("AES-GCM: unsupported iv length");
+  return h->gcm;
+}
+
+void aesGcm(Handle* h, Bytes iv, Bytes aad, int64_t tag_bits, bool encrypt, Bytes in, v8::Isolate* isolate,
+            Args info) {
   if (iv.empty()) operationError("AES-GCM iv must not be empty");
   if (tag_bits != 32 && tag_bits != 64 && tag_bits != 96 && tag_bits != 104 && tag_bits != 112 &&
       tag_bits != 120 && tag_bits != 128)
     operationError("invalid AES-GCM tagLength");
   size_t tag_len = static_cast<size_t>(tag_bits / 8);
   if (!encrypt && in.size() < tag_len) operationError("the data is shorter than the tag");
-  if (in.size() > INT32_MAX - 64 || aad.size() > INT32_MAX) operationError("the data is too large");
-  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  size_t ivlen = iv.size();
-  OSSL_PARAM ivparams[] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
-                           OSSL_PARAM_construct_end()};
-  if (!ctx || !EVP_CipherInit_ex2(ctx.get(), cipher, nullptr, nullptr, encrypt ? 1 : 0, ivparams) ||
-      !EVP_CipherInit_ex2(ctx.get(), nullptr, key.data(), u8(iv), encrypt ? 1 : 0, nullptr))
-    operationError("AES-GCM initialization failed");
+  if (in.size() > INT32_MAX - 64 || aad.size() > INT32_MAX || iv.size() > INT32_MAX)
+    operationError("the data is too large");
+  EVP_CIPHER_CTX* ctx = gcmContext(h, iv, encrypt);
   int len = 0;
-  if (!aad.empty() && !EVP_CipherUpdate(ctx.get(), nullptr, &len, u8(aad), static_cast<int>(aad.size())))
+  if (!aad.empty() && !EVP_CipherUpdate(ctx, nullptr, &len, u8(aad), static_cast<int>(aad.size())))
     operationError("AES-GCM failed");
   size_t body = encrypt ? in.size() : in.size() - tag_len;
-  JsOut out = newOut(isolate, encrypt ? body + tag_len : body);
-  // newOut may have run JS allocation; the input's backing store is stable.
+  JsOut out = newFilledOut(isolate, encrypt ? body + tag_len : body);
+  // newFilledOut may have run JS allocation; the input's backing store is stable.
   int out1 = 0, out2 = 0;
   if (!encrypt) {
     unsigned char tag[16];
     std::memcpy(tag, in.data() + body, tag_len);
-    if (!EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_len), tag))
+    if (!EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_len), tag))
       operationError("AES-GCM failed");
   }
-  if (body && !EVP_CipherUpdate(ctx.get(), out.data, &out1, u8(in), static_cast<int>(body)))
+  if (body && !EVP_CipherUpdate(ctx, out.data, &out1, u8(in), static_cast<int>(body)))
     operationError("AES-GCM failed");
   // EVP_CipherFinal writes nothing for GCM; a scratch buffer keeps it in bounds.
   unsigned char scratch[EVP_MAX_BLOCK_LENGTH];
-  if (!EVP_CipherFinal_ex(ctx.get(), scratch, &out2)) {
+  if (!EVP_CipherFinal_ex(ctx, scratch, &out2)) {
     if (!encrypt && body) OPENSSL_cleanse(out.data, body);
     operationError(encrypt ? "encryption failed" : "The operation failed for an operation-specific reason");
   }
-  if (encrypt &&
-      !EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_len), out.data + body))
+  if (encrypt && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_len), out.data + body))
     operationError("AES-GCM failed");
   info.GetReturnValue().Set(out.buffer);
 }
@@ -1172,8 +1204,7 @@ void cryptoAes(Args info) {
     Bytes data = bytesArg(info, 6);
     std::vector<unsigned char> out;
     if (mode == "AES-GCM") {
-      aesGcm(aesCipher(AesMode::kGcm, h->secret.size()), h->secret, iv, bytesArg(info, 4), intArg(info, 5), encrypt,
-             data, isolate, info);
+      aesGcm(h, iv, bytesArg(info, 4), intArg(info, 5), encrypt, data, isolate, info);
       return;
     }
     if (mode == "AES-CBC") {
