@@ -98,59 +98,78 @@ timed() {
 }
 
 HZ=$(getconf CLK_TCK)
-declare -A OPS_S=() OPS_CPU=() SPREAD=()
-# measure NAME PORT PID: fills OPS_S[NAME/op] (wall), OPS_CPU[NAME/op] and
-# SPREAD[NAME/op] (of the CPU figures, in %).
-measure() {
-  local name=$1 base="http://127.0.0.1:$2" pid=$3 op n t0 t rates cpus c0 c1 i
-  for op in "${OPS[@]}"; do
-    # Warm-up (keys are made on the first request), then calibrate n so
-    # that one request takes about SECONDS_PER_RUN.
-    timed "$base/?op=$op&n=200" >/dev/null
-    n=1000
-    # Twice: the first runs are slower (the JIT, the heap growing to its
-    # working size), so the second estimate is the one to use.
-    for i in 1 2; do
-      t=$(timed "$base/?op=$op&n=$n")
-      n=$(awk -v n="$n" -v t="$t" -v s="$SECONDS_PER_RUN" 'BEGIN {n = int(n * s / (t > 0 ? t : 0.001)); print (n < 100 ? 100 : n)}')
-    done
-    t0=$(timed "$base/?op=$op&n=0")
-    rates=()
-    cpus=()
-    for ((i = 0; i < RUNS; i++)); do
-      c0=$(cpu_ticks "$pid")
-      t=$(timed "$base/?op=$op&n=$n")
-      c1=$(cpu_ticks "$pid")
-      rates+=("$(awk -v n="$n" -v t="$t" -v z="$t0" 'BEGIN {d = t - z; if (d <= 0) d = t; printf "%.0f", n / d}')")
-      cpus+=("$(awk -v n="$n" -v c="$((c1 - c0))" -v hz="$HZ" 'BEGIN {printf "%.0f", (c > 0) ? n * hz / c : 0}')")
-    done
-    OPS_S[$name/$op]=$(printf '%s\n' "${rates[@]}" | sort -g | tail -1)
-    # The median CPU figure: tick rounding moves single runs either way.
-    OPS_CPU[$name/$op]=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-    SPREAD[$name/$op]=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{v[NR] = $1} END {printf "%.0f", v[NR] ? (v[NR] - v[1]) * 100 / v[NR] : 0}')
-    printf '   %-8s %-7s n=%-7s wall %8s ops/s (runs: %s)  cpu %8s ops/s (runs: %s)\n' "$name" "$op" "$n" \
-      "${OPS_S[$name/$op]}" "${rates[*]}" "${OPS_CPU[$name/$op]}" "${cpus[*]}"
+declare -A BASE=() PID=() N=() T0=() RATES=() CPUS=()
+
+# calibrate NAME OP: warms OP up on NAME, then sets N[NAME] so that one
+# request takes about SECONDS_PER_RUN, and T0[NAME] to an n=0 request.
+calibrate() {
+  local name=$1 op=$2 base=${BASE[$1]} n=1000 t i
+  timed "$base/?op=$op&n=200" >/dev/null  # keys are made on the first request
+  # Twice: the first runs are slower (the JIT, the heap growing to its
+  # working size), so the second estimate is the one to use.
+  for i in 1 2; do
+    t=$(timed "$base/?op=$op&n=$n")
+    n=$(awk -v n="$n" -v t="$t" -v s="$SECONDS_PER_RUN" 'BEGIN {n = int(n * s / (t > 0 ? t : 0.001)); print (n < 100 ? 100 : n)}')
   done
+  N[$name]=$n
+  T0[$name]=$(timed "$base/?op=$op&n=0")
 }
+
+# one_run NAME OP: one timed request; appends its wall and CPU ops/s to
+# RATES[NAME] and CPUS[NAME].
+one_run() {
+  local name=$1 op=$2 n=${N[$1]} c0 c1 t
+  c0=$(cpu_ticks "${PID[$name]}")
+  t=$(timed "${BASE[$name]}/?op=$op&n=$n")
+  c1=$(cpu_ticks "${PID[$name]}")
+  RATES[$name]+=" $(awk -v n="$n" -v t="$t" -v z="${T0[$name]}" 'BEGIN {d = t - z; if (d <= 0) d = t; printf "%.0f", n / d}')"
+  CPUS[$name]+=" $(awk -v n="$n" -v c="$((c1 - c0))" -v hz="$HZ" 'BEGIN {printf "%.0f", (c > 0) ? n * hz / c : 0}')"
+}
+
+max_of() { tr ' ' '\n' | awk 'NF' | sort -g | tail -1; }
+median_of() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+spread_of() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{v[NR] = $1} END {printf "%.0f", v[NR] ? (v[NR] - v[1]) * 100 / v[NR] : 0}'; }
 
 echo "verge WebCrypto benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr)"
 echo "verge:   $("$VERGE" --version 2>&1 | head -1) ($VERGE_SRC), threads = 1"
 echo "workerd: $("$WORKERD" --version 2>&1 | head -1)"
-echo "wall: best of $RUNS requests of ~${SECONDS_PER_RUN}s, minus an n=0 request; cpu: median of the same runs, operations per CPU-second of the server"
+echo "wall: best of $RUNS requests of ~${SECONDS_PER_RUN}s, minus an n=0 request; cpu: median of the same runs,"
+echo "operations per CPU-second of the server. verge and workerd run at once and take turns, request by"
+echo "request, so that load from elsewhere on the machine falls on both; the ratio is the median of the"
+echo "CPU ratios of the $RUNS pairs of adjacent requests."
 echo
 
 free_port; port=$PORT
-log "verge serve (threads = 1)"
+log "starting verge serve (threads = 1) and workerd"
 start_verge "$port"
-measure verge "$port" "$LAUNCH_PID"
-stop_pid "$LAUNCH_PID"
-
+BASE[verge]="http://127.0.0.1:$port"; PID[verge]=$LAUNCH_PID
 free_port; port=$PORT
-log "workerd"
 start_workerd "$port"
-measure workerd "$port" "$LAUNCH_PID"
-stop_pid "$LAUNCH_PID"
+BASE[workerd]="http://127.0.0.1:$port"; PID[workerd]=$LAUNCH_PID
+
+declare -A OPS_S=() OPS_CPU=() SPREAD=() PAIR_RATIO=()
+for op in "${OPS[@]}"; do
+  calibrate verge "$op"
+  calibrate workerd "$op"
+  RATES=([verge]="" [workerd]="") CPUS=([verge]="" [workerd]="")
+  for ((i = 0; i < RUNS; i++)); do
+    one_run verge "$op"
+    one_run workerd "$op"
+  done
+  for name in verge workerd; do
+    OPS_S[$name/$op]=$(max_of <<<"${RATES[$name]}")
+    OPS_CPU[$name/$op]=$(median_of <<<"${CPUS[$name]}")
+    SPREAD[$name/$op]=$(spread_of <<<"${CPUS[$name]}")
+    printf '   %-8s %-7s n=%-7s wall %8s ops/s (runs:%s)  cpu %8s ops/s (runs:%s)\n' "$name" "$op" "${N[$name]}" \
+      "${OPS_S[$name/$op]}" "${RATES[$name]}" "${OPS_CPU[$name/$op]}" "${CPUS[$name]}"
+  done
+  read -r -a vc <<<"${CPUS[verge]}"
+  read -r -a wc <<<"${CPUS[workerd]}"
+  PAIR_RATIO[$op]=$(for ((i = 0; i < RUNS; i++)); do echo "$(ratio "${vc[$i]}" "${wc[$i]}")"; done | tr '\n' ' ' | median_of)
+done
+stop_pid "${PID[verge]}"
+stop_pid "${PID[workerd]}"
 
 echo
 echo "================================ SUMMARY ================================"
@@ -163,7 +182,7 @@ declare -A LABEL=(
   [aesgcm]="AES-GCM-256 encrypt of 16 KiB"
 )
 for op in "${OPS[@]}"; do
-  r=$(ratio "${OPS_CPU[verge/$op]:-}" "${OPS_CPU[workerd/$op]:-}")
+  r=${PAIR_RATIO[$op]:-nan}
   flag=""
   if ((${SPREAD[verge/$op]:-0} > 15 || ${SPREAD[workerd/$op]:-0} > 15)); then flag="  (disturbed: runs spread ${SPREAD[verge/$op]}% / ${SPREAD[workerd/$op]}%)"; fi
   met=$(awk -v r="$r" 'BEGIN {print (r != "nan" && r + 0 >= 1) ? "" : "  below 1x"}')
