@@ -324,9 +324,8 @@ EVP_MD_CTX* threadMdCtx() {
 void cryptoDigest(Args info) {
   native(info, [&] {
     const EVP_MD* md = requireDigest(strArg(info, 0));
+    JsOut out = newFilledOut(info.GetIsolate(), static_cast<size_t>(EVP_MD_get_size(md)));
     Bytes data = bytesArg(info, 1);
-    JsOut out = newOut(info.GetIsolate(), static_cast<size_t>(EVP_MD_get_size(md)));
-    data = bytesArg(info, 1);
     EVP_MD_CTX* ctx = threadMdCtx();
     unsigned int len = 0;
     if (!EVP_DigestInit_ex2(ctx, md, nullptr) || !EVP_DigestUpdate(ctx, data.data(), data.size()) ||
