@@ -1110,13 +1110,21 @@ class DigestStream extends internals.WritableStream {
     let reject;
     const written = { n: 0 };
     const digest = new Promise((res, rej) => { resolve = res; reject = rej; });
+    // A rejection nobody asked for (the stream was aborted) is not an error.
+    digest.catch(() => {});
     super({
       write(chunk) {
-        let bytes;
-        if (typeof chunk === 'string') bytes = native.utf8Encode(chunk);
-        else bytes = bufferSource(chunk, 'chunk');
-        native.cryptoDigestUpdate(handle, bytes);
-        written.n += bytes.byteLength;
+        try {
+          const bytes = typeof chunk === 'string' ? native.utf8Encode(chunk) : bufferSource(chunk, 'chunk');
+          native.cryptoDigestUpdate(handle, bytes);
+          written.n += bytes.byteLength;
+        } catch (e) {
+          // The stream errors; so does the digest, which would otherwise
+          // never settle.
+          const err = Array.isArray(e) ? dom(e[0], e[1]) : e;
+          reject(err);
+          throw err;
+        }
       },
       close() {
         try {

@@ -196,6 +196,14 @@ export default {
         try { new crypto.DigestStream('SHA-3'); return new Response('constructed'); }
         catch (e) { return new Response(e.name); }
       }
+      case '/digeststream-badchunk': {
+        // A chunk that is not bytes errors the stream and rejects digest.
+        const ds = new crypto.DigestStream('SHA-256');
+        const writer = ds.getWriter();
+        const write = await writer.write(42).then(() => 'written', (e) => e.constructor.name);
+        const digest = await ds.digest.then(() => 'resolved', (e) => e.constructor.name);
+        return Response.json({ write, digest });
+      }
       case '/tse': {
         const s = crypto.subtle;
         let lengths;
@@ -333,6 +341,7 @@ class WebCryptoTest(unittest.TestCase):
         status, _, data = request(self.verge.port, "POST", "/digeststream", body=b"")
         self.assertEqual(json.loads(data)["hex"], hashlib.sha256(b"").hexdigest())
         self.assertEqual(request(self.verge.port, "GET", "/digeststream-bad")[2], b"NotSupportedError")
+        self.assertEqual(self.get_json("/digeststream-badchunk"), {"write": "TypeError", "digest": "TypeError"})
 
     def test_timing_safe_equal(self):
         self.assertEqual(self.get_json("/tse"), {"equal": True, "differ": False, "buffers": True, "lengths": "TypeError"})
