@@ -144,9 +144,11 @@ function sendResponse(rid, response) {
   }
   let length = -1;
   const declared = response.headers.get('content-length');
+  const body = response.body;
   if (declared !== null && /^\d+$/.test(declared)) length = Number(declared);
+  else length = internals.knownStreamLength(body);
   native.respWriteHead(rid, status, headers, length);
-  pump(rid, response.body);
+  pump(rid, body);
 }
 
 async function pump(rid, stream) {

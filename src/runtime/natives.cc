@@ -172,6 +172,25 @@ void domainToUnicode(Args info) {
 
 // ---- console, time, crypto, structuredClone ----
 
+// ownNonIndexKeys(obj) → the own enumerable string keys of obj that are not
+// array indices (console's inspect of huge arrays, without listing them all).
+void ownNonIndexKeys(Args info) {
+  auto* isolate = info.GetIsolate();
+  if (!info[0]->IsObject()) {
+    info.GetReturnValue().Set(v8::Array::New(isolate));
+    return;
+  }
+  v8::Local<v8::Array> keys;
+  if (!info[0].As<v8::Object>()
+           ->GetPropertyNames(isolate->GetCurrentContext(), v8::KeyCollectionMode::kOwnOnly,
+                              static_cast<v8::PropertyFilter>(v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS),
+                              v8::IndexFilter::kSkipIndices, v8::KeyConversionMode::kConvertToString)
+           .ToLocal(&keys)) {
+    return;
+  }
+  info.GetReturnValue().Set(keys);
+}
+
 // console.*: log/info/debug go to stdout as written (what `wrangler dev`
 // users expect to pipe); warn/error go to the node's log on stderr.
 void log(Args info) {
@@ -558,6 +577,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
       {"utf8Encode", utf8Encode},     {"utf8Decode", utf8Decode},
       {"domainToASCII", domainToASCII}, {"domainToUnicode", domainToUnicode},
       {"log", log},                   {"now", now},
+      {"ownNonIndexKeys", ownNonIndexKeys},
       {"randomFill", randomFill},     {"structuredClone", structuredCloneNative},
       {"timerStart", timerStart},     {"timerCancel", timerCancel},
       {"bodyRead", bodyRead},         {"bodyCancel", bodyCancel},
