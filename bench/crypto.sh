@@ -15,9 +15,11 @@
 #   rsa      RSASSA-PKCS1-v1_5 2048-bit / SHA-256 verify of a 1 KiB message
 #   aesgcm   AES-GCM-256 encrypt of 16 KiB
 # verge runs `verge serve` with threads = 1; workerd runs one isolate on its
-# one thread. BENCH_RUNS timed requests per figure, after a warm-up; the ratio
-# verge/workerd is printed per operation (goal: >= 1). Figures whose CPU runs
-# differ by more than 15% are flagged as disturbed (the machine is shared).
+# one thread. Both run at once and their timed requests alternate (BENCH_RUNS
+# each, after a warm-up), so load from elsewhere falls on both; the ratio
+# verge/workerd per operation (goal: >= 1) is the median of the CPU ratios of
+# adjacent pairs. Figures whose CPU runs differ by more than 15% are flagged
+# as disturbed (the machine is shared).
 #
 # Usage: bench/crypto.sh
 # Environment (all optional):
