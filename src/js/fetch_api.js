@@ -56,6 +56,8 @@ function streamFromBytes(bytes) {
   return stream;
 }
 
+internals.setStreamLength = (stream, n) => { streamLengths.set(stream, n); };
+
 // The length of `stream`'s bytes if it is one of those and nothing has read
 // it yet, else -1.
 internals.knownStreamLength = (stream) => {
