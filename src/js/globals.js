@@ -53,7 +53,7 @@ define('queueMicrotask', function queueMicrotask(fn) {
   });
 });
 
-// ---- structuredClone, crypto ----
+// ---- structuredClone ----
 const { DOMException } = internals;
 
 const kCloneRefused = Symbol('clone refused');
@@ -86,32 +86,11 @@ function structuredClone(value, options = undefined) {
   }
 }
 
-const kIntegerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
-
-class Crypto {
-  getRandomValues(array) {
-    if (!kIntegerArrays.some((T) => array instanceof T)) {
-      throw new DOMException('The data provided to getRandomValues() must be an integer-typed array.', 'TypeMismatchError');
-    }
-    if (array.byteLength > 65536) {
-      throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536).`, 'QuotaExceededError');
-    }
-    native.randomFill(array);
-    return array;
-  }
-  randomUUID() {
-    const b = new Uint8Array(16);
-    native.randomFill(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex = '';
-    for (let i = 0; i < 16; i++) hex += (b[i] + 0x100).toString(16).slice(1);
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-  get [Symbol.toStringTag]() { return 'Crypto'; }
-}
-define('crypto', new Crypto());
-define('Crypto', Crypto);
+// crypto.js: WebCrypto.
+define('crypto', internals.crypto);
+define('Crypto', internals.Crypto);
+define('SubtleCrypto', internals.SubtleCrypto);
+define('CryptoKey', internals.CryptoKey);
 
 // ---- navigator, performance ----
 class Navigator {

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "net/http_client.h"
 #include "runtime/api/compression.h"
+#include "runtime/api/crypto.h"
 #include "runtime/api/encoding.h"
 #include "runtime/api/structured_clone.h"
 #include "runtime/cache_natives.h"
@@ -584,6 +585,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   native->Set(context, v8str(isolate_, "HostObject"), host->GetFunction(context).ToLocalChecked()).Check();
   installBindingNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
+  installCryptoNatives(isolate_, context, native);
   installEncodingNatives(isolate_, context, native);
   installCompressionNatives(isolate_, context, native);
 }
