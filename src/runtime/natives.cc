@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "runtime/api/buffers.h"
+#include "runtime/api/errors.h"
 #include "net/http_client.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
@@ -602,6 +604,8 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   }
   installBindingNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
+  installBufferNatives(isolate_, context, native);
+  installErrorNatives(isolate_, context, native);
 }
 
 }  // namespace verge::runtime
