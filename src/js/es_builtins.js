@@ -48,6 +48,7 @@ const { TypeError, RangeError, Number, String, ArrayBuffer, Float64Array, BigUin
 const ObjectCtor = Object;
 const ObjectDefineProperty = Object.defineProperty;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const ObjectDefineProperties = Object.defineProperties;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
 const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const ObjectHasOwn = Object.hasOwn;
@@ -111,23 +112,24 @@ const MAX_SAFE_INTEGER = 2 ** 53 - 1;
 // Installation
 
 // Defines every own property of `methods` on `target` that `target` does not
-// already have, as a built-in method (or accessor) is defined.
+// already have, as a built-in method (or accessor) is defined: the same
+// descriptor, not enumerable. One defineProperties call per target: this
+// runs in every new isolate.
 function install(target, methods) {
   const keys = ReflectOwnKeys(methods);
+  const descriptors = {};
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     if (ObjectHasOwn(target, key)) continue;
     const d = ObjectGetOwnPropertyDescriptor(methods, key);
-    if (ObjectHasOwn(d, 'value')) {
-      ObjectDefineProperty(target, key, { value: d.value, writable: true, enumerable: false, configurable: true });
-    } else {
-      ObjectDefineProperty(target, key, { get: d.get, set: d.set, enumerable: false, configurable: true });
-    }
+    d.enumerable = false;
+    descriptors[key] = d;
   }
+  ObjectDefineProperties(target, descriptors);
 }
 
 // ---------------------------------------------------------------------------
-// Abstract operations (ECMA-262 §7)
+// Abstract operations (ECMA-262 section 7)
 
 function isObject(value) {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
@@ -553,7 +555,7 @@ function getSetRecord(obj) {
   return { set: obj, size: intSize, has, keys };
 }
 
-// GetIteratorFromMethod(set, keys) → { iterator, next }.
+// GetIteratorFromMethod(set, keys): { iterator, next }.
 function setRecordKeys(record) {
   const iterator = call(record.keys, record.set);
   if (!isObject(iterator)) throw new TypeError('The argument\'s keys() did not return an object');
@@ -755,17 +757,22 @@ install(Array, {
 // A lone surrogate: a lead not followed by a trail, or a trail not preceded
 // by a lead. Run with the captured exec, so RegExp.prototype changes by user
 // code do not apply; the regexp is non-global, so lastIndex is never written.
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+let loneSurrogate; // made on first use
+
+function hasLoneSurrogate(S) {
+  if (loneSurrogate === undefined) loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  return call(RegExpPrototypeExec, loneSurrogate, S) !== null;
+}
 
 install(String.prototype, {
   isWellFormed() {
     const S = thisString(this, 'String.prototype.isWellFormed');
-    return call(RegExpPrototypeExec, loneSurrogate, S) === null;
+    return !hasLoneSurrogate(S);
   },
 
   toWellFormed() {
     const S = thisString(this, 'String.prototype.toWellFormed');
-    if (call(RegExpPrototypeExec, loneSurrogate, S) === null) return S;
+    if (!hasLoneSurrogate(S)) return S;
     const len = S.length;
     let result = '';
     let start = 0;
@@ -789,75 +796,108 @@ install(String.prototype, {
 // ---------------------------------------------------------------------------
 // Iterator helpers (ES2025)
 
-// %IteratorHelperPrototype%. A helper runs its algorithm as a generator, so
-// that "already running" re-entry throws as the spec's GeneratorValidate
-// does; the helper adds what a generator cannot: return() before the first
-// next() closes the underlying iterator.
-class IteratorHelper {
-  #generator;
-  #underlying;
-  #started = false;
+// The prototypes of helpers and of Iterator.from's wrappers are classes made
+// on first use: defining a class has a cost, this file runs in every new
+// isolate, and neither prototype can be reached before the first helper or
+// wrapper exists.
+let IteratorHelper;
+let WrappedIterator;
 
-  constructor(generator, underlying) {
-    this.#generator = generator;
-    this.#underlying = underlying;
-  }
-
-  static check(value, method) {
-    if (!isObject(value) || !(#generator in value)) {
-      throw new TypeError(`Iterator Helper.prototype.${method} called on an incompatible receiver`);
-    }
-  }
-
-  next() {
-    IteratorHelper.check(this, 'next');
-    this.#started = true;
-    return call(GeneratorPrototypeNext, this.#generator);
-  }
-
-  return() {
-    IteratorHelper.check(this, 'return');
-    if (!this.#started) {
-      // suspended-start: complete without running, then close.
-      this.#started = true;
-      call(GeneratorPrototypeReturn, this.#generator);
-      iteratorClose(this.#underlying);
-      return { value: undefined, done: true };
-    }
-    // suspended-yield: the generator's finally blocks close the underlying
-    // iterator(s); completed: nothing to do.
-    return call(GeneratorPrototypeReturn, this.#generator);
-  }
+function newIteratorHelper(generator, underlying) {
+  if (IteratorHelper === undefined) IteratorHelper = makeIteratorHelperClass();
+  return new IteratorHelper(generator, underlying);
 }
 
-// %WrapForValidIteratorPrototype%, made by Iterator.from.
-class WrappedIterator {
-  #iterator;
-  #next;
+function newWrappedIterator(iterator, next) {
+  if (WrappedIterator === undefined) WrappedIterator = makeWrappedIteratorClass();
+  return new WrappedIterator(iterator, next);
+}
 
-  constructor(iterator, next) {
-    this.#iterator = iterator;
-    this.#next = next;
-  }
+// Makes Class.prototype an Iterator prototype without a constructor.
+function finishIteratorClass(Class) {
+  ObjectSetPrototypeOf(Class.prototype, IteratorPrototype);
+  delete Class.prototype.constructor;
+  return Class;
+}
 
-  static check(value, method) {
-    if (!isObject(value) || !(#iterator in value)) {
-      throw new TypeError(`%WrapForValidIteratorPrototype%.${method} called on an incompatible receiver`);
+function makeIteratorHelperClass() {
+  // %IteratorHelperPrototype%. A helper runs its algorithm as a generator, so
+  // that "already running" re-entry throws as the spec's GeneratorValidate
+  // does; the helper adds what a generator cannot: return() before the first
+  // next() closes the underlying iterator.
+  class IteratorHelper {
+    #generator;
+    #underlying;
+    #started = false;
+
+    constructor(generator, underlying) {
+      this.#generator = generator;
+      this.#underlying = underlying;
+    }
+
+    static check(value, method) {
+      if (!isObject(value) || !(#generator in value)) {
+        throw new TypeError(`Iterator Helper.prototype.${method} called on an incompatible receiver`);
+      }
+    }
+
+    next() {
+      IteratorHelper.check(this, 'next');
+      this.#started = true;
+      return call(GeneratorPrototypeNext, this.#generator);
+    }
+
+    return() {
+      IteratorHelper.check(this, 'return');
+      if (!this.#started) {
+        // suspended-start: complete without running, then close.
+        this.#started = true;
+        call(GeneratorPrototypeReturn, this.#generator);
+        iteratorClose(this.#underlying);
+        return { value: undefined, done: true };
+      }
+      // suspended-yield: the generator's finally blocks close the underlying
+      // iterator(s); completed: nothing to do.
+      return call(GeneratorPrototypeReturn, this.#generator);
     }
   }
+  ObjectDefineProperty(IteratorHelper.prototype, SymbolToStringTag, {
+    __proto__: null, value: 'Iterator Helper', writable: false, enumerable: false, configurable: true,
+  });
+  return finishIteratorClass(IteratorHelper);
+}
 
-  next() {
-    WrappedIterator.check(this, 'next');
-    return call(this.#next, this.#iterator);
-  }
+function makeWrappedIteratorClass() {
+  // %WrapForValidIteratorPrototype%, made by Iterator.from.
+  class WrappedIterator {
+    #iterator;
+    #next;
 
-  return() {
-    WrappedIterator.check(this, 'return');
-    const iterator = this.#iterator;
-    const returnMethod = getMethod(iterator, 'return');
-    if (returnMethod === undefined) return { value: undefined, done: true };
-    return call(returnMethod, iterator);
+    constructor(iterator, next) {
+      this.#iterator = iterator;
+      this.#next = next;
+    }
+
+    static check(value, method) {
+      if (!isObject(value) || !(#iterator in value)) {
+        throw new TypeError(`%WrapForValidIteratorPrototype%.${method} called on an incompatible receiver`);
+      }
+    }
+
+    next() {
+      WrappedIterator.check(this, 'next');
+      return call(this.#next, this.#iterator);
+    }
+
+    return() {
+      WrappedIterator.check(this, 'return');
+      const iterator = this.#iterator;
+      const returnMethod = getMethod(iterator, 'return');
+      if (returnMethod === undefined) return { value: undefined, done: true };
+      return call(returnMethod, iterator);
+    }
   }
+  return finishIteratorClass(WrappedIterator);
 }
 
 // The abstract closures of the helpers. `yield v` comes back abruptly only
@@ -1015,21 +1055,13 @@ function Iterator() {
 if (!ObjectHasOwn(globalThis, 'Iterator')) {
   ObjectDefineProperty(Iterator, 'prototype', { value: IteratorPrototype, writable: false, enumerable: false, configurable: false });
 
-  for (const Class of [IteratorHelper, WrappedIterator]) {
-    ObjectSetPrototypeOf(Class.prototype, IteratorPrototype);
-    delete Class.prototype.constructor;
-  }
-  ObjectDefineProperty(IteratorHelper.prototype, SymbolToStringTag, {
-    value: 'Iterator Helper', writable: false, enumerable: false, configurable: true,
-  });
-
   install(Iterator, {
     from(O) {
       const { iterator, next } = getIteratorFlattenable(O, true);
       // OrdinaryHasInstance(%Iterator%, iterator): the prototype property is
       // non-writable, so it is always %Iterator.prototype%.
       if (call(ObjectPrototypeIsPrototypeOf, IteratorPrototype, iterator)) return iterator;
-      return new WrappedIterator(iterator, next);
+      return newWrappedIterator(iterator, next);
     },
   });
 
@@ -1037,31 +1069,31 @@ if (!ObjectHasOwn(globalThis, 'Iterator')) {
     map(mapper) {
       const O = thisIterator(this, 'map');
       requireCallable(O, mapper, 'map');
-      return new IteratorHelper(simpleHelper(O, O.next, MAP, mapper, 0), O);
+      return newIteratorHelper(simpleHelper(O, O.next, MAP, mapper, 0), O);
     },
 
     filter(predicate) {
       const O = thisIterator(this, 'filter');
       requireCallable(O, predicate, 'filter');
-      return new IteratorHelper(simpleHelper(O, O.next, FILTER, predicate, 0), O);
+      return newIteratorHelper(simpleHelper(O, O.next, FILTER, predicate, 0), O);
     },
 
     take(limit) {
       const O = thisIterator(this, 'take');
       const integerLimit = helperLimit(O, limit, 'take');
-      return new IteratorHelper(simpleHelper(O, O.next, TAKE, undefined, integerLimit), O);
+      return newIteratorHelper(simpleHelper(O, O.next, TAKE, undefined, integerLimit), O);
     },
 
     drop(limit) {
       const O = thisIterator(this, 'drop');
       const integerLimit = helperLimit(O, limit, 'drop');
-      return new IteratorHelper(simpleHelper(O, O.next, DROP, undefined, integerLimit), O);
+      return newIteratorHelper(simpleHelper(O, O.next, DROP, undefined, integerLimit), O);
     },
 
     flatMap(mapper) {
       const O = thisIterator(this, 'flatMap');
       requireCallable(O, mapper, 'flatMap');
-      return new IteratorHelper(flatMapHelper(O, O.next, mapper), O);
+      return newIteratorHelper(flatMapHelper(O, O.next, mapper), O);
     },
 
     reduce(reducer) {
