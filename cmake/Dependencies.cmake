@@ -10,6 +10,7 @@ find_package(GTest REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
+pkg_check_modules(BROTLI REQUIRED IMPORTED_TARGET libbrotlienc libbrotlidec)
 
 # CLI11 is header-only; Debian ships it without a CMake package.
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

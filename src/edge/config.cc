@@ -74,6 +74,17 @@ std::string stripJsonc(const std::string& in) {
 }
 
 
+// One of wrangler's [[unsafe.bindings]]: verge knows workerd's "unsafe_eval".
+runtime::Binding unsafeBinding(const fs::path& file, const std::string& where, const std::string& name,
+                               const std::string& type) {
+  if (name.empty()) fail(file, where + ".name", "is required (the name of the env property)");
+  if (type != "unsafe_eval") {
+    fail(file, where + ".type",
+         "'" + type + "' is not an unsafe binding verge has (it has \"unsafe_eval\", workerd's UnsafeEval)");
+  }
+  return runtime::Binding{runtime::Binding::Kind::kUnsafeEval, name, name, ""};
+}
+
 void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
   nlohmann::json j;
   try {
@@ -138,6 +149,18 @@ void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
   bindingList("kv_namespaces", runtime::Binding::Kind::kKv, {"id", "preview_id"});
   bindingList("d1_databases", runtime::Binding::Kind::kD1, {"database_id", "database_name"});
   bindingList("r2_buckets", runtime::Binding::Kind::kR2, {"bucket_name", "preview_bucket_name"});
+  if (j.contains("unsafe") && j["unsafe"].is_object() && j["unsafe"].contains("bindings")) {
+    const auto& list = j["unsafe"]["bindings"];
+    if (!list.is_array()) fail(file, "unsafe.bindings", "must be an array of objects");
+    size_t index = 0;
+    for (const auto& b : list) {
+      std::string where = "unsafe.bindings[" + std::to_string(index++) + "]";
+      if (!b.is_object()) fail(file, where, "must be an object");
+      std::string name = b.contains("name") && b["name"].is_string() ? b["name"].get<std::string>() : "";
+      std::string type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
+      cfg.bindings.push_back(unsafeBinding(file, where, name, type));
+    }
+  }
   if (j.contains("limits")) {
     const auto& l = j["limits"];
     if (!l.is_object()) fail(file, "limits", "must be an object");
@@ -236,6 +259,18 @@ void loadWranglerToml(const fs::path& file, ProjectConfig& cfg) {
   bindingList("kv_namespaces", runtime::Binding::Kind::kKv, {"id", "preview_id"});
   bindingList("d1_databases", runtime::Binding::Kind::kD1, {"database_id", "database_name"});
   bindingList("r2_buckets", runtime::Binding::Kind::kR2, {"bucket_name", "preview_bucket_name"});
+  if (auto* unsafe = t["unsafe"].as_table(); unsafe && unsafe->contains("bindings")) {
+    auto* arr = (*unsafe)["bindings"].as_array();
+    if (!arr) fail(file, "unsafe.bindings", "must be an array of tables ([[unsafe.bindings]])");
+    size_t index = 0;
+    for (auto& item : *arr) {
+      std::string where = "unsafe.bindings[" + std::to_string(index++) + "]";
+      auto* b = item.as_table();
+      if (!b) fail(file, where, "must be a table");
+      cfg.bindings.push_back(unsafeBinding(file, where, (*b)["name"].value_or(std::string()),
+                                           (*b)["type"].value_or(std::string())));
+    }
+  }
   if (auto n = t.get("limits")) {
     auto* tab = n->as_table();
     if (!tab) fail(file, "limits", "must be a table");
@@ -306,9 +341,13 @@ bool isPlainModule(std::string_view spec) {
   return endsWith(spec, ".js") || endsWith(spec, ".mjs");
 }
 
-bool needsBundling(const fs::path& main, const std::string& code) {
+bool needsCompiling(const fs::path& main) {
   std::string ext = main.extension().string();
-  if (ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".jsx") return true;
+  return ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".jsx";
+}
+
+bool needsBundling(const fs::path& main, const std::string& code) {
+  if (needsCompiling(main)) return true;
   for (std::sregex_iterator it(code.begin(), code.end(), importRegex()), end; it != end; ++it) {
     std::string spec = (*it)[1];
     if (spec.rfind("./", 0) != 0 && spec.rfind("../", 0) != 0 && spec.rfind("/", 0) != 0) return true;
@@ -715,7 +754,11 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   auto real_main = folder.resolve(main, false);
   if (!real_main) fail(where, "main", "the entry module " + folder.outside(main));
   std::string code = readFile(*real_main);
-  if (needsBundling(main, code)) {
+  // A classic (service-worker syntax) script stays one: it has no imports
+  // to bundle, and is only compiled (TypeScript, JSX) into an IIFE, never
+  // turned into a module.
+  const bool module_syntax = runtime::looksLikeModule(code);
+  if (module_syntax ? needsBundling(main, code) : needsCompiling(main)) {
     auto esbuild = findOnPath("esbuild");
     if (!esbuild) {
       fail(where, "main",
@@ -729,7 +772,7 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
     std::error_code ignored;
     fs::remove(metafile, ignored);  // so a stale one is never read
     std::string log;
-    int rc = runProgram({*esbuild, real_main->string(), "--bundle", "--format=esm",
+    int rc = runProgram({*esbuild, real_main->string(), "--bundle", module_syntax ? "--format=esm" : "--format=iife",
                          "--platform=neutral", "--target=es2022",
                          "--main-fields=workerd,worker,browser,module,main",
                          "--conditions=workerd,worker,browser", "--log-level=warning",
@@ -752,11 +795,7 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
     collectModules(folder, project.root, where, main, seen, w.modules);
     w.main_module = fs::relative(main, project.root).generic_string();
   }
-  std::string main_code;
-  for (const auto& m : w.modules) {
-    if (m.name == w.main_module) main_code = m.code;
-  }
-  w.service_worker_syntax = !runtime::looksLikeModule(main_code);
+  w.service_worker_syntax = !module_syntax;
   if (w.service_worker_syntax) {
     // A classic script: just the one file.
     w.modules.erase(std::remove_if(w.modules.begin(), w.modules.end(),

@@ -614,7 +614,31 @@ class R2Bucket {
   get [Symbol.toStringTag]() { return 'R2Bucket'; }
 }
 
+// workerd's UnsafeEval binding: code from strings, for test harnesses and
+// tools (Workers may not eval otherwise).
+class UnsafeEval {
+  constructor(token) {
+    if (token !== kToken) illegal();
+  }
+  // Runs `script` as a classic script in the global scope; returns its
+  // completion value.
+  eval(script, name = 'anonymous') {
+    return native.unsafeEval(String(script), String(name));
+  }
+  // A function with parameters `args` and body `script`.
+  newFunction(script, name = 'anonymous', ...args) {
+    return native.unsafeNewFunction(String(script), String(name), args.map(String));
+  }
+  // The same, as an async function.
+  newAsyncFunction(script, name = 'anonymous', ...args) {
+    const body = native.unsafeEval(`(async function ${/^[A-Za-z_$][\w$]*$/.test(name) ? name : 'anonymous'}(${args.map(String).join(', ')}) {\n${String(script)}\n})`, String(name));
+    return body;
+  }
+  get [Symbol.toStringTag]() { return 'UnsafeEval'; }
+}
+
 internals.makeBinding = (kind, id) => {
+  if (kind === 'unsafe_eval') return new UnsafeEval(kToken);
   if (kind === 'kv') return new KVNamespace(kToken, id);
   if (kind === 'd1') return new D1Database(kToken, id);
   return new R2Bucket(kToken, id);

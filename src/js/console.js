@@ -306,10 +306,13 @@ function isIndexKey(key) {
 }
 
 // Own enumerable keys shown as `key: value` (strings, then symbols).
+// With skipIndices (arrays, typed arrays) the engine leaves the indices out
+// (native.ownNonIndexKeys), so a 10-million-element array costs nothing here.
 function propertyKeys(obj, skipIndices) {
   let keys;
   try {
-    keys = ObjectKeys(obj);
+    if (skipIndices && typeof native.ownNonIndexKeys === 'function') keys = native.ownNonIndexKeys(obj);
+    else keys = ObjectKeys(obj);
   } catch {
     return [];
   }

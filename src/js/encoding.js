@@ -1,5 +1,6 @@
 'use strict';
-// Encoding Standard: TextEncoder, TextDecoder (UTF-8 only), TextEncoderStream,
+// Encoding Standard: TextEncoder, TextDecoder (every encoding of the standard;
+// all but UTF-8 through native.textDecode), TextEncoderStream,
 // TextDecoderStream; HTML's atob() and btoa() (forgiving-base64).
 //
 // Must load after streams.js (the *Stream classes are built on
@@ -123,20 +124,25 @@ function isASCIIWhitespace(c) {
   return c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x20;
 }
 
-// Encoding Standard "get an encoding"; only UTF-8 is supported, every other
-// label (including valid labels of other encodings) is a RangeError.
-function checkLabel(label) {
-  if (label === 'utf-8') return;
+// Encoding Standard "get an encoding" for TextDecoder: [id, name], id -1 for
+// UTF-8 (decoded here over V8's UTF-8 decoder), else the native decoder's id.
+// The replacement encoding and unknown labels are a RangeError.
+function getEncoding(label) {
+  if (label === 'utf-8') return utf8Encoding;
   const raw = toDOMString(label);
   let start = 0;
   let end = raw.length;
   while (start < end && isASCIIWhitespace(raw.charCodeAt(start))) start++;
   while (end > start && isASCIIWhitespace(raw.charCodeAt(end - 1))) end--;
   const key = raw.slice(start, end).replace(/[A-Z]+/g, (m) => m.toLowerCase());
-  if (!utf8Labels.has(key)) {
+  if (utf8Labels.has(key)) return utf8Encoding;
+  const found = native.encodingForLabel(key);
+  if (found === null || found[1] === 'replacement') {
     throw new RangeError(`The encoding label provided ('${raw}') is invalid or not supported.`);
   }
+  return found;
 }
+const utf8Encoding = [-1, 'utf-8'];
 
 // Length of the UTF-8 sequence introduced by lead byte b (0: not a lead byte).
 function sequenceLength(b) {
@@ -181,12 +187,17 @@ let decoderDecode;
 class TextDecoder {
   #fatal;
   #ignoreBOM;
+  #id;
+  #encoding;
+  #state = null; // Int32Array(8): a legacy decoder's state between calls
   #bomSeen = false;
   #doNotFlush = false;
   #pending = null; // Uint8Array holding an incomplete sequence (1-3 bytes)
 
   constructor(label = 'utf-8', options = undefined) {
-    checkLabel(label);
+    const [id, name] = getEncoding(label);
+    this.#id = id;
+    this.#encoding = name;
     const dict = dictionary(options, "The provided value for 'options'");
     this.#fatal = dict !== undefined && !!dict.fatal;
     this.#ignoreBOM = dict !== undefined && !!dict.ignoreBOM;
@@ -194,7 +205,7 @@ class TextDecoder {
 
   get encoding() {
     if (!(#fatal in this)) throw new TypeError('Illegal invocation');
-    return 'utf-8';
+    return this.#encoding;
   }
 
   get fatal() { return this.#fatal; }
@@ -221,7 +232,32 @@ class TextDecoder {
     return s;
   }
 
+  // Any encoding but UTF-8, by the native decoders; BOM handling (UTF-16
+  // only) as the standard's decode: a leading U+FEFF is dropped once.
+  #decodeOther(bytes, stream) {
+    if (this.#state === null) this.#state = new Int32Array(8);
+    if (!this.#doNotFlush) {
+      this.#state.fill(0);
+      this.#bomSeen = false;
+    }
+    this.#doNotFlush = stream;
+    try {
+      let s = native.textDecode(this.#id, bytes === undefined ? emptyBytes : bytes, this.#fatal, !stream, this.#state);
+      if (!this.#bomSeen && s.length !== 0) {
+        if (!this.#ignoreBOM && s.charCodeAt(0) === 0xfeff && this.#encoding.startsWith('utf-16')) s = s.slice(1);
+        this.#bomSeen = true;
+      }
+      if (!stream) this.#bomSeen = false;
+      return s;
+    } catch (e) {
+      this.#bomSeen = false;
+      this.#doNotFlush = false;
+      throw e;
+    }
+  }
+
   #decode(bytes, stream) {
+    if (this.#id !== -1) return this.#decodeOther(bytes, stream);
     if (!this.#doNotFlush) {
       this.#pending = null;
       this.#bomSeen = false;
@@ -357,7 +393,7 @@ class TextDecoderStream {
 
   get encoding() {
     if (!(#decoder in this)) throw new TypeError('Illegal invocation');
-    return 'utf-8';
+    return this.#decoder.encoding;
   }
 
   get fatal() { return this.#decoder.fatal; }

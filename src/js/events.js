@@ -16,7 +16,8 @@
 //     (fn runs when the signal aborts, before the 'abort' event; never for an
 //     already-aborted signal, so check abortSignalAborted first)
 //   internals.enforceRangeULL(v)  (WebIDL [EnforceRange] unsigned long long)
-//   internals.globalEventTarget (read): EventTarget used when `this` is null/undefined
+//   internals.globalEventTarget (read): EventTarget used when `this` is null,
+//     undefined or the global object (whose listeners it holds)
 
 const { DOMException, toDOMString, finishInterface, defineConstants } = internals;
 
@@ -342,16 +343,22 @@ finishInterface(EventTarget, 'EventTarget');
 // internals.globalEventTarget.
 function targetThis(self) {
   if (isEventTarget(self)) return self;
-  if (self === undefined || self === null) {
+  if (self === undefined || self === null || self === globalThis) {
     const g = internals.globalEventTarget;
     if (g !== undefined && isEventTarget(g)) return g;
   }
   throw new TypeError('Illegal invocation');
 }
 
+// What listeners see as the target: the global scope stands for
+// internals.globalEventTarget, which holds its listeners.
+function visibleTarget(target) {
+  return target === internals.globalEventTarget ? globalThis : target;
+}
+
 function dispatch(target, event) {
   eventSetFlags(event, eventFlags(event) | F_DISPATCH);
-  eventSetTarget(event, target);
+  eventSetTarget(event, visibleTarget(target));
   eventSetPhase(event, AT_TARGET);
   const map = targetListeners(target);
   if (map !== null) {
@@ -378,7 +385,7 @@ function dispatch(target, event) {
 
 function invoke(target, event, list, capturing) {
   if ((eventFlags(event) & F_STOP_PROPAGATION) !== 0) return;
-  eventSetCurrentTarget(event, target);
+  eventSetCurrentTarget(event, visibleTarget(target));
   // Snapshot (spec: "clone"), so listeners added during dispatch do not run.
   const n = list.length;
   const snapshot = n === 1 ? list : list.slice();
@@ -391,7 +398,7 @@ function invoke(target, event, list, capturing) {
     const callback = listener.callback;
     try {
       if (typeof callback === 'function') {
-        call(callback, target, event);
+        call(callback, visibleTarget(target), event);
       } else {
         const handleEvent = callback.handleEvent;
         if (typeof handleEvent !== 'function') {
@@ -704,6 +711,15 @@ internals.isEvent = isEvent;
 internals.isEventTarget = isEventTarget;
 internals.isEventDispatching = (e) => (eventFlags(e) & F_DISPATCH) !== 0;
 internals.dispatchEventTrusted = dispatchEventTrusted;
+// The callbacks currently registered on `target` for `type`, in order.
+internals.eventListenerCallbacks = (target, type) => {
+  const map = targetListeners(target);
+  const list = map === null ? undefined : map.get(type);
+  if (list === undefined) return [];
+  const out = [];
+  for (const l of list) if (!l.removed) out.push(l.callback);
+  return out;
+};
 internals.defineEventHandlerAttribute = defineEventHandlerAttribute;
 internals.reportException = reportException;
 internals.isAbortSignal = isAbortSignal;

@@ -20,6 +20,14 @@ class BodyState {
   }
 }
 
+// Whether flat [name, value, ...] pairs (lowercase names) have a
+// Content-Length: a request that says "Content-Length: 0" has an empty body,
+// not none, as in workerd.
+function hasContentLength(pairs) {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === 'content-length') return true;
+  return false;
+}
+
 function streamFromSource(sourceId) {
   return new internals.ReadableStream({
     pull(controller) {
@@ -32,14 +40,28 @@ function streamFromSource(sourceId) {
   }, { highWaterMark: 0 });
 }
 
+// Streams made from a body whose bytes are all known, with their length: a
+// Response built on one (new Response(other.body, other)) is sent with that
+// Content-Length instead of chunked, as workerd does.
+const streamLengths = new WeakMap();
+
 function streamFromBytes(bytes) {
-  return new internals.ReadableStream({
+  const stream = new internals.ReadableStream({
     start(controller) {
       if (bytes.byteLength > 0) controller.enqueue(bytes);
       controller.close();
     },
   });
+  streamLengths.set(stream, bytes.byteLength);
+  return stream;
 }
+
+// The length of `stream`'s bytes if it is one of those and nothing has read
+// it yet, else -1.
+internals.knownStreamLength = (stream) => {
+  const n = streamLengths.get(stream);
+  return n === undefined || internals.isDisturbed(stream) ? -1 : n;
+};
 
 function toBytes(view) {
   if (view instanceof ArrayBuffer) return new Uint8Array(view.slice(0));
@@ -149,13 +171,15 @@ class Body {
     return new internals.Blob([bytes], { type: this.headers.get('content-type') || '' });
   }
   async formData() {
-    const type = (this.headers.get('content-type') || '').toLowerCase();
+    const rawType = this.headers.get('content-type') || '';
+    const type = rawType.toLowerCase();
     if (type.startsWith('application/x-www-form-urlencoded')) {
       const fd = new internals.FormData();
       for (const [k, v] of new URLSearchParams(await this.text())) fd.append(k, v);
       return fd;
     }
-    if (type.startsWith('multipart/form-data')) return parseMultipart(await consume(this), type);
+    // The boundary keeps its case (browsers send ----WebKitFormBoundary…).
+    if (type.startsWith('multipart/form-data')) return parseMultipart(await consume(this), rawType);
     throw new TypeError('formData() needs a body of type multipart/form-data or application/x-www-form-urlencoded, got "' + type + '".');
   }
 }
@@ -270,7 +294,9 @@ class Request extends Body {
       this.#headerPairs = headerPairs;
       this.#redirect = 'manual';
       this.#cf = cf;
-      this[kBody] = sourceId ? new BodyState(null, null, sourceId) : null;
+      this[kBody] = sourceId ? new BodyState(null, null, sourceId)
+        : method !== 'GET' && method !== 'HEAD' && hasContentLength(headerPairs) ? new BodyState(new Uint8Array(0), null, 0)
+        : null;
       return;
     }
     if (arguments.length === 0) throw new TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
@@ -367,7 +393,11 @@ class Response extends Body {
     }
     init = init || {};
     const status = init.status !== undefined ? Number(init.status) : 200;
-    if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) {
+    if (status === 101) {
+      // Only a WebSocket handshake answers 101, and verge has no WebSocket yet.
+      throw new RangeError('Responses may only be constructed with status 101 (Switching Protocols) when they carry a webSocket.');
+    }
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
     }
     const statusText = init.statusText !== undefined ? String(init.statusText) : '';

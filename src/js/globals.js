@@ -99,24 +99,31 @@ class Navigator {
 }
 define('navigator', new Navigator());
 const timeOrigin = Date.now() - native.now();
-class Performance {
+const kPerformance = Symbol('Performance');
+class Performance extends internals.EventTarget {
+  constructor(token) {
+    if (token !== kPerformance) throw new TypeError('Illegal constructor');
+    super();
+  }
   now() { return native.now(); }
   get timeOrigin() { return timeOrigin; }
   toJSON() { return { timeOrigin }; }
   get [Symbol.toStringTag]() { return 'Performance'; }
 }
-define('performance', new Performance());
+define('performance', new Performance(kPerformance));
+define('Performance', Performance);
 
 // ---- the Web API classes ----
 const kClasses = [
   'DOMException', 'Event', 'EventTarget', 'AbortController', 'AbortSignal',
   'TextEncoder', 'TextDecoder', 'TextEncoderStream', 'TextDecoderStream',
+  'CompressionStream', 'DecompressionStream',
   'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController',
   'ReadableStreamBYOBReader', 'ReadableByteStreamController',
   'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
   'TransformStream', 'TransformStreamDefaultController',
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
-  'URL', 'URLSearchParams', 'Headers', 'Blob', 'File', 'FormData',
+  'URL', 'URLSearchParams', 'URLPattern', 'Headers', 'Blob', 'File', 'FormData',
   'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage',
 ];
 for (const name of kClasses) {
@@ -130,13 +137,64 @@ define('console', internals.console);
 define('self', globalThis);
 define('reportError', function reportError(err) { internals.reportError(err); });
 
-// Service-worker syntax: the global scope receives 'fetch' events.
-define('addEventListener', function addEventListener(type, listener) {
-  if (type === 'fetch') internals.addFetchListener(listener);
-});
-define('removeEventListener', function removeEventListener(type, listener) {
-  if (type === 'fetch') internals.removeFetchListener(listener);
-});
+// HTML's ErrorEvent; an error reported by reportError(), a timer or a
+// microtask is dispatched on the global scope as one, and logged unless a
+// listener cancels it (event.preventDefault()).
+const { Event } = internals;
+class ErrorEvent extends Event {
+  #message; #filename; #lineno; #colno; #error;
+  constructor(type, init = undefined) {
+    super(type, init);
+    const d = init === undefined || init === null ? {} : init;
+    this.#message = d.message === undefined ? '' : String(d.message);
+    this.#filename = d.filename === undefined ? '' : String(d.filename);
+    this.#lineno = d.lineno === undefined ? 0 : d.lineno >>> 0;
+    this.#colno = d.colno === undefined ? 0 : d.colno >>> 0;
+    this.#error = d.error;
+  }
+  get message() { return this.#message; }
+  get filename() { return this.#filename; }
+  get lineno() { return this.#lineno; }
+  get colno() { return this.#colno; }
+  get error() { return this.#error; }
+  get [Symbol.toStringTag]() { return 'ErrorEvent'; }
+}
+define('ErrorEvent', ErrorEvent);
+const logError = internals.reportError;
+let reporting = false;
+internals.reportError = (err) => {
+  if (!reporting && internals.eventListenerCallbacks(internals.globalEventTarget, 'error').length !== 0) {
+    reporting = true;  // an error thrown by an 'error' listener is only logged
+    try {
+      const event = new ErrorEvent('error', {
+        cancelable: true, error: err, message: err && err.message !== undefined ? String(err.message) : String(err),
+      });
+      if (!internals.dispatchEventTrusted(internals.globalEventTarget, event)) return;
+    } finally {
+      reporting = false;
+    }
+  }
+  logError(err);
+};
+
+// The global object is a ServiceWorkerGlobalScope, as in workerd:
+// globalThis → ServiceWorkerGlobalScope.prototype → WorkerGlobalScope.prototype
+// → EventTarget.prototype. Its listeners (service-worker syntax's 'fetch'
+// among them) live in internals.globalEventTarget, which events.js uses
+// whenever an EventTarget method is called on the global object.
+const { EventTarget } = internals;
+internals.globalEventTarget = new EventTarget();
+class WorkerGlobalScope extends EventTarget {
+  constructor() { throw new TypeError('Illegal constructor'); }
+  get [Symbol.toStringTag]() { return 'WorkerGlobalScope'; }
+}
+class ServiceWorkerGlobalScope extends WorkerGlobalScope {
+  constructor() { throw new TypeError('Illegal constructor'); }
+  get [Symbol.toStringTag]() { return 'ServiceWorkerGlobalScope'; }
+}
+define('WorkerGlobalScope', WorkerGlobalScope);
+define('ServiceWorkerGlobalScope', ServiceWorkerGlobalScope);
+Object.setPrototypeOf(globalThis, ServiceWorkerGlobalScope.prototype);
 
 // In service-worker syntax, bindings and vars are globals.
 const configure = internals.configureWorker;

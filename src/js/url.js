@@ -3,7 +3,8 @@
 // host parsing (domain / IPv4 / IPv6 / opaque), URL serialization, and the
 // URL and URLSearchParams interfaces.
 //
-// Publishes: internals.URL, internals.URLSearchParams.
+// Publishes: internals.URL, internals.URLSearchParams, internals.urlParser
+//            (the parser's entry points, for urlpattern.js).
 // Uses:      native.domainToASCII(domain, beStrict) -> string | null.
 //
 // Implementation notes
@@ -1694,3 +1695,13 @@ for (const key of ['canParse', 'parse']) {
 
 internals.URL = URL;
 internals.URLSearchParams = URLSearchParams;
+
+// URLPattern canonicalizes each fixed piece of a pattern by running it
+// through the basic URL parser with a state override on a dummy URL record
+// (https://urlpattern.spec.whatwg.org/#canon); these are the parts of the
+// parser it needs.
+internals.urlParser = Object.freeze({
+  URLRecord, basicParse, serializePath, percentEncode, toUSVString,
+  isSpecialScheme, defaultPort,
+  USERINFO_SET, HOSTNAME, PORT, PATH_START, OPAQUE_PATH, QUERY, FRAGMENT,
+});

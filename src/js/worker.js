@@ -9,7 +9,6 @@ let env = {};
 let serviceWorker = false;
 let originUrl = '';
 let moduleExports = null;
-const fetchListeners = [];
 
 internals.configureWorker = (workerEnv, isServiceWorker, origin) => {
   env = workerEnv;
@@ -17,11 +16,6 @@ internals.configureWorker = (workerEnv, isServiceWorker, origin) => {
   originUrl = origin || '';
 };
 internals.setModuleExports = (ns) => { moduleExports = ns; };
-internals.addFetchListener = (fn) => { fetchListeners.push(fn); };
-internals.removeFetchListener = (fn) => {
-  const i = fetchListeners.indexOf(fn);
-  if (i >= 0) fetchListeners.splice(i, 1);
-};
 internals.workerEnv = () => env;
 internals.isServiceWorker = () => serviceWorker;
 
@@ -75,9 +69,11 @@ internals.FetchEvent = FetchEvent;
 
 function callHandler(request, ctx) {
   if (serviceWorker) {
+    // addEventListener('fetch', ...) on the global scope (globals.js).
+    const fetchListeners = internals.eventListenerCallbacks(internals.globalEventTarget, 'fetch');
     if (fetchListeners.length === 0) throw new Error('No fetch event listener: call addEventListener("fetch", event => event.respondWith(...)).');
     const event = new FetchEvent('fetch', request, ctx);
-    for (const listener of fetchListeners.slice()) {
+    for (const listener of fetchListeners) {
       if (typeof listener === 'function') listener.call(globalThis, event);
       else listener.handleEvent(event);
       if (FetchEvent.responseOf(event)) break;
@@ -148,9 +144,11 @@ function sendResponse(rid, response) {
   }
   let length = -1;
   const declared = response.headers.get('content-length');
+  const body = response.body;
   if (declared !== null && /^\d+$/.test(declared)) length = Number(declared);
+  else length = internals.knownStreamLength(body);
   native.respWriteHead(rid, status, headers, length);
-  pump(rid, response.body);
+  pump(rid, body);
 }
 
 async function pump(rid, stream) {

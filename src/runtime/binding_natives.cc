@@ -570,6 +570,51 @@ void r2MpuComplete(Args info) {
   });
 }
 
+// ---- unsafe eval (workerd's UnsafeEval binding) ----
+// Compiling through the embedder API is not "code generation from strings"
+// (the V8 flag that forbids eval and Function), so only code holding the
+// binding can do it.
+
+// unsafeEval(code, name) → the completion value of `code` run as a classic
+// script in the global scope.
+void unsafeEval(Args info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  v8::Local<v8::String> code;
+  if (!info[0]->ToString(context).ToLocal(&code)) return;
+  v8::ScriptOrigin origin(isolate, info[1]->IsString() ? info[1] : v8str(isolate, "anonymous").As<v8::Value>());
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> result;
+  if (!v8::Script::Compile(context, code, &origin).ToLocal(&script) || !script->Run(context).ToLocal(&result)) return;
+  info.GetReturnValue().Set(result);
+}
+
+// unsafeNewFunction(body, name, [argNames]) → a function.
+void unsafeNewFunction(Args info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  v8::Local<v8::String> code;
+  if (!info[0]->ToString(context).ToLocal(&code)) return;
+  std::vector<v8::Local<v8::String>> params;
+  if (info[2]->IsArray()) {
+    auto arr = info[2].As<v8::Array>();
+    for (uint32_t i = 0; i < arr->Length(); ++i) {
+      v8::Local<v8::Value> v;
+      v8::Local<v8::String> p;
+      if (!arr->Get(context, i).ToLocal(&v) || !v->ToString(context).ToLocal(&p)) return;
+      params.push_back(p);
+    }
+  }
+  v8::ScriptOrigin origin(isolate, info[1]->IsString() ? info[1] : v8str(isolate, "anonymous").As<v8::Value>());
+  v8::ScriptCompiler::Source source(code, origin);
+  v8::Local<v8::Function> fn;
+  if (!v8::ScriptCompiler::CompileFunction(context, &source, params.size(), params.data(), 0, nullptr)
+           .ToLocal(&fn)) {
+    return;
+  }
+  info.GetReturnValue().Set(fn);
+}
+
 void r2MpuAbort(Args info) {
   guarded(info, "abortMultipartUpload", [&] {
     self(info)->storage().r2().abortMultipartUpload(str(info, 0), str(info, 1), str(info, 2));
@@ -585,6 +630,7 @@ void installBindingNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
     v8::FunctionCallback fn;
   };
   static constexpr Entry kNatives[] = {
+      {"unsafeEval", unsafeEval}, {"unsafeNewFunction", unsafeNewFunction},
       {"kvGet", kvGet},           {"kvPut", kvPut},
       {"kvDelete", kvDelete},     {"kvList", kvList},
       {"d1Query", d1Query},       {"d1Batch", d1Batch},

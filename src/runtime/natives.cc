@@ -8,9 +8,11 @@
 #include <cstring>
 
 #include "base/log.h"
-#include "runtime/api/buffers.h"
-#include "runtime/api/errors.h"
 #include "net/http_client.h"
+#include "runtime/api/buffers.h"
+#include "runtime/api/compression.h"
+#include "runtime/api/encoding.h"
+#include "runtime/api/errors.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
@@ -170,6 +172,25 @@ void domainToUnicode(Args info) {
 }
 
 // ---- console, time, crypto, structuredClone ----
+
+// ownNonIndexKeys(obj) → the own enumerable string keys of obj that are not
+// array indices (console's inspect of huge arrays, without listing them all).
+void ownNonIndexKeys(Args info) {
+  auto* isolate = info.GetIsolate();
+  if (!info[0]->IsObject()) {
+    info.GetReturnValue().Set(v8::Array::New(isolate));
+    return;
+  }
+  v8::Local<v8::Array> keys;
+  if (!info[0].As<v8::Object>()
+           ->GetPropertyNames(isolate->GetCurrentContext(), v8::KeyCollectionMode::kOwnOnly,
+                              static_cast<v8::PropertyFilter>(v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS),
+                              v8::IndexFilter::kSkipIndices, v8::KeyConversionMode::kConvertToString)
+           .ToLocal(&keys)) {
+    return;
+  }
+  info.GetReturnValue().Set(keys);
+}
 
 // console.*: log/info/debug go to stdout as written (what `wrangler dev`
 // users expect to pipe); warn/error go to the node's log on stderr.
@@ -443,34 +464,6 @@ void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); 
 
 // ---- fetch (one HTTP exchange; redirects are handled in JS) ----
 
-// A subrequest's response body that tells its request when it is done
-// (read to the end, failed, cancelled or dropped), so the next waiting
-// subrequest may open its connection.
-class SubrequestBody : public net::BodySource {
- public:
-  SubrequestBody(std::shared_ptr<net::BodySource> inner, std::function<void()> on_close)
-      : inner_(std::move(inner)), on_close_(std::move(on_close)) {}
-  ~SubrequestBody() override { close(); }
-  void read(net::BodyReadCallback cb) override {
-    inner_->read([this, cb = std::move(cb)](std::string_view data, std::string_view error) {
-      if (data.empty() || !error.empty()) close();
-      cb(data, error);
-    });
-  }
-  void cancel() override {
-    inner_->cancel();
-    close();
-  }
-
- private:
-  void close() {
-    if (auto f = std::move(on_close_)) f();
-    on_close_ = nullptr;
-  }
-  std::shared_ptr<net::BodySource> inner_;
-  std::function<void()> on_close_;
-};
-
 // fetch(method, url, headerPairs, body|null, cfJson|null) → Promise<[status, statusText, headerPairs, sourceId]>
 void fetch(Args info) {
   auto* isolate = info.GetIsolate();
@@ -505,16 +498,13 @@ void fetch(Args info) {
   uint32_t pid = w->addPending(resolver);
   std::weak_ptr<WorkerIsolate> weak = w->weak_from_this();
   net::FetchCallback done = [weak, pid, rid](std::string_view error, std::shared_ptr<net::ClientResponse> resp) {
-    if (resp) {
-      // The connection stays open until the body is done.
-      resp->body = std::make_shared<SubrequestBody>(resp->body, [weak, rid] {
-        if (auto self = weak.lock()) self->schedule([raw = self.get(), rid] { raw->subrequestDone(rid); });
-      });
-    }
     WorkerIsolate::deliver(weak, rid, [pid, rid, error = std::string(error), resp](
                                           WorkerIsolate& w, v8::Local<v8::Context> context) {
       v8::Isolate* iso = w.isolate();
-      if (!resp) w.subrequestDone(rid);
+      // As on Cloudflare (since April 2026), a subrequest holds one of the
+      // six slots only while it waits for its response headers; a body left
+      // unread cannot block the next fetch().
+      w.subrequestDone(rid);
       auto r = w.takePending(pid);
       if (r.IsEmpty()) return;
       if (!error.empty() || !resp) {
@@ -588,6 +578,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
       {"utf8Encode", utf8Encode},     {"utf8Decode", utf8Decode},
       {"domainToASCII", domainToASCII}, {"domainToUnicode", domainToUnicode},
       {"log", log},                   {"now", now},
+      {"ownNonIndexKeys", ownNonIndexKeys},
       {"randomFill", randomFill},     {"structuredClone", structuredCloneNative},
       {"timerStart", timerStart},     {"timerCancel", timerCancel},
       {"bodyRead", bodyRead},         {"bodyCancel", bodyCancel},
@@ -604,6 +595,8 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   }
   installBindingNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
+  installEncodingNatives(isolate_, context, native);
+  installCompressionNatives(isolate_, context, native);
   installBufferNatives(isolate_, context, native);
   installErrorNatives(isolate_, context, native);
 }

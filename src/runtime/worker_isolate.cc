@@ -128,13 +128,30 @@ WorkerIsolate::WorkerIsolate(const WorkerScript& script, net::EventLoop& home, W
   isolate_->AddGCEpilogueCallback(&WorkerIsolate::afterGc, allocator_.get());
   isolate_->SetData(0, this);
   isolate_->SetPromiseRejectCallback([](v8::PromiseRejectMessage message) {
-    // Report rejections nobody handles, as a browser console would.
-    if (message.GetEvent() != v8::kPromiseRejectWithNoHandler) return;
+    // Rejections nobody handles are reported as a browser console would,
+    // once the microtasks have run: a handler attached by then (an awaited
+    // async function that threw at once) means it was handled.
     v8::Isolate* isolate = v8::Isolate::GetCurrent();
-    v8::Local<v8::Value> value = message.GetValue();
-    std::string text = describeValue(isolate, value);
-    base::logLine(base::LogLevel::kWarn, "worker: Uncaught (in promise) " + text);
+    auto* self = static_cast<WorkerIsolate*>(isolate->GetData(0));
+    auto& pending = self->unhandled_rejections_;
+    v8::Local<v8::Promise> promise = message.GetPromise();
+    if (message.GetEvent() == v8::kPromiseRejectWithNoHandler) {
+      if (pending.size() < 1000) pending.emplace_back(v8::Global<v8::Promise>(isolate, promise),
+                                                      v8::Global<v8::Value>(isolate, message.GetValue()));
+    } else if (message.GetEvent() == v8::kPromiseHandlerAddedAfterReject) {
+      std::erase_if(pending, [&](const auto& p) { return p.first == promise; });
+    }
   });
+}
+
+void WorkerIsolate::flushRejections() {
+  if (unhandled_rejections_.empty()) return;
+  auto pending = std::move(unhandled_rejections_);
+  unhandled_rejections_.clear();
+  for (auto& [promise, value] : pending) {
+    std::string text = describeValue(isolate_, value.Get(isolate_));
+    base::logLine(base::LogLevel::kWarn, "worker: Uncaught (in promise) " + text);
+  }
 }
 
 WorkerIsolate::~WorkerIsolate() {
@@ -155,6 +172,7 @@ WorkerIsolate::~WorkerIsolate() {
     lock_->acquire();
     v8::Isolate::Scope isolate_scope(isolate_);
     pending_.clear();
+    unhandled_rejections_.clear();
     modules_.clear();
     dispatch_fn_.Reset();
     fire_timer_fn_.Reset();
@@ -306,7 +324,10 @@ std::string WorkerIsolate::loadLocked() {
     env->Set(context, v8str(isolate_, k), parsed).Check();
   }
   for (const auto& b : script_.bindings) {
-    const char* kind = b.kind == Binding::Kind::kKv ? "kv" : b.kind == Binding::Kind::kD1 ? "d1" : "r2";
+    const char* kind = b.kind == Binding::Kind::kKv            ? "kv"
+                       : b.kind == Binding::Kind::kD1         ? "d1"
+                       : b.kind == Binding::Kind::kUnsafeEval ? "unsafe_eval"
+                                                              : "r2";
     v8::Local<v8::Value> bargs[] = {v8str(isolate_, kind), v8str(isolate_, b.id)};
     v8::Local<v8::Value> binding;
     if (!make_binding.Get(isolate_)->Call(context, v8::Undefined(isolate_), 2, bargs).ToLocal(&binding)) {
@@ -330,6 +351,7 @@ std::string WorkerIsolate::loadLocked() {
     }
   }
   isolate_->PerformMicrotaskCheckpoint();
+  flushRejections();
   return {};
 }
 

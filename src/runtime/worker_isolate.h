@@ -106,7 +106,7 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
     RequestInfo info;
     std::vector<uint32_t> timers;  // timers set while handling it
     int subrequests = 0;           // fetch() calls so far
-    int open_subrequests = 0;      // started, body not yet done
+    int open_subrequests = 0;      // started, response headers not yet here
     // Subrequests over the open limit: the pending promise and the start.
     struct WaitingSubrequest {
       uint32_t pending;
@@ -213,6 +213,10 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   size_t wait_until_total_ = 0;
   bool heap_exceeded_ = false;
   size_t heap_limit_ = 0;
+  // Promises rejected with no handler since the last microtask checkpoint;
+  // those still unhandled after it are logged (flushRejections).
+  std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> unhandled_rejections_;
+  void flushRejections();
 
   // ---- loop state: touched only on the home loop's carrier ----
   struct LoopTimer;  // an asio timer (worker_isolate.cc)
@@ -283,7 +287,10 @@ void WorkerIsolate::enter(uint32_t rid, F&& fn) {
       {
         v8::TryCatch try_catch(isolate_);
         fn(context);
-        if (!try_catch.HasTerminated()) isolate_->PerformMicrotaskCheckpoint();
+        if (!try_catch.HasTerminated()) {
+          isolate_->PerformMicrotaskCheckpoint();
+          flushRejections();
+        }
         terminated = try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
         if (try_catch.HasCaught() && !terminated) {
           failRequest(rid, "exception", formatException(context, try_catch));

@@ -581,3 +581,49 @@ class CliTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class UnsafeEvalTest(unittest.TestCase):
+    """wrangler's [[unsafe.bindings]] of type "unsafe_eval" (workerd's
+    UnsafeEval): code from strings for the worker that holds the binding,
+    while eval() itself stays disallowed."""
+
+    WORKER = r"""
+export default {
+  async fetch(request, env) {
+    const out = [];
+    out.push(env.UNSAFE_EVAL.eval("var declared = 6; function twice(x) { return 2 * x; } twice(declared)", "a.js"));
+    out.push(typeof globalThis.twice, globalThis.declared);
+    out.push(env.UNSAFE_EVAL.newFunction("return a + b", "add", "a", "b")(2, 3));
+    out.push(await env.UNSAFE_EVAL.newAsyncFunction("return await Promise.resolve(x * 10)", "f", "x")(4));
+    try { eval("1"); out.push("eval ran"); } catch (e) { out.push(e.name); }
+    try { env.UNSAFE_EVAL.eval("(", "bad.js"); } catch (e) { out.push(e.name); }
+    return Response.json(out);
+  },
+};
+"""
+
+    def project(self, binding_type):
+        d = tempfile.mkdtemp(prefix="verge-test-")
+        write_project(d, {
+            "wrangler.toml": 'name = "t"\nmain = "index.js"\n\n[[unsafe.bindings]]\nname = "UNSAFE_EVAL"\n'
+                             'type = "%s"\n' % binding_type,
+            "index.js": self.WORKER,
+        })
+        return d
+
+    def test_eval_runs_classic_scripts_in_the_global_scope(self):
+        v = dev(self.project("unsafe_eval"))
+        try:
+            status, _, body = request(v.port, path="/")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body), [12, "function", 6, 5, 40, "EvalError", "SyntaxError"])
+        finally:
+            v.stop()
+
+    def test_an_unknown_unsafe_binding_is_a_startup_error(self):
+        proc = subprocess.run([VERGE, "dev", self.project("magic"), "--port", "0"], capture_output=True,
+                              text=True, timeout=30)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("unsafe.bindings[0].type", proc.stderr)
+        self.assertIn("'magic' is not an unsafe binding", proc.stderr)

@@ -342,6 +342,13 @@ export default {
       const all = await Promise.all(Array.from({ length: 20 }, () => fetch(env.ORIGIN + "/slow").then(r => r.text())));
       return new Response(String(all.length));
     }
+    if (url.pathname === "/unread") {
+      // Ten responses whose bodies are never read must not block the next.
+      const held = [];
+      for (let i = 0; i < 10; i++) held.push(await fetch(env.ORIGIN + "/small"));
+      const last = await fetch(env.ORIGIN + "/small");
+      return new Response(held.length + " " + await last.text());
+    }
     if (url.pathname === "/big-headers") {
       return new Response("x", { headers: { "x-big": "a".repeat(200 * 1024) } });
     }
@@ -397,6 +404,10 @@ export default {
         status, _, body = request(self.v.port, path="/parallel", timeout=60)
         self.assertEqual((status, body), (200, b"20"))
         self.assertEqual(self.open_max, 6)
+
+    def test_unread_response_bodies_do_not_hold_a_slot(self):
+        status, _, body = request(self.v.port, path="/unread", timeout=30)
+        self.assertEqual((status, body), (200, b"10 s"))
 
     def test_response_headers_are_capped(self):
         status, _, body = request(self.v.port, path="/big-headers")

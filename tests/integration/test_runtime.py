@@ -296,6 +296,25 @@ async function handle(request) {
         finally:
             v.stop()
 
+    def test_service_worker_that_esbuild_bundles_stays_a_service_worker(self):
+        # The text 'from "x"' makes verge bundle the script with esbuild; the
+        # bundle must still be a classic script with its fetch listener.
+        d = tempfile.mkdtemp()
+        script = os.path.join(d, "sw.js")
+        with open(script, "w") as f:
+            f.write("""
+var note = 'this line says: import thing from "pkg"';
+addEventListener("fetch", (event) => {
+  event.respondWith(new Response("classic " + (typeof note)));
+});
+""")
+        v = dev(script)
+        try:
+            status, _, body = request(v.port, path="/")
+            self.assertEqual((status, body), (200, b"classic string"))
+        finally:
+            v.stop()
+
     def test_syntax_error_is_reported(self):
         d = worker_dir("export default { fetch( { }")
         v = dev(d)
@@ -394,3 +413,91 @@ export default {
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RealApplicationDifferencesTest(unittest.TestCase):
+    """Behaviour real applications depend on, as workerd has it."""
+
+    WORKER = r"""
+async function boom() { throw new Error("handled rejection"); }
+export default {
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/rebody") {
+      const first = new Response("hello world");
+      return new Response(first.body, first);
+    }
+    if (path === "/422") return new Response("no", { status: 422 });
+    if (path === "/101") {
+      try { new Response(null, { status: 101 }); return new Response("built"); }
+      catch (e) { return new Response(e.name); }
+    }
+    if (path === "/body") return new Response(request.body === null ? "null" : "stream " + (await request.arrayBuffer()).byteLength);
+    if (path === "/upload") {
+      const form = await request.formData();
+      return new Response(form.get("field") + " " + (await form.get("file").text()));
+    }
+    if (path === "/big-log") {
+      const started = Date.now();
+      console.log(new Array(10000000).fill("x"));
+      return new Response(String(Date.now() - started < 5000));
+    }
+    if (path === "/rejections") {
+      try { await boom(); } catch {}
+      boom().catch(() => {});
+      Promise.reject(new Error("nobody handles this"));
+      return new Response("ok");
+    }
+    return new Response("?");
+  },
+};
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.v = dev(worker_dir(cls.WORKER))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.stop()
+
+    def test_a_response_rebuilt_from_another_keeps_its_length(self):
+        status, headers, body = request(self.v.port, path="/rebody")
+        self.assertEqual((status, body), (200, b"hello world"))
+        self.assertEqual(headers.get("content-length"), "11")
+        self.assertNotIn("transfer-encoding", headers)
+
+    def test_reason_phrases_are_workerds(self):
+        import socket
+        s = socket.create_connection(("127.0.0.1", self.v.port))
+        s.sendall(b"GET /422 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertTrue(s.recv(100).startswith(b"HTTP/1.1 422 Unprocessable Entity\r\n"))
+        s.close()
+
+    def test_status_101_without_a_websocket_is_a_range_error(self):
+        self.assertEqual(request(self.v.port, path="/101")[2], b"RangeError")
+
+    def test_content_length_zero_is_an_empty_body_not_none(self):
+        self.assertEqual(request(self.v.port, "POST", "/body", headers={"Content-Length": "0"})[2], b"stream 0")
+        self.assertEqual(request(self.v.port, "GET", "/body")[2], b"null")
+
+    def test_a_browser_multipart_upload_keeps_its_boundary_case(self):
+        boundary = "----WebKitFormBoundaryQ7xYzAbC"
+        body = ("--{b}\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\nvalue\r\n"
+                "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+                "Content-Type: text/plain\r\n\r\nfile body\r\n--{b}--\r\n").format(b=boundary).encode()
+        status, _, out = request(self.v.port, "POST", "/upload", body=body,
+                                 headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+        self.assertEqual((status, out), (200, b"value file body"))
+
+    def test_logging_a_huge_array_is_bounded(self):
+        self.assertEqual(request(self.v.port, path="/big-log", timeout=60)[2], b"true")
+
+    def test_only_unhandled_rejections_are_logged(self):
+        self.assertEqual(request(self.v.port, path="/rejections")[2], b"ok")
+        deadline = time.time() + 5
+        while time.time() < deadline and "nobody handles this" not in "".join(self.v.stderr_lines + self.v.stdout_lines):
+            time.sleep(0.05)
+        logs = "".join(self.v.stderr_lines + self.v.stdout_lines)
+        self.assertIn("Uncaught (in promise) Error: nobody handles this", logs)
+        self.assertNotIn("handled rejection", logs)

@@ -1,0 +1,21 @@
+// Natives of CompressionStream / DecompressionStream (src/js/compression.js):
+// gzip, deflate (zlib) and deflate-raw over zlib, and brotli (as workerd
+// accepts) over libbrotli; one stream per handle.
+#pragma once
+
+#include <v8.h>
+
+namespace verge::runtime {
+
+// Adds to `native`:
+//   zlibCreate(format, decompress) → a handle ("gzip", "deflate",
+//     "deflate-raw" or "brotli"); its zlib stream is freed when the handle is collected.
+//   zlibPush(handle, bytes | null, finish) → array of Uint8Array chunks of
+//     output. With `finish` the input is complete: compression writes its
+//     trailer; decompression throws TypeError if the data ended early.
+//     Corrupt input, or input after the end of the compressed data, throws
+//     TypeError.
+void installCompressionNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                               v8::Local<v8::Object> native);
+
+}  // namespace verge::runtime
