@@ -214,11 +214,15 @@ function processParts(parts, endings) {
 
 let makeBlob;
 
-class Blob {
+// Blob derives from native.HostObject only so that its instances are V8 host
+// objects, which structuredClone() serializes through the runtime (as Blob,
+// not as a plain object); the extra prototype is taken out of the chain.
+class Blob extends native.HostObject {
   #bytes;
   #type;
 
   constructor(blobParts = undefined, options = undefined) {
+    super();
     if (blobParts === kCreate) {
       this.#bytes = arguments[1];
       this.#type = arguments[2];
@@ -307,6 +311,7 @@ class Blob {
 }
 
 makeBlob = (bytes, type) => new Blob(kCreate, bytes, type);
+Object.setPrototypeOf(Blob.prototype, Object.prototype);
 
 // A ReadableStream over the bytes, preferably a readable byte stream. The
 // ReadableStream class comes from another file and is looked up per call.
@@ -639,6 +644,16 @@ internals.blobBytes = (blob) => {
 // Blob/File over `bytes` without copying; `bytes` must not change afterwards.
 // `type` is used as given (callers normalise it).
 internals.createBlob = (bytes, type = '') => makeBlob(bytes, type);
+
+// structuredClone() of a host object: → what its copy is made of, or a
+// DataCloneError for one that cannot be cloned.
+internals.hostObjectParts = (value) => {
+  if (isFile(value)) return ['File', bytesOf(value), typeOf(value), value.name, lastModifiedOf(value)];
+  if (isBlob(value)) return ['Blob', bytesOf(value), typeOf(value)];
+  throw new internals.DOMException(`${Object.prototype.toString.call(value).slice(8, -1)} object could not be cloned.`, 'DataCloneError');
+};
+internals.hostObjectFromParts = (parts) =>
+  parts[0] === 'File' ? makeFile(parts[1], parts[3], parts[2], parts[4]) : makeBlob(parts[1], parts[2]);
 internals.createFile = (bytes, name, type = '', lastModified = DateNow()) =>
   makeFile(bytes, name, type, lastModified);
 

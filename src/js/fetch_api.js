@@ -56,6 +56,8 @@ function streamFromBytes(bytes) {
   return stream;
 }
 
+internals.setStreamLength = (stream, n) => { streamLengths.set(stream, n); };
+
 // The length of `stream`'s bytes if it is one of those and nothing has read
 // it yet, else -1.
 internals.knownStreamLength = (stream) => {
@@ -480,8 +482,13 @@ async function fetch(input, init) {
   const cfJson = cf !== undefined && cf !== null ? JSON.stringify(cf) : null;
   for (let redirects = 0; ; redirects++) {
     const scheme = url.slice(0, url.indexOf(':'));
+    if (scheme === 'data' && redirects === 0) {
+      const data = internals.processDataUrl(url);
+      if (data === null) throw new TypeError(`Fetch API cannot load "${url}": it is not a valid data: URL.`);
+      return new Response(kToken, [200, 'OK', ['content-type', data[0]], new BodyState(data[1], null, 0), url, false]);
+    }
     if (scheme !== 'http' && scheme !== 'https') {
-      throw new TypeError(`Fetch API cannot load "${url}": only http: and https: URLs are supported.`);
+      throw new TypeError(`Fetch API cannot load "${url}": only http:, https: and data: URLs are supported.`);
     }
     let pending = native.fetch(method, url, headers, body, cfJson);
     const [status, statusText, pairs, sourceId] = signal ? await Promise.race([pending, abortPromise(signal)]) : await pending;

@@ -56,11 +56,31 @@ define('queueMicrotask', function queueMicrotask(fn) {
 // ---- structuredClone, crypto ----
 const { DOMException } = internals;
 
-define('structuredClone', function structuredClone(value, options) {
+const kCloneRefused = Symbol('clone refused');
+define('structuredClone', function structuredClone(value, options = undefined) {
+  if (arguments.length === 0) throw new TypeError("Failed to execute 'structuredClone': 1 argument required, but only 0 present.");
+  let transfer = [];
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object' && typeof options !== 'function') throw new TypeError("Failed to execute 'structuredClone': The provided value is not of type 'StructuredSerializeOptions'.");
+    if (options.transfer !== undefined) {
+      if (options.transfer === null || typeof options.transfer[Symbol.iterator] !== 'function') {
+        throw new TypeError("Failed to execute 'structuredClone': The provided value cannot be converted to a sequence.");
+      }
+      transfer = [...options.transfer];
+    }
+  }
+  const seen = new Set();
+  for (const item of transfer) {
+    if (!(item instanceof ArrayBuffer)) throw new DOMException('Value not transferable.', 'DataCloneError');
+    if (seen.has(item)) throw new DOMException('ArrayBuffer at index ' + transfer.indexOf(item) + ' is a duplicate of an earlier ArrayBuffer.', 'DataCloneError');
+    seen.add(item);
+  }
   try {
-    return native.structuredClone(value);
+    return native.structuredClone(value, transfer, internals.hostObjectParts, internals.hostObjectFromParts, kCloneRefused);
   } catch (err) {
-    throw new DOMException(err && err.message ? err.message : String(err), 'DataCloneError');
+    // V8's refusals become DataCloneErrors; what a getter threw stays itself.
+    if (err !== null && typeof err === 'object' && err[kCloneRefused] === true) throw new DOMException(err.message, 'DataCloneError');
+    throw err;
   }
 });
 
@@ -121,7 +141,8 @@ const kClasses = [
   'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController',
   'ReadableStreamBYOBReader', 'ReadableByteStreamController',
   'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
-  'TransformStream', 'TransformStreamDefaultController',
+  'TransformStream', 'TransformStreamDefaultController', 'ReadableStreamBYOBRequest',
+  'IdentityTransformStream', 'FixedLengthStream',
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
   'URL', 'URLSearchParams', 'URLPattern', 'Headers', 'Blob', 'File', 'FormData',
   'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage',

@@ -13,6 +13,7 @@
 #include "runtime/api/compression.h"
 #include "runtime/api/encoding.h"
 #include "runtime/api/errors.h"
+#include "runtime/api/structured_clone.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
@@ -220,22 +221,6 @@ void randomFill(Args info) {
   if (view->ByteLength() > 0 && RAND_bytes(p, static_cast<int>(view->ByteLength())) != 1) {
     throwError(info.GetIsolate(), "Error", "random source failed");
   }
-}
-
-void structuredCloneNative(Args info) {
-  auto* isolate = info.GetIsolate();
-  auto context = isolate->GetCurrentContext();
-  v8::ValueSerializer serializer(isolate);
-  serializer.WriteHeader();
-  if (!serializer.WriteValue(context, info[0]).FromMaybe(false)) return;  // exception pending
-  std::pair<uint8_t*, size_t> data = serializer.Release();
-  v8::ValueDeserializer deserializer(isolate, data.first, data.second);
-  v8::Local<v8::Value> out;
-  if (deserializer.ReadHeader(context).FromMaybe(false) &&
-      deserializer.ReadValue(context).ToLocal(&out)) {
-    info.GetReturnValue().Set(out);
-  }
-  std::free(data.first);
 }
 
 // ---- timers ----
@@ -593,6 +578,12 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
     auto fn = v8::Function::New(context, e.fn, data).ToLocalChecked();
     native->Set(context, v8str(isolate_, e.name), fn).Check();
   }
+  // native.HostObject: a base class whose instances are V8 host objects
+  // (one internal field), so that structuredClone() hands them to the
+  // runtime (blob.js's Blob and File derive from it).
+  auto host = v8::FunctionTemplate::New(isolate_);
+  host->InstanceTemplate()->SetInternalFieldCount(1);
+  native->Set(context, v8str(isolate_, "HostObject"), host->GetFunction(context).ToLocalChecked()).Check();
   installBindingNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
   installEncodingNatives(isolate_, context, native);

@@ -501,3 +501,67 @@ export default {
         logs = "".join(self.v.stderr_lines + self.v.stdout_lines)
         self.assertIn("Uncaught (in promise) Error: nobody handles this", logs)
         self.assertNotIn("handled rejection", logs)
+
+
+class ByteStreamExtrasTest(unittest.TestCase):
+    """Cloudflare's IdentityTransformStream and FixedLengthStream."""
+
+    WORKER = r"""
+export default {
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/fixed") {
+      const { readable, writable } = new FixedLengthStream(11);
+      const w = writable.getWriter();
+      w.write(new TextEncoder().encode("hello ")).then(() => w.write(new TextEncoder().encode("world"))).then(() => w.close());
+      return new Response(readable);
+    }
+    if (path === "/identity") {
+      const { readable, writable } = new IdentityTransformStream();
+      const w = writable.getWriter();
+      w.write(new Uint8Array([104, 105])).then(() => w.close());
+      return new Response(readable);
+    }
+    if (path === "/errors") {
+      const out = [];
+      for (const [n, chunks] of [[2, ["abc"]], [5, ["ab"]]]) {
+        const { readable, writable } = new FixedLengthStream(n);
+        const w = writable.getWriter();
+        const read = new Response(readable).text().catch((e) => e.constructor.name);
+        try { for (const c of chunks) await w.write(new TextEncoder().encode(c)); await w.close(); out.push("ok"); }
+        catch (e) { out.push(e.constructor.name + ": " + e.message); }
+        await read;
+      }
+      try { new FixedLengthStream(-1); } catch (e) { out.push(e.constructor.name); }
+      try { new IdentityTransformStream().writable.getWriter().write("text").catch((e) => {}); out.push("queued"); } catch (e) { out.push(e.name); }
+      return Response.json(out);
+    }
+    return new Response("?");
+  },
+};
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.v = dev(worker_dir(cls.WORKER))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.stop()
+
+    def test_a_fixed_length_stream_is_sent_with_its_length(self):
+        status, headers, body = request(self.v.port, path="/fixed")
+        self.assertEqual((status, body), (200, b"hello world"))
+        self.assertEqual(headers.get("content-length"), "11")
+
+    def test_an_identity_stream_passes_bytes(self):
+        status, headers, body = request(self.v.port, path="/identity")
+        self.assertEqual((status, body), (200, b"hi"))
+        self.assertIn("chunked", headers.get("transfer-encoding", ""))
+
+    def test_wrong_lengths_are_type_errors(self):
+        status, _, body = request(self.v.port, path="/errors")
+        out = json.loads(body)
+        self.assertTrue(out[0].startswith("TypeError: Attempt to write too many bytes"), out)
+        self.assertTrue(out[1].startswith("TypeError: FixedLengthStream did not see all expected bytes"), out)
+        self.assertEqual(out[2:], ["RangeError", "queued"])

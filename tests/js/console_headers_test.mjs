@@ -22,6 +22,8 @@ function makeRealm({ setup = '', files = ['console.js', 'headers.js', 'blob.js']
   const realm = vm.runInContext('({ Uint8Array, TypeError, ArrayBuffer, RangeError, Promise })', ctx);
   const logs = [];
   const native = {
+    // The base class of Blob (runtime: instances are V8 host objects).
+    HostObject: vm.runInContext('(class HostObject {})', ctx),
     utf8Encode(s) {
       const b = Buffer.from(`${s}`, 'utf8');
       const u = new realm.Uint8Array(b.length);
