@@ -1090,6 +1090,13 @@ test('ArrayBuffer transfer: new lengths', () => {
   empty.transfer();
   eq(empty.detached, true, 'an empty buffer detaches too');
 });
+test('ArrayBuffer detached: agrees with structuredClone\'s transfer', () => {
+  const a = new Uint8Array([7]).buffer;
+  const b = structuredClone(a, { transfer: [a] });
+  eq(a.detached, true, 'transferred by structuredClone');
+  eq(b.detached, false, 'the clone');
+  throws(TypeError, () => a.transfer(), 'transfer after structuredClone');
+});
 test('ArrayBuffer transfer: receivers', () => {
   const { transfer, transferToFixedLength } = ArrayBuffer.prototype;
   const getDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached').get;
