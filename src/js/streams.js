@@ -19,10 +19,12 @@
 //   internals.createTransformStream(transform(chunk, enqueue), flush(enqueue))
 //   internals.transformStreamReadable(ts), internals.transformStreamWritable(ts)
 //
-// Optional native hook: native.transferArrayBuffer(buffer) -> a new
-// ArrayBuffer owning the bytes, the old one detached. Without it (and without
-// ArrayBuffer.prototype.transfer, which V8 10.2 lacks) "transfer" keeps the
-// same buffer, so enqueued chunks and BYOB views are not detached.
+// Native hook: native.transferArrayBuffer(buffer) -> a new ArrayBuffer owning
+// the bytes, the old one detached (the runtime provides it; see
+// src/runtime/api/buffers.h). Without it (and without
+// ArrayBuffer.prototype.transfer) "transfer" keeps the same buffer, so
+// enqueued chunks and BYOB views are not detached: the Node tests under
+// tests/js run both ways.
 
 const {
   finishInterface, toDOMString, typedArrayName, isArrayBuffer, isSharedArrayBuffer, isSharedBuffer,
@@ -156,9 +158,8 @@ const detachedGetter = (() => {
   return d !== undefined && typeof d.get === 'function' ? d.get : undefined;
 })();
 
-// Without a way to detach (V8 < 11.4 has no ArrayBuffer.prototype.transfer and
-// the embedder may not provide native.transferArrayBuffer), "transfer" keeps
-// the same buffer.
+// Without a way to detach (no native.transferArrayBuffer and no
+// ArrayBuffer.prototype.transfer), "transfer" keeps the same buffer.
 const transferArrayBuffer = (() => {
   if (typeof native.transferArrayBuffer === 'function') return native.transferArrayBuffer;
   const t = ArrayBuffer.prototype.transfer;

@@ -9,9 +9,11 @@
 
 #include "base/log.h"
 #include "net/http_client.h"
+#include "runtime/api/buffers.h"
 #include "runtime/api/compression.h"
 #include "runtime/api/crypto.h"
 #include "runtime/api/encoding.h"
+#include "runtime/api/errors.h"
 #include "runtime/api/structured_clone.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
@@ -588,6 +590,8 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   installCryptoNatives(isolate_, context, native);
   installEncodingNatives(isolate_, context, native);
   installCompressionNatives(isolate_, context, native);
+  installBufferNatives(isolate_, context, native);
+  installErrorNatives(isolate_, context, native);
 }
 
 }  // namespace verge::runtime

@@ -1,5 +1,6 @@
 #include "runtime/worker_isolate.h"
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
 #include <mutex>
@@ -16,6 +17,60 @@ namespace asio = boost::asio;
 namespace verge::runtime {
 
 namespace {
+
+// The runtime's JS sources reach V8 as external strings over memory that
+// lives as long as the process, so that a new isolate neither copies nor
+// decodes them (for all the files together that was over a millisecond per
+// isolate, of a few). An ASCII source is the embedded bytes themselves; the
+// others are decoded to UTF-16 once per process and shared read-only.
+class StaticOneByteSource : public v8::String::ExternalOneByteStringResource {
+ public:
+  explicit StaticOneByteSource(std::string_view code) : code_(code) {}
+  const char* data() const override { return code_.data(); }
+  size_t length() const override { return code_.size(); }
+
+ private:
+  std::string_view code_;
+};
+
+class StaticTwoByteSource : public v8::String::ExternalStringResource {
+ public:
+  explicit StaticTwoByteSource(const std::u16string& code) : code_(code) {}
+  const uint16_t* data() const override { return reinterpret_cast<const uint16_t*>(code_.data()); }
+  size_t length() const override { return code_.size(); }
+
+ private:
+  const std::u16string& code_;
+};
+
+// kJsSources in UTF-16, indexed alike; empty for an ASCII source.
+const std::vector<std::u16string>& utf16Sources(v8::Isolate* isolate) {
+  static std::once_flag once;
+  static std::vector<std::u16string> sources;
+  std::call_once(once, [isolate] {
+    sources.resize(kJsSourceCount);
+    for (size_t i = 0; i < kJsSourceCount; ++i) {
+      std::string_view code = kJsSources[i].code;
+      if (std::all_of(code.begin(), code.end(), [](unsigned char c) { return c < 0x80; })) continue;
+      v8::HandleScope scope(isolate);
+      v8::Local<v8::String> s = v8str(isolate, code);
+      sources[i].resize(static_cast<size_t>(s->Length()));
+      s->Write(isolate, reinterpret_cast<uint16_t*>(sources[i].data()), 0, s->Length(),
+               v8::String::NO_NULL_TERMINATION);
+    }
+  });
+  return sources;
+}
+
+v8::Local<v8::String> runtimeSource(v8::Isolate* isolate, size_t index) {
+  const std::u16string& utf16 = utf16Sources(isolate)[index];
+  // V8 deletes the resource object (only) when the string dies.
+  v8::MaybeLocal<v8::String> s =
+      utf16.empty() ? v8::String::NewExternalOneByte(isolate, new StaticOneByteSource(kJsSources[index].code))
+                    : v8::String::NewExternalTwoByte(isolate, new StaticTwoByteSource(utf16));
+  v8::Local<v8::String> result;
+  return s.ToLocal(&result) ? result : v8str(isolate, kJsSources[index].code);
+}
 
 constexpr int kContextSlotSelf = 1;
 
@@ -214,7 +269,7 @@ std::string WorkerIsolate::loadLocked() {
                      : new v8::ScriptCompiler::CachedData(
                            reinterpret_cast<const uint8_t*>(cached[i].data()),
                            static_cast<int>(cached[i].size()));
-    v8::ScriptCompiler::Source source(v8str(isolate_, js.code), origin, data);
+    v8::ScriptCompiler::Source source(runtimeSource(isolate_, i), origin, data);
     v8::Local<v8::Function> fn;
     if (!v8::ScriptCompiler::CompileFunction(
              context, &source, 2, params, 0, nullptr,
