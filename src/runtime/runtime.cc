@@ -28,9 +28,10 @@ std::unique_ptr<Watchdog> g_watchdog;
 }  // namespace
 
 bool looksLikeModule(const std::string& code) {
-  // An import or export statement at the start of a line.
+  // An import or export statement at the start of a line (not `importX:`
+  // or `import(`).
   static const std::regex kModuleSyntax(
-      R"((^|\n)\s*(export\s+(default|const|let|var|function|async|class|\{|\*)|import\s*[\w{*'"]))");
+      R"((^|\n)\s*(export\s+(default|const|let|var|function|async|class|\{|\*)|import(\s+[\w{*'"]|\s*[{*'"])))");
   return std::regex_search(code, kModuleSyntax);
 }
 

@@ -304,6 +304,9 @@ async function handle(request) {
         with open(script, "w") as f:
             f.write("""
 var note = 'this line says: import thing from "pkg"';
+var options = {
+  importAlg: "a key that starts with 'import'",
+};
 addEventListener("fetch", (event) => {
   event.respondWith(new Response("classic " + (typeof note)));
 });
