@@ -1,0 +1,18 @@
+// The Encoding Standard's decoders for every encoding but UTF-8, without
+// V8 (runtime/api/encoding.cc puts TextDecoder on them).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace verge::runtime::encoding {
+
+// Decodes `bytes` with encoding `enc` (an Encoding of encoding_tables.h, not
+// kUtf8), appending nothing to but replacing `text`. `state` is the
+// decoder's state between calls (zeros for a new decoder); with `flush` the
+// input ends the stream and the state is reset. An error becomes U+FFFD, or,
+// when `fatal`, stops decoding: false is returned and the state is reset.
+bool decode(int enc, std::string_view bytes, bool fatal, bool flush, int32_t state[8], std::u16string& text);
+
+}  // namespace verge::runtime::encoding
