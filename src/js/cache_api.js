@@ -54,11 +54,12 @@ function ignoresMethod(options) {
 
 // Reads the whole body as chunks (no concatenation in JS). Returns null when
 // it is larger than Cloudflare would cache; the body is consumed either way.
-async function readChunks(response) {
+async function readChunks(response, coding) {
   if (response.bodyUsed) {
     throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
   }
-  const stream = response.body;
+  let stream = response.body;
+  if (stream !== null && coding !== null) stream = stream.pipeThrough(new internals.CompressionStream(coding));
   if (stream === null) return [];
   const reader = stream.getReader();
   const chunks = [];
@@ -96,6 +97,12 @@ class Cache {
     if (!kNullBodyStatus.has(status)) {
       if (bytes !== null) body = bytes;
       else if (sourceId) body = internals.makeSourceStream(sourceId);
+      // Stored encoded: decoded for the worker, as a fetch() response is.
+      const coding = internals.compressionOf(pairs);
+      if (body !== null && coding !== null) {
+        if (bytes !== null) body = new internals.Blob([bytes]).stream();
+        body = body.pipeThrough(new internals.DecompressionStream(coding));
+      }
     }
     const response = new Response(body, { status, statusText, headers: headersFromPairs(pairs) });
     // Like a fetch() response: clone it into a new Response to change it.
@@ -117,11 +124,20 @@ class Cache {
     // workerd discards a 304 silently, leaving its body alone.
     if (response.status === 304) return undefined;
     checkAvailable();
-    const chunks = await readChunks(response);
+    // A body that says Content-Encoding gzip or br is stored encoded, as it
+    // would go on the wire (the cache may serve it to clients directly).
+    let pairs = headersToPairs(response.headers);
+    const coding = internals.responseEncodeBody(response) === 'automatic' ? internals.compressionOf(pairs) : null;
+    if (coding !== null) {
+      const kept = [];
+      for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== 'content-length') kept.push(pairs[i], pairs[i + 1]);
+      pairs = kept;
+    }
+    const chunks = await readChunks(response, coding);
     if (chunks === null) return undefined;
     // Resolves to undefined whether or not the response was stored.
     native.cachePut(this.#name, key.href, key.host, key.path, headersToPairs(req.headers),
-      response.status, headersToPairs(response.headers), chunks);
+      response.status, pairs, chunks);
     return undefined;
   }
 

@@ -374,12 +374,16 @@ const kRedirectStatus = new Set([301, 302, 303, 307, 308]);
 
 class Response extends Body {
   #status; #statusText; #headers; #type; #url; #redirected;
+  // 'automatic': a body whose Content-Encoding is gzip or br is compressed
+  // on the wire (and a fetched one was decoded); 'manual': bytes as they are.
+  #encodeBody = 'automatic';
 
   constructor(body = null, init) {
     super();
     if (body === kToken) {
       // From fetch(): origin values are taken as they are.
-      const [status, statusText, headerPairs, state, url, redirected] = init;
+      const [status, statusText, headerPairs, state, url, redirected, encodeBody] = init;
+      if (encodeBody !== undefined) this.#encodeBody = encodeBody;
       this.#status = status;
       this.#statusText = statusText;
       this.#headers = headersFromPairs(headerPairs);
@@ -404,6 +408,13 @@ class Response extends Body {
     }
     const statusText = init.statusText !== undefined ? String(init.statusText) : '';
     if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError('Invalid statusText.');
+    if (init.encodeBody !== undefined) {
+      const mode = String(init.encodeBody);
+      if (mode !== 'automatic' && mode !== 'manual') {
+        throw new TypeError(`encodeBody must be "automatic" or "manual", not "${mode}".`);
+      }
+      this.#encodeBody = mode;
+    }
     this.#status = status;
     this.#statusText = statusText;
     this.#headers = new Headers(init.headers);
@@ -416,6 +427,10 @@ class Response extends Body {
     }
     if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
     this[kBody] = state;
+  }
+
+  static {
+    internals.responseEncodeBody = (r) => r.#encodeBody;
   }
 
   static error() {
@@ -468,8 +483,27 @@ function abortPromise(signal) {
   });
 }
 
+// The CompressionStream format for a Content-Encoding that verge encodes and
+// decodes itself (gzip, br), else null. `pairs`: flat [name, value, ...].
+function compressionOf(pairs) {
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (pairs[i] !== 'content-encoding') continue;
+    const v = pairs[i + 1].trim().toLowerCase();
+    return v === 'gzip' || v === 'x-gzip' ? 'gzip' : v === 'br' ? 'brotli' : null;
+  }
+  return null;
+}
+internals.compressionOf = compressionOf;
+
 async function fetch(input, init) {
   const request = new Request(input, init);
+  let encodeMode = 'automatic';
+  if (init !== undefined && init !== null && init.encodeResponseBody !== undefined) {
+    encodeMode = String(init.encodeResponseBody);
+    if (encodeMode !== 'automatic' && encodeMode !== 'manual') {
+      throw new TypeError(`encodeResponseBody must be "automatic" or "manual", not "${encodeMode}".`);
+    }
+  }
   const signal = init && init.signal !== undefined ? init.signal : (input instanceof Request ? input.signal : null);
   if (signal && signal.aborted) throw signal.reason;
   let body = request[kBody] ? await consume(request) : null;
@@ -497,8 +531,16 @@ async function fetch(input, init) {
       for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === 'location') { location = pairs[i + 1]; break; }
     }
     if (location === null) {
-      const state = (method === 'HEAD' || kNullBodyStatus.has(status)) ? (native.bodyCancel(sourceId), null) : new BodyState(null, null, sourceId);
-      return new Response(kToken, [status, statusText, pairs, state, url, redirects > 0]);
+      if (method === 'HEAD' || kNullBodyStatus.has(status)) {
+        native.bodyCancel(sourceId);
+        return new Response(kToken, [status, statusText, pairs, null, url, redirects > 0, encodeMode]);
+      }
+      // A gzip or br body is decoded (the headers still say how it came),
+      // unless the request asked for encodeResponseBody: "manual".
+      const coding = encodeMode === 'automatic' ? compressionOf(pairs) : null;
+      const state = coding === null ? new BodyState(null, null, sourceId)
+        : new BodyState(null, streamFromSource(sourceId).pipeThrough(new internals.DecompressionStream(coding)), 0);
+      return new Response(kToken, [status, statusText, pairs, state, url, redirects > 0, encodeMode]);
     }
     native.bodyCancel(sourceId);
     if (request.redirect === 'error') throw new TypeError(`Fetch for "${request.url}" was redirected, but the request's redirect mode is "error".`);

@@ -131,9 +131,19 @@ function sendResponse(rid, response) {
   }
   const status = response.status === 0 ? 500 : response.status;
   const state = response[kBody];
-  const headers = headersToPairs(response.headers);
+  let headers = headersToPairs(response.headers);
   if (!state) {
     native.respond(rid, status, headers, null);
+    return;
+  }
+  // encodeBody "automatic": a body whose Content-Encoding says gzip or br is
+  // compressed here (workerd's behaviour); its length is then unknown.
+  const coding = internals.responseEncodeBody(response) === 'automatic' ? internals.compressionOf(headers) : null;
+  if (coding !== null) {
+    const kept = [];
+    for (let i = 0; i < headers.length; i += 2) if (headers[i] !== 'content-length') kept.push(headers[i], headers[i + 1]);
+    native.respWriteHead(rid, status, kept, -1);
+    pump(rid, response.body.pipeThrough(new internals.CompressionStream(coding)));
     return;
   }
   if (state.bytes !== null && !state.stream && !state.used) {

@@ -599,3 +599,97 @@ export default {
                              [0, 1, True, [1, 2], True, True, "DataCloneError", 1])
         finally:
             v.stop()
+
+
+class ContentEncodingTest(unittest.TestCase):
+    """encodeBody / encodeResponseBody as workerd: fetch() decodes gzip and br
+    bodies, and a response that says Content-Encoding: gzip is compressed on
+    the wire unless it asks for "manual"."""
+
+    TEXT = b"hello compressed world " * 200
+
+    WORKER = r"""
+export default {
+  async fetch(request, env) {
+    const path = new URL(request.url).pathname;
+    if (path === "/text") {
+      const r = await fetch(env.ORIGIN + "/gz");
+      return Response.json([r.headers.get("content-encoding"), (await r.text()).length]);
+    }
+    if (path === "/manual") {
+      const r = await fetch(env.ORIGIN + "/gz", { encodeResponseBody: "manual" });
+      return Response.json([(await r.arrayBuffer()).byteLength]);
+    }
+    if (path === "/proxy") return fetch(env.ORIGIN + "/gz");
+    if (path === "/make") return new Response("made ".repeat(500), { headers: { "content-encoding": "gzip" } });
+    if (path === "/make-manual") {
+      const gz = await new Response(new Blob(["raw"]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+      return new Response(gz, { encodeBody: "manual", headers: { "content-encoding": "gzip" } });
+    }
+    if (path === "/bad") {
+      try { new Response("x", { encodeBody: "sometimes" }); return new Response("accepted"); }
+      catch (e) { return new Response(e.name); }
+    }
+    return new Response("?");
+  },
+};
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        import gzip
+        cls.gz = gzip.compress(cls.TEXT)
+        cls.origin = Origin({"/gz": lambda req: (200, {"content-type": "text/plain", "content-encoding": "gzip"}, cls.gz)})
+        cls.v = dev(worker_dir(cls.WORKER, extra_toml='[vars]\nORIGIN = "%s"\n' % cls.origin.base))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.stop()
+        cls.origin.close()
+
+    def test_fetch_decodes_a_gzip_body(self):
+        self.assertEqual(json.loads(request(self.v.port, path="/text")[2]), ["gzip", len(self.TEXT)])
+
+    def test_manual_keeps_the_bytes_as_they_came(self):
+        self.assertEqual(json.loads(request(self.v.port, path="/manual")[2]), [len(self.gz)])
+
+    def test_a_proxied_gzip_response_reaches_the_client_gzipped(self):
+        import gzip
+        status, headers, body = request(self.v.port, path="/proxy")
+        self.assertEqual(headers.get("content-encoding"), "gzip")
+        self.assertEqual(gzip.decompress(body), self.TEXT)
+
+    def test_a_response_that_says_gzip_is_compressed(self):
+        import gzip
+        status, headers, body = request(self.v.port, path="/make")
+        self.assertEqual(headers.get("content-encoding"), "gzip")
+        self.assertLess(len(body), 200)
+        self.assertEqual(gzip.decompress(body), b"made " * 500)
+
+    def test_encode_body_manual_sends_the_bytes(self):
+        import gzip
+        status, headers, body = request(self.v.port, path="/make-manual")
+        self.assertEqual(gzip.decompress(body), b"raw")
+
+    def test_a_bad_encode_body_is_a_type_error(self):
+        self.assertEqual(request(self.v.port, path="/bad")[2], b"TypeError")
+
+
+class CachedContentEncodingTest(unittest.TestCase):
+    def test_a_gzip_response_is_stored_encoded_and_read_back_decoded(self):
+        v = dev(worker_dir(r"""
+export default {
+  async fetch(request) {
+    const key = new Request("https://example.com/k");
+    await caches.default.put(key, new Response("cached ".repeat(300), {
+      headers: { "content-encoding": "gzip", "cache-control": "max-age=60" } }));
+    const hit = await caches.default.match(key);
+    const text = await hit.text();
+    return Response.json([hit.headers.get("content-encoding"), text.length, text.slice(0, 7)]);
+  },
+};
+"""))
+        try:
+            self.assertEqual(json.loads(request(v.port, path="/")[2]), ["gzip", 2100, "cached "])
+        finally:
+            v.stop()
