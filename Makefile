@@ -30,7 +30,7 @@ ASAN_TESTS = verge_storage_tests verge_http_tests verge_cache_tests verge_unit_t
 test-asan: setup
 	@test -f build-asan/build.ninja || cmake --preset asan
 	cmake --build build-asan --target $(ASAN_TESTS)
-	cd build-asan && ctest --output-on-failure -j2 -E '^(integration|js)\.'
+	cd build-asan && ctest --output-on-failure -j2 -E '^(integration|js|wpt)\.'
 
 run: build
 	$(BUILD)/verge serve --config examples/node.toml
