@@ -126,13 +126,7 @@ class Cache {
     checkAvailable();
     // A body that says Content-Encoding gzip or br is stored encoded, as it
     // would go on the wire (the cache may serve it to clients directly).
-    let pairs = headersToPairs(response.headers);
-    const coding = internals.responseEncodeBody(response) === 'automatic' ? internals.compressionOf(pairs) : null;
-    if (coding !== null) {
-      const kept = [];
-      for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== 'content-length') kept.push(pairs[i], pairs[i + 1]);
-      pairs = kept;
-    }
+    const [coding, pairs] = internals.wireEncoding(response, headersToPairs(response.headers));
     const chunks = await readChunks(response, coding);
     if (chunks === null) return undefined;
     // Resolves to undefined whether or not the response was stored.

@@ -495,6 +495,26 @@ function compressionOf(pairs) {
 }
 internals.compressionOf = compressionOf;
 
+// Flat header pairs without the (lowercase) names in the Set `drop`.
+function pairsWithout(pairs, drop) {
+  const kept = [];
+  for (let i = 0; i < pairs.length; i += 2) if (!drop.has(pairs[i])) kept.push(pairs[i], pairs[i + 1]);
+  return kept;
+}
+
+// How `response` goes on the wire (sent, or stored in the cache): with
+// encodeBody "automatic" and a Content-Encoding of gzip or br, its body is
+// compressed with that coding and its length is unknown, so Content-Length
+// leaves `pairs`. → [coding or null, pairs].
+const kContentLength = new Set(['content-length']);
+internals.wireEncoding = (response, pairs) => {
+  const coding = internals.responseEncodeBody(response) === 'automatic' ? compressionOf(pairs) : null;
+  return coding === null ? [null, pairs] : [coding, pairsWithout(pairs, kContentLength)];
+};
+
+// Headers about the body, dropped when a redirect turns the request into a GET.
+const kBodyHeaders = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
+
 async function fetch(input, init) {
   const request = new Request(input, init);
   let encodeMode = 'automatic';
@@ -553,10 +573,7 @@ async function fetch(input, init) {
     if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
       method = 'GET';
       body = null;
-      const drop = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
-      const kept = [];
-      for (let i = 0; i < headers.length; i += 2) if (!drop.has(headers[i])) kept.push(headers[i], headers[i + 1]);
-      headers = kept;
+      headers = pairsWithout(headers, kBodyHeaders);
     }
   }
 }

@@ -138,11 +138,9 @@ function sendResponse(rid, response) {
   }
   // encodeBody "automatic": a body whose Content-Encoding says gzip or br is
   // compressed here (workerd's behaviour); its length is then unknown.
-  const coding = internals.responseEncodeBody(response) === 'automatic' ? internals.compressionOf(headers) : null;
+  const [coding, wireHeaders] = internals.wireEncoding(response, headers);
   if (coding !== null) {
-    const kept = [];
-    for (let i = 0; i < headers.length; i += 2) if (headers[i] !== 'content-length') kept.push(headers[i], headers[i + 1]);
-    native.respWriteHead(rid, status, kept, -1);
+    native.respWriteHead(rid, status, wireHeaders, -1);
     pump(rid, response.body.pipeThrough(new internals.CompressionStream(coding)));
     return;
   }

@@ -41,11 +41,6 @@ enum class Result { kContinue, kError, kFinished };
 
 bool isAscii(int b) { return b >= 0 && b < 0x80; }
 
-// The decoder's state: named views of the caller's Int32Array.
-struct State {
-  int32_t* s;
-};
-
 class Output {
  public:
   void push(uint32_t cp) {
