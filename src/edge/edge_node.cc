@@ -123,6 +123,9 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
   runtime::initializeV8();
   runtime::allowJs();
+  // One isolate per thread ready before the node listens, so a worker's
+  // first request on any thread does not wait for the runtime's own JS.
+  if (!workers_.empty()) spares_ = std::make_unique<runtime::SpareIsolates>(runtimes_.size());
   storage_ = std::make_shared<runtime::StorageConfig>();
   storage_->data_dir = options_.data_dir;
   storage_->kv_cache = std::make_shared<storage::KvReadCache>();
@@ -147,7 +150,7 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> worke
   // Each loop gets its own runtime, made by the loop's first carrier and
   // torn down once every loop (and every thread) has stopped.
   server_options.on_loop_start = [this](int t) {
-    runtimes_[static_cast<size_t>(t)] = std::make_unique<runtime::Runtime>(server_->loop(t), *storage_);
+    runtimes_[static_cast<size_t>(t)] = std::make_unique<runtime::Runtime>(server_->loop(t), *storage_, spares_.get());
     auto& buffer = *log_buffers_[static_cast<size_t>(t)];
     buffer.timer = std::make_unique<boost::asio::steady_timer>(server_->ioContext(t));
     flushLog(t);

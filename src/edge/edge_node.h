@@ -20,6 +20,7 @@ class Store;
 
 namespace verge::runtime {
 class Runtime;
+class SpareIsolates;
 struct StorageConfig;
 }
 
@@ -93,6 +94,7 @@ class EdgeNode {
   std::unique_ptr<cache::Store> cache_;  // shared by every thread
   std::unique_ptr<cache::HttpCache> http_cache_;  // the engine over cache_
   std::shared_ptr<runtime::StorageConfig> storage_;
+  std::unique_ptr<runtime::SpareIsolates> spares_;  // null when the node has no workers
   std::vector<std::unique_ptr<runtime::Runtime>> runtimes_;  // one per thread
   std::unique_ptr<net::HttpServer> server_;
   // The admin API (options_.admin): its own one-thread server, started and

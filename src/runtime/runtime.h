@@ -49,11 +49,36 @@ bool jsStopped();
 // Lets JS run again (a new node in the same process).
 void allowJs();
 
+class WorkerIsolate;
+
+// Isolates made ahead of need: the runtime's own JS loaded, no worker in
+// them yet (WorkerIsolate::prepare). The first isolate of a worker on a
+// loop is taken from here when one is ready, so a never-loaded worker's
+// first request pays only for the worker's own code; a background thread,
+// at low priority, makes the next one. One per node.
+class SpareIsolates {
+ public:
+  // Keeps `count` spares ready; the first min(count, 4) are made before
+  // the constructor returns (so before the node listens).
+  explicit SpareIsolates(size_t count);
+  ~SpareIsolates();
+  SpareIsolates(const SpareIsolates&) = delete;
+  SpareIsolates& operator=(const SpareIsolates&) = delete;
+
+  // A spare that can take a worker with this heap limit, or null.
+  std::shared_ptr<WorkerIsolate> take(size_t heap_bytes);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class Runtime {
  public:
   // `loop` is the event loop this runtime belongs to; `storage` says where
-  // the bindings' data lives. Both must outlive the Runtime.
-  Runtime(net::EventLoop& loop, const StorageConfig& storage);
+  // the bindings' data lives; `spares` (optional) gives it prepared
+  // isolates. All must outlive the Runtime.
+  Runtime(net::EventLoop& loop, const StorageConfig& storage, SpareIsolates* spares = nullptr);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;

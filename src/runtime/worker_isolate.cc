@@ -105,19 +105,13 @@ struct WorkerIsolate::LoopTimer {
   bool repeat = false;
 };
 
-WorkerIsolate::WorkerIsolate(const WorkerScript& script, net::EventLoop& home, Watchdog& watchdog,
-                             const StorageConfig& storage)
-    : script_(script),
-      home_(home),
-      watchdog_(watchdog),
-      allocator_(std::make_shared<LimitedAllocator>(script.limits.heap_bytes)),
-      storage_(std::make_unique<IsolateStorage>(storage, control_)) {
+WorkerIsolate::WorkerIsolate(Watchdog& watchdog, size_t heap_bytes)
+    : watchdog_(watchdog), allocator_(std::make_shared<LimitedAllocator>(heap_bytes)), heap_limit_(heap_bytes) {
   v8::Isolate::CreateParams params;
   // Shared, so the allocator lives as long as any backing store it made.
   params.array_buffer_allocator_shared = allocator_;
-  params.constraints.ConfigureDefaultsFromHeapSize(0, script_.limits.heap_bytes);
+  params.constraints.ConfigureDefaultsFromHeapSize(0, heap_bytes);
   isolate_ = v8::Isolate::New(params);
-  heap_limit_ = script_.limits.heap_bytes;
   lock_ = std::make_unique<IsolateLock>(isolate_);
   control_.lock = lock_.get();
   lock_->acquire();
@@ -177,6 +171,10 @@ WorkerIsolate::~WorkerIsolate() {
     dispatch_fn_.Reset();
     fire_timer_fn_.Reset();
     drop_timers_fn_.Reset();
+    configure_fn_.Reset();
+    runtime_fns_.clear();
+    set_exports_fn_.Reset();
+    make_binding_fn_.Reset();
     context_.Reset();
   }
   storage_.reset();
@@ -217,28 +215,46 @@ std::string WorkerIsolate::formatException(v8::Local<v8::Context> context, v8::T
   return text;
 }
 
-std::string WorkerIsolate::load() {
+template <class F>
+std::string WorkerIsolate::startUp(std::string_view what, F&& fn) {
+  // Start-up code is watched like any entry: it may not spin forever, and
+  // while it runs long the loop this thread carries (if any) goes on
+  // without it.
+  net::EventLoop* carried = net::EventLoop::current();
   std::string error;
-  {
-    // The top-level code is watched like any entry: it may not spin forever,
-    // and while it runs long the loop goes on without it.
-    lock_->acquire();
-    watchdog_.begin(isolate_, &control_, kStartupCpuBudgetNs, home_.carriedHere());
-    error = loadLocked();
-    bool fired = watchdog_.end();
-    if (fired || isolate_->IsExecutionTerminating()) {
-      isolate_->CancelTerminateExecution();
-      error = heap_exceeded_ ? "the worker's top-level code exceeded the memory limit (" +
-                                   std::to_string(heap_limit_ >> 20) + " MB)"
-                             : "the worker's top-level code exceeded the start-up CPU time limit (" +
-                                   std::to_string(kStartupCpuBudgetNs / 1'000'000) + " ms)";
-    }
+  lock_->acquire();
+  watchdog_.begin(isolate_, &control_, kStartupCpuBudgetNs, carried != nullptr);
+  error = fn();
+  bool fired = watchdog_.end();
+  if (fired || isolate_->IsExecutionTerminating()) {
+    isolate_->CancelTerminateExecution();
+    error = std::string(what) +
+            (heap_exceeded_ ? " exceeded the memory limit (" + std::to_string(heap_limit_ >> 20) + " MB)"
+                            : " exceeded the start-up CPU time limit (" +
+                                  std::to_string(kStartupCpuBudgetNs / 1'000'000) + " ms)");
   }
-  home_.reclaim();
+  if (carried) carried->reclaim();
   return error;
 }
 
-std::string WorkerIsolate::loadLocked() {
+std::string WorkerIsolate::prepare() {
+  if (prepared_) return {};
+  std::string error = startUp("the runtime's own JS", [this] { return prepareLocked(); });
+  prepared_ = error.empty();
+  return error;
+}
+
+void WorkerIsolate::detach() { lock_->release(); }
+
+std::string WorkerIsolate::load(const WorkerScript& script, net::EventLoop& home, const StorageConfig& storage) {
+  script_ = &script;
+  home_ = &home;
+  storage_ = std::make_unique<IsolateStorage>(storage, control_);
+  if (std::string error = prepare(); !error.empty()) return error;
+  return startUp("the worker's top-level code", [this] { return loadLocked(); });
+}
+
+std::string WorkerIsolate::prepareLocked() {
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handle_scope(isolate_);
   v8::Local<v8::Context> context = v8::Context::New(isolate_);
@@ -288,14 +304,8 @@ std::string WorkerIsolate::loadLocked() {
   if (cached[0].empty()) {
     // First isolate in this process: record the caches, after running the
     // files so the functions their top level compiled are included.
-    std::vector<std::string> made;
-    for (auto fn : compiled) {
-      std::unique_ptr<v8::ScriptCompiler::CachedData> c(v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
-      made.emplace_back(c ? std::string(reinterpret_cast<const char*>(c->data), static_cast<size_t>(c->length))
-                          : std::string());
-    }
-    std::lock_guard lock(code_cache.mutex);
-    if (code_cache.data.empty()) code_cache.data = std::move(made);
+    for (auto fn : compiled) runtime_fns_.emplace_back(isolate_, fn);
+    recordCodeCache(false);
   }
   auto getFn = [&](const char* name, v8::Global<v8::Function>& out) {
     v8::Local<v8::Value> v;
@@ -303,27 +313,55 @@ std::string WorkerIsolate::loadLocked() {
     out.Reset(isolate_, v.As<v8::Function>());
     return true;
   };
-  v8::Global<v8::Function> configure, set_exports, make_binding;
   if (!getFn("dispatchFetch", dispatch_fn_) || !getFn("fireTimer", fire_timer_fn_) ||
-      !getFn("dropTimers", drop_timers_fn_) ||
-      !getFn("configureWorker", configure) || !getFn("setModuleExports", set_exports) ||
-      !getFn("makeBinding", make_binding)) {
+      !getFn("dropTimers", drop_timers_fn_) || !getFn("configureWorker", configure_fn_) ||
+      !getFn("setModuleExports", set_exports_fn_) || !getFn("makeBinding", make_binding_fn_)) {
     return "internal: runtime JS did not define its entry points";
   }
+  return {};
+}
+
+void WorkerIsolate::recordCodeCache(bool replace) {
+  if (runtime_fns_.empty()) return;
+  lock_->acquire();
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handle_scope(isolate_);
+  std::vector<std::string> made;
+  for (const auto& fn : runtime_fns_) {
+    std::unique_ptr<v8::ScriptCompiler::CachedData> c(
+        v8::ScriptCompiler::CreateCodeCacheForFunction(fn.Get(isolate_)));
+    made.emplace_back(c ? std::string(reinterpret_cast<const char*>(c->data), static_cast<size_t>(c->length))
+                        : std::string());
+  }
+  RuntimeCodeCache& code_cache = runtimeCodeCache();
+  std::lock_guard lock(code_cache.mutex);
+  if (replace || code_cache.data.empty()) code_cache.data = std::move(made);
+}
+
+std::string WorkerIsolate::loadLocked() {
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handle_scope(isolate_);
+  v8::Local<v8::Context> context = context_.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+  v8::TryCatch try_catch(isolate_);
+  // Used once: the worker's setup below.
+  v8::Global<v8::Function> configure = std::move(configure_fn_);
+  v8::Global<v8::Function> set_exports = std::move(set_exports_fn_);
+  v8::Global<v8::Function> make_binding = std::move(make_binding_fn_);
 
   // env: vars now; bindings are added by later layers.
   v8::Local<v8::Object> env = v8::Object::New(isolate_);
-  for (const auto& [k, v] : script_.vars) {
+  for (const auto& [k, v] : script_->vars) {
     env->Set(context, v8str(isolate_, k), v8str(isolate_, v)).Check();
   }
-  for (const auto& [k, v] : script_.json_vars) {
+  for (const auto& [k, v] : script_->json_vars) {
     v8::Local<v8::Value> parsed;
     if (!v8::JSON::Parse(context, v8str(isolate_, v)).ToLocal(&parsed)) {
       return "var " + k + " is not valid JSON";
     }
     env->Set(context, v8str(isolate_, k), parsed).Check();
   }
-  for (const auto& b : script_.bindings) {
+  for (const auto& b : script_->bindings) {
     const char* kind = b.kind == Binding::Kind::kKv            ? "kv"
                        : b.kind == Binding::Kind::kD1         ? "d1"
                        : b.kind == Binding::Kind::kUnsafeEval ? "unsafe_eval"
@@ -335,8 +373,8 @@ std::string WorkerIsolate::loadLocked() {
     }
     env->Set(context, v8str(isolate_, b.name), binding).Check();
   }
-  v8::Local<v8::Value> cargs[] = {env, v8::Boolean::New(isolate_, script_.service_worker_syntax),
-                                  v8str(isolate_, script_.origin)};
+  v8::Local<v8::Value> cargs[] = {env, v8::Boolean::New(isolate_, script_->service_worker_syntax),
+                                  v8str(isolate_, script_->origin)};
   if (configure.Get(isolate_)->Call(context, v8::Undefined(isolate_), 3, cargs).IsEmpty()) {
     return "internal: configureWorker failed: " + formatException(context, try_catch);
   }
@@ -344,7 +382,7 @@ std::string WorkerIsolate::loadLocked() {
   v8::Local<v8::Value> exports;
   std::string error = loadModules(context, exports);
   if (!error.empty()) return error;
-  if (!script_.service_worker_syntax) {
+  if (!script_->service_worker_syntax) {
     v8::Local<v8::Value> eargs[] = {exports};
     if (set_exports.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, eargs).IsEmpty()) {
       return formatException(context, try_catch);
@@ -412,8 +450,8 @@ v8::MaybeLocal<v8::Module> WorkerIsolate::resolveModule(v8::Local<v8::Context> c
 std::string WorkerIsolate::loadModules(v8::Local<v8::Context> context,
                                        v8::Local<v8::Value>& main_exports) {
   v8::TryCatch try_catch(isolate_);
-  if (script_.service_worker_syntax) {
-    const ModuleSource& m = script_.modules.at(0);
+  if (script_->service_worker_syntax) {
+    const ModuleSource& m = script_->modules.at(0);
     v8::ScriptOrigin origin(isolate_, v8str(isolate_, m.name));
     v8::ScriptCompiler::Source source(v8str(isolate_, m.code), origin);
     v8::Local<v8::Script> script;
@@ -425,7 +463,7 @@ std::string WorkerIsolate::loadModules(v8::Local<v8::Context> context,
   }
   // Compile every module first so imports resolve against the full set.
   v8::Local<v8::Module> main;
-  for (const auto& m : script_.modules) {
+  for (const auto& m : script_->modules) {
     v8::ScriptOrigin origin(isolate_, v8str(isolate_, m.name), 0, 0, false, -1,
                             v8::Local<v8::Value>(), false, false, true);
     v8::ScriptCompiler::Source source(v8str(isolate_, m.code), origin);
@@ -434,9 +472,9 @@ std::string WorkerIsolate::loadModules(v8::Local<v8::Context> context,
       return formatException(context, try_catch);
     }
     modules_.push_back({v8::Global<v8::Module>(isolate_, module), m.name});
-    if (m.name == script_.main_module) main = module;
+    if (m.name == script_->main_module) main = module;
   }
-  if (main.IsEmpty()) return "main module \"" + script_.main_module + "\" not found";
+  if (main.IsEmpty()) return "main module \"" + script_->main_module + "\" not found";
   if (!main->InstantiateModule(context, &WorkerIsolate::resolveModule).FromMaybe(false)) {
     return formatException(context, try_catch);
   }
@@ -483,10 +521,10 @@ bool WorkerIsolate::beginEntry(uint32_t rid) {
   current_rid_ = rid;
   // The entry may use what is left of its request's CPU budget; work not
   // tied to a live request (a timer after the response) gets a full one.
-  int64_t budget = static_cast<int64_t>(script_.limits.cpu.count()) * 1'000'000;
+  int64_t budget = static_cast<int64_t>(script_->limits.cpu.count()) * 1'000'000;
   if (RequestState* r = request(rid)) budget -= r->cpu_used_ns;
   if (budget < 1'000'000) budget = 1'000'000;
-  watchdog_.begin(isolate_, &control_, budget, home_.carriedHere());
+  watchdog_.begin(isolate_, &control_, budget, home_->carriedHere());
   return true;
 }
 
@@ -511,7 +549,7 @@ void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInf
     auto& state = requests_[rid];
     state.exchange = exchange;
     state.info = std::move(info);
-    exchange->setLogNote(script_.name);
+    exchange->setLogNote(script_->name);
     uint32_t source_id = 0;
     if (auto body = exchange->body()) source_id = addSource(std::move(body));
     updateBusy();
@@ -577,14 +615,14 @@ void WorkerIsolate::startTimer(uint32_t id, double delay_ms, bool repeat) {
   // A timer belongs to the request that set it, and ends with it.
   timers_[id] = current_rid_;
   if (RequestState* r = request(current_rid_)) r->timers.push_back(id);
-  home_.run([weak = weak_from_this(), id, delay_ms, repeat] {
+  home_->run([weak = weak_from_this(), id, delay_ms, repeat] {
     if (auto self = weak.lock()) self->armTimer(id, delay_ms, repeat);
   });
 }
 
 void WorkerIsolate::armTimer(uint32_t id, double delay_ms, bool repeat) {
   auto& slot = loop_timers_[id];
-  if (!slot) slot = std::make_unique<LoopTimer>(home_.context());
+  if (!slot) slot = std::make_unique<LoopTimer>(home_->context());
   LoopTimer& t = *slot;
   t.interval_ms = delay_ms;
   t.repeat = repeat;
@@ -638,7 +676,7 @@ void WorkerIsolate::cancelTimer(uint32_t id) {
   if (it == timers_.end()) return;
   if (RequestState* r = request(it->second)) std::erase(r->timers, id);
   timers_.erase(it);
-  home_.run([weak = weak_from_this(), id] {
+  home_->run([weak = weak_from_this(), id] {
     auto self = weak.lock();
     if (!self) return;
     auto t = self->loop_timers_.find(id);
@@ -674,10 +712,10 @@ void WorkerIsolate::finishRequest(uint32_t rid) {
     return;
   }
   // waitUntil() work may go on a while after the response, not forever.
-  home_.run([weak = weak_from_this(), rid] {
+  home_->run([weak = weak_from_this(), rid] {
     auto self = weak.lock();
     if (!self) return;
-    auto timer = std::make_unique<LoopTimer>(self->home_.context());
+    auto timer = std::make_unique<LoopTimer>(self->home_->context());
     timer->timer.expires_after(RequestLimits::kWaitUntilAfterResponse);
     timer->timer.async_wait([weak = std::weak_ptr<WorkerIsolate>(self), rid](boost::system::error_code ec) {
       if (ec) return;
@@ -694,7 +732,7 @@ void WorkerIsolate::cutWaitUntil(uint32_t rid) {
   RequestState* r = request(rid);
   if (!r || r->wait_until == 0) return;
   base::logLine(base::LogLevel::kWarn,
-                "worker " + script_.name + ": waitUntil() work did not finish within " +
+                "worker " + script_->name + ": waitUntil() work did not finish within " +
                     std::to_string(RequestLimits::kWaitUntilAfterResponse.count()) +
                     " s after the response and was cancelled");
   wait_until_total_ -= static_cast<size_t>(r->wait_until);
@@ -723,7 +761,7 @@ void WorkerIsolate::eraseRequest(uint32_t rid) {
       (void)drop_timers_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, args);
     }
   }
-  home_.run([weak = weak_from_this(), rid] {
+  home_->run([weak = weak_from_this(), rid] {
     if (auto self = weak.lock()) {
       auto t = self->wait_until_timers_.find(rid);
       if (t != self->wait_until_timers_.end()) {
@@ -749,7 +787,7 @@ void WorkerIsolate::subrequestDone(uint32_t rid) {
 void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string_view detail) {
   RequestState* r = request(rid);
   bool limit = kind == "limit";
-  std::string who = "worker " + script_.name;
+  std::string who = "worker " + script_->name;
   if (limit) {
     base::logLine(base::LogLevel::kError, who + ": exceeded resource limits: " + std::string(detail));
   } else {
@@ -757,7 +795,7 @@ void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string
   }
   if (!r || r->finished) return;
   r->head_written = true;
-  home_.run([ex = r->exchange, limit, note = script_.name + (limit ? " exceededResources" : " exception")] {
+  home_->run([ex = r->exchange, limit, note = script_->name + (limit ? " exceededResources" : " exception")] {
     if (limit) {
       net::sendErrorPage(*ex, 503, 1102, "Worker exceeded resource limits",
                          "The worker used more CPU time or memory than it is allowed, and the "
@@ -788,7 +826,7 @@ void WorkerIsolate::failHungRequests() {
     // Nothing can settle these promises any more: let the request go now
     // rather than after kWaitUntilAfterResponse.
     base::logLine(base::LogLevel::kWarn,
-                  "worker " + script_.name +
+                  "worker " + script_->name +
                       ": waitUntil() promises that can never settle were dropped (nothing is pending: "
                       "no timers, fetches or body reads)");
     eraseRequest(rid);
@@ -802,12 +840,12 @@ void WorkerIsolate::afterEntry(uint32_t rid, bool fired, bool terminated) {
   isolate_->CancelTerminateExecution();
   if (!terminated) return;
   std::string what = heap_exceeded_ ? "memory limit (" + std::to_string(heap_limit_ >> 20) + " MB)"
-                                    : "CPU time limit (" + std::to_string(script_.limits.cpu.count()) + " ms)";
+                                    : "CPU time limit (" + std::to_string(script_->limits.cpu.count()) + " ms)";
   if (request(rid)) {
     failRequest(rid, "limit", what);
   } else {
     base::logLine(base::LogLevel::kError,
-                  "worker " + script_.name + ": background task stopped: exceeded " + what);
+                  "worker " + script_->name + ": background task stopped: exceeded " + what);
   }
 }
 

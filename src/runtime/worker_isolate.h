@@ -60,16 +60,36 @@ struct RequestLimits {
 
 class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
  public:
-  // `script`, `home`, `watchdog` and `storage` must outlive the isolate.
-  // Created and destroyed on the home loop's carrier (or once the loops
-  // have ended).
-  WorkerIsolate(const WorkerScript& script, net::EventLoop& home, Watchdog& watchdog,
-                const StorageConfig& storage);
+  // An isolate with no worker yet; load() gives it one. `heap_bytes` is
+  // its heap limit (fixed when V8 makes the isolate), so it can only take
+  // a worker with that limit. `watchdog` must outlive the isolate.
+  // Destroyed on the home loop's carrier (or once the loops have ended).
+  WorkerIsolate(Watchdog& watchdog, size_t heap_bytes);
   ~WorkerIsolate();
 
-  // Runs the runtime's JS and the worker's top-level code. Returns an error
-  // message (syntax error, top-level exception) or empty on success.
-  std::string load();
+  // Runs the runtime's own JS: a context with the Web platform in it and
+  // no worker code. An isolate prepared this far and not loaded is a
+  // *spare* (runtime.cc keeps some ready, so that a never-loaded worker's
+  // first request does not wait for this part). Returns an error message
+  // or empty. Then detach() if another thread is to load it.
+  std::string prepare();
+  // Lets go of the isolate's V8 lock, so that another thread may take the
+  // (prepared, never loaded) isolate on.
+  void detach();
+  size_t heapLimit() const { return heap_limit_; }
+  // The first isolate of the process records V8's code cache of the
+  // runtime's JS, which later isolates consume instead of compiling it.
+  // Called again (replace = true) once that isolate has served requests,
+  // so that the cache also holds the functions those compiled lazily (the
+  // request path) and a new isolate's first request does not compile them.
+  void recordCodeCache(bool replace);
+
+  // Gives the isolate its worker and home loop (prepares it first if that
+  // was not done) and runs the worker's top-level code. Once, on the home
+  // loop's carrier. `script`, `home` and `storage` must outlive the
+  // isolate. Returns an error message (syntax error, top-level exception)
+  // or empty on success.
+  std::string load(const WorkerScript& script, net::EventLoop& home, const StorageConfig& storage);
 
   // ---- scheduling; on the home loop's carrier ----
 
@@ -94,7 +114,7 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   bool condemned() const { return condemned_.load(std::memory_order_relaxed); }
   // Requests not yet finished plus pending waitUntil promises.
   size_t busy() const { return busy_.load(std::memory_order_relaxed); }
-  const WorkerScript& script() const { return script_; }
+  const WorkerScript& script() const { return *script_; }
 
   // ---- used by the native functions (natives.cc); inside an entry ----
   struct RequestState {
@@ -115,7 +135,7 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
     std::deque<WaitingSubrequest> waiting_subrequests;
   };
   v8::Isolate* isolate() const { return isolate_; }
-  net::EventLoop& home() { return home_; }
+  net::EventLoop& home() { return *home_; }
   IsolateStorage& storage() { return *storage_; }
   RequestState* request(uint32_t rid);
   uint32_t currentRequest() const { return current_rid_; }
@@ -152,7 +172,11 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   static void deliver(const std::weak_ptr<WorkerIsolate>& weak, uint32_t rid, F&& fn);
 
  private:
+  std::string prepareLocked();
   std::string loadLocked();
+  // Runs `fn` (prepareLocked or loadLocked) under the start-up CPU budget.
+  template <class F>
+  std::string startUp(std::string_view what, F&& fn);
   void installNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> native);
   std::string loadModules(v8::Local<v8::Context> context, v8::Local<v8::Value>& main_exports);
   static v8::MaybeLocal<v8::Module> resolveModule(v8::Local<v8::Context> context,
@@ -181,9 +205,10 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   void failHungRequests();
   std::string formatException(v8::Local<v8::Context> context, v8::TryCatch& try_catch);
 
-  const WorkerScript& script_;
-  net::EventLoop& home_;
+  const WorkerScript* script_ = nullptr;  // set by load()
+  net::EventLoop* home_ = nullptr;        // set by load()
   Watchdog& watchdog_;
+  bool prepared_ = false;
   std::shared_ptr<LimitedAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<IsolateLock> lock_;
@@ -193,6 +218,13 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   v8::Global<v8::Function> dispatch_fn_;
   v8::Global<v8::Function> fire_timer_fn_;
   v8::Global<v8::Function> drop_timers_fn_;
+  // The runtime JS's worker-setup functions, between prepare() and load().
+  v8::Global<v8::Function> configure_fn_;
+  v8::Global<v8::Function> set_exports_fn_;
+  v8::Global<v8::Function> make_binding_fn_;
+  // The runtime JS's top-level functions, kept by the isolate that made the
+  // process's code cache (recordCodeCache).
+  std::vector<v8::Global<v8::Function>> runtime_fns_;
 
   struct ModuleEntry {
     v8::Global<v8::Module> module;
@@ -303,7 +335,7 @@ void WorkerIsolate::enter(uint32_t rid, F&& fn) {
   }
   // A long entry had its loop handed off: carry it again before returning
   // into the loop code that called us.
-  home_.reclaim();
+  home_->reclaim();
 }
 
 }  // namespace verge::runtime
