@@ -56,9 +56,17 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 
+# esbuild, pinned to the version wrangler uses, for bundling workers and the
+# runtime's Node.js modules (tools/bundler). Installed again whenever the
+# lock file is newer than the install.
+for dir in tools/bundler; do
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: npm install in $dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --silent)
+  fi
+done
 # npm packages used by tests (hono, bundled with esbuild; http-cache-tests,
 # the shared-cache conformance suite) and benchmarks (workerd, miniflare).
-# Installed again whenever the lock file is newer than the install.
 if [ -f tests/package.json ] && { [ ! -f tests/node_modules/.package-lock.json ] ||
      [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; }; then
   echo "setup: npm install in tests/"
