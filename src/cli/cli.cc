@@ -64,10 +64,30 @@ struct DevArgs {
   std::vector<std::string> vars;
   std::string persist_to;
   int threads = 1;
+  std::string config;  // --config/-c
+  std::string env;     // --env/-e
+  std::vector<std::string> env_files;
 };
 
+// The start-up lines about a project's config: secrets read, and each key
+// verge does not act on.
+void reportProject(const edge::ProjectConfig& project) {
+  for (const auto& f : project.secret_files) {
+    base::logLine(base::LogLevel::kInfo, project.name + ": secrets from " + f.string());
+  }
+  for (const auto& w : project.warnings) {
+    base::logLine(base::LogLevel::kWarn, project.config_file.string() + ": " + w);
+  }
+}
+
 int runDev(const DevArgs& args) {
-  edge::ProjectConfig project = edge::loadProjectConfig(args.target);
+  edge::ProjectOptions load_options;
+  load_options.config = args.config;
+  load_options.env = args.env;
+  load_options.dev = true;
+  for (const auto& f : args.env_files) load_options.env_files.emplace_back(f);
+  edge::ProjectConfig project = edge::loadProjectConfig(args.target, load_options);
+  reportProject(project);
   for (const auto& kv : args.vars) {
     size_t colon = kv.find(':');
     if (colon == std::string::npos || colon == 0) {
@@ -106,6 +126,7 @@ int runServe(const std::string& config_path, int threads_override) {
   for (size_t i = 0; i < cfg.workers.size(); ++i) {
     const auto& nw = cfg.workers[i];
     edge::ProjectConfig project = edge::loadProjectConfig(nw.path);
+    reportProject(project);
     project.name = nw.name;
     for (const auto& [k, v] : nw.vars) project.vars[k] = v;
     for (const auto& [k, v] : nw.json_vars) project.json_vars[k] = v;
@@ -201,6 +222,11 @@ int runCli(int argc, char** argv) {
   dev_cmd->add_option("--var", dev.vars, "Add an env var, KEY:VALUE (repeatable)");
   dev_cmd->add_option("--persist-to", dev.persist_to,
                       "Folder for local state (default: .verge in the project)");
+  dev_cmd->add_option("-c,--config", dev.config, "The wrangler config file (default: wrangler.json, "
+                      "wrangler.jsonc or wrangler.toml in the project folder)");
+  dev_cmd->add_option("-e,--env", dev.env, "Use the config's [env.NAME] environment");
+  dev_cmd->add_option("--env-file", dev.env_files,
+                      "Read secrets from this dotenv file instead of .dev.vars/.env (repeatable)");
   dev_cmd->add_option("--threads", dev.threads, "Server threads")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();

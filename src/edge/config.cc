@@ -85,14 +85,160 @@ runtime::Binding unsafeBinding(const fs::path& file, const std::string& where, c
   return runtime::Binding{runtime::Binding::Kind::kUnsafeEval, name, name, ""};
 }
 
-void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
-  nlohmann::json j;
+toml::table parseToml(const fs::path& file) {
   try {
-    j = nlohmann::json::parse(stripJsonc(readFile(file)));
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(file, "", std::string("invalid JSON: ") + e.what());
+    return toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream ss;
+    ss << "invalid TOML at line " << e.source().begin.line << ": " << e.description();
+    fail(file, "", ss.str());
+  }
+}
+
+// A TOML value as JSON text (for non-string vars).
+std::string tomlToJson(const toml::node& n) {
+  std::ostringstream ss;
+  if (auto* t = n.as_table()) ss << toml::json_formatter(*t);
+  else if (auto* a = n.as_array()) ss << toml::json_formatter(*a);
+  else if (auto b = n.value<bool>()) ss << (*b ? "true" : "false");
+  else if (n.is_integer()) ss << *n.value<int64_t>();
+  else if (n.is_floating_point()) ss << *n.value<double>();
+  else ss << "null";
+  return ss.str();
+}
+
+void addTomlVars(const toml::table& tab, std::map<std::string, std::string>& vars,
+                 std::map<std::string, std::string>& json_vars) {
+  for (const auto& [k, v] : tab) {
+    if (auto s = v.value<std::string>()) vars[std::string(k.str())] = *s;
+    else json_vars[std::string(k.str())] = tomlToJson(v);
+  }
+}
+
+// A wrangler config (wrangler.json, wrangler.jsonc or wrangler.toml) as
+// JSON, which is how wrangler itself reads all three.
+nlohmann::json readWranglerConfig(const fs::path& file) {
+  nlohmann::json j;
+  if (file.extension() == ".toml") {
+    std::ostringstream ss;
+    ss << toml::json_formatter(parseToml(file));
+    j = nlohmann::json::parse(ss.str());
+  } else {
+    try {
+      j = nlohmann::json::parse(stripJsonc(readFile(file)));
+    } catch (const nlohmann::json::parse_error& e) {
+      fail(file, "", std::string("invalid JSON: ") + e.what());
+    }
   }
   if (!j.is_object()) fail(file, "", "the top level must be an object");
+  return j;
+}
+
+// What verge does with each top-level key of a wrangler config. Keys not
+// listed are unknown (a typo, or newer than verge): warned about.
+enum class KeyUse {
+  kSupported,   // acted on
+  kWarned,      // a feature verge does not have yet: warned about at start
+  kNotPlanned,  // about deploying to Cloudflare, meaningless for a node: ignored
+};
+
+const std::map<std::string, KeyUse, std::less<>>& wranglerKeys() {
+  static const std::map<std::string, KeyUse, std::less<>> keys = {
+      {"name", KeyUse::kSupported}, {"main", KeyUse::kSupported},
+      {"compatibility_date", KeyUse::kSupported}, {"compatibility_flags", KeyUse::kSupported},
+      {"vars", KeyUse::kSupported}, {"kv_namespaces", KeyUse::kSupported},
+      {"d1_databases", KeyUse::kSupported}, {"r2_buckets", KeyUse::kSupported},
+      {"unsafe", KeyUse::kSupported}, {"limits", KeyUse::kSupported}, {"env", KeyUse::kSupported},
+      {"define", KeyUse::kSupported}, {"alias", KeyUse::kSupported}, {"rules", KeyUse::kSupported},
+      {"build", KeyUse::kSupported}, {"no_bundle", KeyUse::kSupported}, {"minify", KeyUse::kSupported},
+      {"jsx_factory", KeyUse::kSupported}, {"jsx_fragment", KeyUse::kSupported},
+      {"tsconfig", KeyUse::kSupported}, {"keep_vars", KeyUse::kNotPlanned},
+      {"$schema", KeyUse::kNotPlanned}, {"account_id", KeyUse::kNotPlanned},
+      {"workers_dev", KeyUse::kNotPlanned}, {"preview_urls", KeyUse::kNotPlanned},
+      {"route", KeyUse::kNotPlanned}, {"routes", KeyUse::kNotPlanned},
+      {"usage_model", KeyUse::kNotPlanned}, {"upload_source_maps", KeyUse::kNotPlanned},
+      {"logpush", KeyUse::kNotPlanned}, {"observability", KeyUse::kNotPlanned},
+      {"placement", KeyUse::kNotPlanned}, {"send_metrics", KeyUse::kNotPlanned},
+      {"legacy_env", KeyUse::kNotPlanned}, {"zone_id", KeyUse::kNotPlanned},
+      {"compliance_region", KeyUse::kNotPlanned}, {"first_party_worker", KeyUse::kNotPlanned},
+      {"logfwdr", KeyUse::kNotPlanned}, {"dev", KeyUse::kNotPlanned},
+      {"assets", KeyUse::kWarned}, {"services", KeyUse::kWarned},
+      {"durable_objects", KeyUse::kWarned}, {"migrations", KeyUse::kWarned},
+      {"queues", KeyUse::kWarned}, {"triggers", KeyUse::kWarned}, {"workflows", KeyUse::kWarned},
+      {"analytics_engine_datasets", KeyUse::kWarned}, {"ai", KeyUse::kWarned},
+      {"browser", KeyUse::kWarned}, {"vectorize", KeyUse::kWarned}, {"hyperdrive", KeyUse::kWarned},
+      {"mtls_certificates", KeyUse::kWarned}, {"send_email", KeyUse::kWarned},
+      {"dispatch_namespaces", KeyUse::kWarned}, {"version_metadata", KeyUse::kWarned},
+      {"pipelines", KeyUse::kWarned}, {"secrets_store_secrets", KeyUse::kWarned},
+      {"images", KeyUse::kWarned}, {"tail_consumers", KeyUse::kWarned},
+      {"find_additional_modules", KeyUse::kWarned}, {"base_dir", KeyUse::kWarned},
+      {"preserve_file_names", KeyUse::kWarned}, {"site", KeyUse::kWarned},
+      {"wasm_modules", KeyUse::kWarned}, {"text_blobs", KeyUse::kWarned},
+      {"data_blobs", KeyUse::kWarned}, {"node_compat", KeyUse::kWarned},
+      {"containers", KeyUse::kWarned}, {"secrets", KeyUse::kWarned},
+      {"unsafe_hello_world", KeyUse::kWarned}, {"ratelimits", KeyUse::kWarned},
+      {"worker_loaders", KeyUse::kWarned}, {"vpc_services", KeyUse::kWarned},
+  };
+  return keys;
+}
+
+// Keys an environment does not inherit from the top level (wrangler's
+// "non-inheritable keys"): bindings and vars must be given per environment.
+bool inheritable(std::string_view key) {
+  static const std::set<std::string, std::less<>> kNot = {
+      "define", "vars", "durable_objects", "kv_namespaces", "r2_buckets", "d1_databases", "services",
+      "queues", "analytics_engine_datasets", "unsafe", "browser", "ai", "vectorize", "hyperdrive",
+      "mtls_certificates", "send_email", "dispatch_namespaces", "tail_consumers", "version_metadata",
+      "workflows", "pipelines", "secrets_store_secrets", "images", "ratelimits", "worker_loaders",
+      "vpc_services", "secrets"};
+  return !kNot.contains(key);
+}
+
+// The config as it applies to environment `env` ("" = the top level), with
+// wrangler's inheritance: an environment takes the top level's inheritable
+// keys unless it sets them, none of its non-inheritable ones, and is named
+// "<name>-<env>" unless it names itself.
+nlohmann::json forEnvironment(const fs::path& file, const nlohmann::json& top, const std::string& env,
+                              std::vector<std::string>& warnings) {
+  if (env.empty()) {
+    nlohmann::json out = top;
+    out.erase("env");
+    return out;
+  }
+  auto envs = top.find("env");
+  if (envs == top.end() || !envs->is_object() || !envs->contains(env) || !(*envs)[env].is_object()) {
+    fail(file, "env." + env, "no such environment (asked for with --env " + env + ")");
+  }
+  const nlohmann::json& e = (*envs)[env];
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [k, v] : top.items()) {
+    if (k == "env") continue;
+    if (inheritable(k)) {
+      out[k] = v;
+    } else if (!e.contains(k)) {
+      warnings.push_back("'" + k + "' is set at the top level but not in [env." + env +
+                         "]: environments do not inherit it, so it is not used");
+    }
+  }
+  for (const auto& [k, v] : e.items()) out[k] = v;
+  if (!e.contains("name") && top.contains("name") && top["name"].is_string()) {
+    out["name"] = top["name"].get<std::string>() + "-" + env;
+  }
+  return out;
+}
+
+std::map<std::string, std::string> stringMap(const fs::path& file, const nlohmann::json& j, const char* key) {
+  std::map<std::string, std::string> out;
+  if (!j.contains(key)) return out;
+  if (!j[key].is_object()) fail(file, key, "must be a table of strings");
+  for (const auto& [k, v] : j[key].items()) {
+    if (!v.is_string()) fail(file, std::string(key) + "." + k, "must be a string");
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+void applyWranglerConfig(const fs::path& file, const nlohmann::json& j, ProjectConfig& cfg) {
   auto str = [&](const char* key, std::string& out) {
     if (!j.contains(key)) return;
     if (!j[key].is_string()) fail(file, key, "must be a string");
@@ -109,7 +255,7 @@ void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
     }
   }
   if (j.contains("vars")) {
-    if (!j["vars"].is_object()) fail(file, "vars", "must be an object");
+    if (!j["vars"].is_object()) fail(file, "vars", "must be a table");
     // Non-string vars reach the worker as JSON values, as with wrangler.
     for (const auto& [k, v] : j["vars"].items()) {
       if (v.is_string()) cfg.vars[k] = v.get<std::string>();
@@ -119,11 +265,11 @@ void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
   auto bindingList = [&](const char* key, runtime::Binding::Kind kind,
                          std::initializer_list<const char*> id_keys) {
     if (!j.contains(key)) return;
-    if (!j[key].is_array()) fail(file, key, "must be an array of objects");
+    if (!j[key].is_array()) fail(file, key, "must be an array of tables ([[" + std::string(key) + "]])");
     size_t index = 0;
     for (const auto& b : j[key]) {
       std::string where = std::string(key) + "[" + std::to_string(index++) + "]";
-      if (!b.is_object()) fail(file, where, "must be an object");
+      if (!b.is_object()) fail(file, where, "must be a table");
       if (!b.contains("binding") || !b["binding"].is_string() || b["binding"].get<std::string>().empty()) {
         fail(file, where + ".binding", "is required (the name of the env property)");
       }
@@ -149,21 +295,28 @@ void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
   bindingList("kv_namespaces", runtime::Binding::Kind::kKv, {"id", "preview_id"});
   bindingList("d1_databases", runtime::Binding::Kind::kD1, {"database_id", "database_name"});
   bindingList("r2_buckets", runtime::Binding::Kind::kR2, {"bucket_name", "preview_bucket_name"});
-  if (j.contains("unsafe") && j["unsafe"].is_object() && j["unsafe"].contains("bindings")) {
-    const auto& list = j["unsafe"]["bindings"];
-    if (!list.is_array()) fail(file, "unsafe.bindings", "must be an array of objects");
-    size_t index = 0;
-    for (const auto& b : list) {
-      std::string where = "unsafe.bindings[" + std::to_string(index++) + "]";
-      if (!b.is_object()) fail(file, where, "must be an object");
-      std::string name = b.contains("name") && b["name"].is_string() ? b["name"].get<std::string>() : "";
-      std::string type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
-      cfg.bindings.push_back(unsafeBinding(file, where, name, type));
+  if (j.contains("unsafe")) {
+    const auto& unsafe = j["unsafe"];
+    if (!unsafe.is_object()) fail(file, "unsafe", "must be a table");
+    for (const auto& [k, v] : unsafe.items()) {
+      if (k != "bindings") cfg.warnings.push_back("'unsafe." + k + "' is not supported by verge; ignored");
+    }
+    if (unsafe.contains("bindings")) {
+      const auto& list = unsafe["bindings"];
+      if (!list.is_array()) fail(file, "unsafe.bindings", "must be an array of tables ([[unsafe.bindings]])");
+      size_t index = 0;
+      for (const auto& b : list) {
+        std::string where = "unsafe.bindings[" + std::to_string(index++) + "]";
+        if (!b.is_object()) fail(file, where, "must be a table");
+        std::string name = b.contains("name") && b["name"].is_string() ? b["name"].get<std::string>() : "";
+        std::string type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
+        cfg.bindings.push_back(unsafeBinding(file, where, name, type));
+      }
     }
   }
   if (j.contains("limits")) {
     const auto& l = j["limits"];
-    if (!l.is_object()) fail(file, "limits", "must be an object");
+    if (!l.is_object()) fail(file, "limits", "must be a table");
     if (l.contains("cpu_ms")) {
       if (!l["cpu_ms"].is_number_integer() || l["cpu_ms"].get<int64_t>() <= 0) {
         fail(file, "limits.cpu_ms", "must be a positive integer (milliseconds)");
@@ -171,160 +324,61 @@ void loadWranglerJson(const fs::path& file, ProjectConfig& cfg) {
       cfg.cpu_ms = l["cpu_ms"].get<int64_t>();
     }
   }
-}
-
-// A TOML value as JSON text (for non-string vars).
-std::string tomlToJson(const toml::node& n) {
-  std::ostringstream ss;
-  if (auto* t = n.as_table()) ss << toml::json_formatter(*t);
-  else if (auto* a = n.as_array()) ss << toml::json_formatter(*a);
-  else if (auto b = n.value<bool>()) ss << (*b ? "true" : "false");
-  else if (n.is_integer()) ss << *n.value<int64_t>();
-  else if (n.is_floating_point()) ss << *n.value<double>();
-  else ss << "null";
-  return ss.str();
-}
-
-void addTomlVars(const toml::table& tab, std::map<std::string, std::string>& vars,
-                 std::map<std::string, std::string>& json_vars) {
-  for (const auto& [k, v] : tab) {
-    if (auto s = v.value<std::string>()) vars[std::string(k.str())] = *s;
-    else json_vars[std::string(k.str())] = tomlToJson(v);
-  }
-}
-
-toml::table parseToml(const fs::path& file) {
-  try {
-    return toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream ss;
-    ss << "invalid TOML at line " << e.source().begin.line << ": " << e.description();
-    fail(file, "", ss.str());
-  }
-}
-
-void loadWranglerToml(const fs::path& file, ProjectConfig& cfg) {
-  toml::table t = parseToml(file);
-  auto str = [&](const char* key, std::string& out) {
-    if (auto n = t.get(key)) {
-      if (auto s = n->value<std::string>()) out = *s;
-      else fail(file, key, "must be a string");
-    }
-  };
-  str("name", cfg.name);
-  str("main", cfg.main);
-  str("compatibility_date", cfg.compatibility_date);
-  if (auto n = t.get("compatibility_flags")) {
-    auto* arr = n->as_array();
-    if (!arr) fail(file, "compatibility_flags", "must be an array of strings");
-    for (const auto& f : *arr) {
-      auto s = f.value<std::string>();
-      if (!s) fail(file, "compatibility_flags", "must be an array of strings");
-      cfg.compatibility_flags.push_back(*s);
-    }
-  }
-  if (auto n = t.get("vars")) {
-    auto* tab = n->as_table();
-    if (!tab) fail(file, "vars", "must be a table");
-    addTomlVars(*tab, cfg.vars, cfg.json_vars);
-  }
-  auto bindingList = [&](const char* key, runtime::Binding::Kind kind,
-                         std::initializer_list<const char*> id_keys) {
-    auto n = t.get(key);
-    if (!n) return;
-    auto* arr = n->as_array();
-    if (!arr) fail(file, key, "must be an array of tables ([[" + std::string(key) + "]])");
+  cfg.define = stringMap(file, j, "define");
+  cfg.alias = stringMap(file, j, "alias");
+  if (j.contains("rules")) {
+    if (!j["rules"].is_array()) fail(file, "rules", "must be an array of tables ([[rules]])");
     size_t index = 0;
-    for (auto& item : *arr) {
-      std::string where = std::string(key) + "[" + std::to_string(index++) + "]";
-      auto* b = item.as_table();
-      if (!b) fail(file, where, "must be a table");
-      auto name = (*b)["binding"].value<std::string>();
-      if (!name || name->empty()) fail(file, where + ".binding", "is required (the name of the env property)");
-      runtime::Binding out{kind, *name, ""};
-      for (const char* id_key : id_keys) {
-        if (auto v = (*b)[id_key].value<std::string>(); v && !v->empty()) {
-          out.id = *v;
-          break;
-        }
+    for (const auto& r : j["rules"]) {
+      std::string where = "rules[" + std::to_string(index++) + "]";
+      static const std::set<std::string> kTypes = {"ESModule", "CommonJS", "CompiledWasm", "Text", "Data"};
+      if (!r.is_object() || !r.contains("type") || !r["type"].is_string() ||
+          !kTypes.contains(r["type"].get<std::string>())) {
+        fail(file, where + ".type", "must be one of ESModule, CommonJS, CompiledWasm, Text, Data");
       }
-      if (out.id.empty()) out.id = out.name;  // local only: the binding name is enough
-      if (kind == runtime::Binding::Kind::kD1) {
-        if (auto dir = (*b)["migrations_dir"].value<std::string>()) cfg.d1_migrations_dirs[out.name] = *dir;
-        if (auto dbname = (*b)["database_name"].value<std::string>()) out.alias = *dbname;
+      ModuleRule rule{r["type"].get<std::string>(), {}, r.value("fallthrough", false)};
+      if (!r.contains("globs") || !r["globs"].is_array()) fail(file, where + ".globs", "must be an array of strings");
+      for (const auto& g : r["globs"]) {
+        if (!g.is_string()) fail(file, where + ".globs", "must be an array of strings");
+        rule.globs.push_back(g.get<std::string>());
       }
-      cfg.bindings.push_back(std::move(out));
-    }
-  };
-  bindingList("kv_namespaces", runtime::Binding::Kind::kKv, {"id", "preview_id"});
-  bindingList("d1_databases", runtime::Binding::Kind::kD1, {"database_id", "database_name"});
-  bindingList("r2_buckets", runtime::Binding::Kind::kR2, {"bucket_name", "preview_bucket_name"});
-  if (auto* unsafe = t["unsafe"].as_table(); unsafe && unsafe->contains("bindings")) {
-    auto* arr = (*unsafe)["bindings"].as_array();
-    if (!arr) fail(file, "unsafe.bindings", "must be an array of tables ([[unsafe.bindings]])");
-    size_t index = 0;
-    for (auto& item : *arr) {
-      std::string where = "unsafe.bindings[" + std::to_string(index++) + "]";
-      auto* b = item.as_table();
-      if (!b) fail(file, where, "must be a table");
-      cfg.bindings.push_back(unsafeBinding(file, where, (*b)["name"].value_or(std::string()),
-                                           (*b)["type"].value_or(std::string())));
+      cfg.rules.push_back(std::move(rule));
     }
   }
-  if (auto n = t.get("limits")) {
-    auto* tab = n->as_table();
-    if (!tab) fail(file, "limits", "must be a table");
-    if (auto c = tab->get("cpu_ms")) {
-      auto v = c->value<int64_t>();
-      if (!v || *v <= 0) fail(file, "limits.cpu_ms", "must be a positive integer (milliseconds)");
-      cfg.cpu_ms = *v;
+  if (j.contains("build")) {
+    const auto& b = j["build"];
+    if (!b.is_object()) fail(file, "build", "must be a table");
+    for (const char* key : {"command", "cwd", "watch_dir"}) {
+      if (b.contains(key) && !b[key].is_string() && !(std::string_view(key) == "watch_dir" && b[key].is_array())) {
+        fail(file, std::string("build.") + key, "must be a string");
+      }
+    }
+    if (b.contains("command")) cfg.build_command = b["command"].get<std::string>();
+    if (b.contains("cwd")) cfg.build_cwd = b["cwd"].get<std::string>();
+  }
+  if (j.contains("no_bundle")) {
+    if (!j["no_bundle"].is_boolean()) fail(file, "no_bundle", "must be true or false");
+    cfg.no_bundle = j["no_bundle"].get<bool>();
+  }
+  if (j.contains("minify")) {
+    if (!j["minify"].is_boolean()) fail(file, "minify", "must be true or false");
+    cfg.minify = j["minify"].get<bool>();
+  }
+  str("jsx_factory", cfg.jsx_factory);
+  str("jsx_fragment", cfg.jsx_fragment);
+  str("tsconfig", cfg.tsconfig);
+  for (const auto& [k, v] : j.items()) {
+    auto use = wranglerKeys().find(k);
+    if (use == wranglerKeys().end()) {
+      cfg.warnings.push_back("'" + k + "' is not a wrangler config key verge knows; ignored");
+    } else if (use->second == KeyUse::kWarned) {
+      cfg.warnings.push_back("'" + k + "' is not supported by verge yet; ignored");
     }
   }
 }
 
 bool endsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::optional<std::string> findOnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  std::stringstream ss(p);
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    fs::path candidate = fs::path(dir) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  return std::nullopt;
-}
-
-// Runs a program and waits; returns its exit code (or -1), capturing stderr.
-int runProgram(const std::vector<std::string>& argv, std::string& output) {
-  int pipefd[2];
-  if (::pipe(pipefd) != 0) return -1;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDERR_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipefd[0]);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(pipefd[1]);
-  if (rc != 0) {
-    ::close(pipefd[0]);
-    return -1;
-  }
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 const std::regex& importRegex() {
@@ -334,26 +388,9 @@ const std::regex& importRegex() {
   return re;
 }
 
-// Whether a relative import is of a JavaScript module the runtime can load
-// as it is; anything else (JSON, text, a path without extension) needs
-// esbuild's loaders and resolution.
-bool isPlainModule(std::string_view spec) {
-  return endsWith(spec, ".js") || endsWith(spec, ".mjs");
-}
-
 bool needsCompiling(const fs::path& main) {
   std::string ext = main.extension().string();
   return ext == ".ts" || ext == ".tsx" || ext == ".mts" || ext == ".jsx";
-}
-
-bool needsBundling(const fs::path& main, const std::string& code) {
-  if (needsCompiling(main)) return true;
-  for (std::sregex_iterator it(code.begin(), code.end(), importRegex()), end; it != end; ++it) {
-    std::string spec = (*it)[1];
-    if (spec.rfind("./", 0) != 0 && spec.rfind("../", 0) != 0 && spec.rfind("/", 0) != 0) return true;
-    if (spec.rfind("/", 0) != 0 && !isPlainModule(spec)) return true;
-  }
-  return false;
 }
 
 // Where a worker's code may come from: its project folder, and the
@@ -447,10 +484,10 @@ void collectModules(const ProjectFolder& folder, const fs::path& root, const fs:
 
 // Checks every file esbuild read, as its metafile lists them, against the
 // project folder. Paths in the metafile are relative to esbuild's working
-// directory (ours); virtual inputs ("<data:...>", "(disabled):...") read no
+// directory `cwd`; virtual inputs ("<data:...>", "(disabled):...") read no
 // file. Fails closed: an input that cannot be found is not accepted.
 void checkBundleInputs(const ProjectFolder& folder, const fs::path& where,
-                       const fs::path& metafile) {
+                       const fs::path& metafile, const fs::path& cwd) {
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(readFile(metafile));
@@ -461,7 +498,6 @@ void checkBundleInputs(const ProjectFolder& folder, const fs::path& where,
   if (inputs == meta.end() || !inputs->is_object()) {
     fail(where, "main", "esbuild's metafile " + metafile.string() + " lists no inputs");
   }
-  fs::path cwd = fs::current_path();
   // Which input imported which, with the specifier as written when esbuild
   // says (0.17 and later do, as "original").
   auto importedBy = [&](const std::string& path) -> std::string {
@@ -707,32 +743,147 @@ void parseAdmin(const fs::path& file, const toml::node& node, bool resolve_token
 
 }  // namespace
 
-ProjectConfig loadProjectConfig(const fs::path& path) {
+void readDotenv(const fs::path& file, std::map<std::string, std::string>& out) {
+  std::string text = readFile(file);
+  size_t i = 0, line = 1;
+  auto bad = [&](const std::string& why) {
+    throw ConfigError(file.string() + ":" + std::to_string(line) + ": " + why);
+  };
+  while (i < text.size()) {
+    // One KEY=VALUE per line; blank lines and # comments are skipped.
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) ++i;
+    if (i < text.size() && (text[i] == '\n' || text[i] == '#')) {
+      while (i < text.size() && text[i] != '\n') ++i;
+      if (i < text.size()) ++i, ++line;
+      continue;
+    }
+    if (i >= text.size()) break;
+    if (text.compare(i, 7, "export ") == 0) i += 7;
+    size_t key_start = i;
+    while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' ||
+                               text[i] == '.' || text[i] == '-')) {
+      ++i;
+    }
+    std::string key = text.substr(key_start, i - key_start);
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (key.empty() || i >= text.size() || text[i] != '=') bad("expected KEY=VALUE");
+    ++i;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    std::string value;
+    if (i < text.size() && (text[i] == '"' || text[i] == '\'' || text[i] == '`')) {
+      char quote = text[i++];
+      size_t start_line = line;
+      while (i < text.size() && text[i] != quote) {
+        if (text[i] == '\n') ++line;
+        if (quote == '"' && text[i] == '\\' && i + 1 < text.size()) {
+          char c = text[++i];
+          value += c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
+        } else {
+          value += text[i];
+        }
+        ++i;
+      }
+      if (i >= text.size()) {
+        line = start_line;
+        bad(std::string("the value of ") + key + " has no closing " + quote);
+      }
+      ++i;  // the closing quote; the rest of the line may only be a comment
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else {
+      size_t start = i;
+      while (i < text.size() && text[i] != '\n' && !(text[i] == '#' && i > start && (text[i - 1] == ' ' || text[i - 1] == '\t'))) ++i;
+      value = text.substr(start, i - start);
+      while (i < text.size() && text[i] != '\n') ++i;
+      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.pop_back();
+    }
+    out[key] = value;
+  }
+}
+
+namespace {
+
+// wrangler's secrets for `verge dev`: --env-file files, else .dev.vars
+// (.dev.vars.<env> first), else the .env files; later files override.
+void loadSecrets(ProjectConfig& cfg, const ProjectOptions& options) {
+  std::vector<fs::path> files;
+  if (!options.env_files.empty()) {
+    for (const auto& f : options.env_files) {
+      if (!fs::exists(f)) throw ConfigError(f.string() + ": no such file (--env-file)");
+      files.push_back(f);
+    }
+  } else {
+    fs::path dev_vars = cfg.root / ".dev.vars";
+    if (!options.env.empty() && fs::exists(cfg.root / (".dev.vars." + options.env))) {
+      files.push_back(cfg.root / (".dev.vars." + options.env));
+    } else if (fs::exists(dev_vars)) {
+      files.push_back(dev_vars);
+    } else {
+      std::vector<std::string> names = {".env", ".env.local"};
+      if (!options.env.empty()) {
+        names.push_back(".env." + options.env);
+        names.push_back(".env." + options.env + ".local");
+      }
+      for (const auto& n : names) {
+        if (fs::exists(cfg.root / n)) files.push_back(cfg.root / n);
+      }
+    }
+  }
+  std::map<std::string, std::string> secrets;
+  for (const auto& f : files) readDotenv(f, secrets);
+  for (auto& [k, v] : secrets) {
+    cfg.vars[k] = v;
+    cfg.json_vars.erase(k);
+  }
+  cfg.secret_files = files;
+}
+
+}  // namespace
+
+ProjectConfig loadProjectConfig(const fs::path& path, const ProjectOptions& options) {
   ProjectConfig cfg;
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw ConfigError(path.string() + ": no such file or directory");
-  if (fs::is_regular_file(path)) {
-    cfg.root = fs::absolute(path).parent_path();
-    cfg.main = path.filename().string();
-    cfg.name = path.stem().string();
-    return cfg;
+  if (!options.config.empty()) {
+    if (!fs::is_regular_file(options.config, ec)) {
+      throw ConfigError(options.config.string() + ": no such config file (--config)");
+    }
+    cfg.config_file = fs::absolute(options.config).lexically_normal();
+    cfg.root = cfg.config_file.parent_path();
+  } else {
+    if (!fs::exists(path, ec)) throw ConfigError(path.string() + ": no such file or directory");
+    if (fs::is_regular_file(path)) {
+      cfg.root = fs::absolute(path).lexically_normal().parent_path();
+      cfg.main = path.filename().string();
+      cfg.name = path.stem().string();
+      if (options.dev) loadSecrets(cfg, options);
+      return cfg;
+    }
+    cfg.root = fs::absolute(path).lexically_normal();
+    if (cfg.root.filename().empty()) cfg.root = cfg.root.parent_path();  // "dir/" → "dir"
+    // wrangler's order.
+    for (const char* name : {"wrangler.json", "wrangler.jsonc", "wrangler.toml"}) {
+      if (fs::exists(cfg.root / name)) {
+        cfg.config_file = cfg.root / name;
+        break;
+      }
+    }
+    if (cfg.config_file.empty()) {
+      throw ConfigError(cfg.root.string() +
+                        ": no wrangler.json, wrangler.jsonc or wrangler.toml here; pass a script "
+                        "file or a project folder");
+    }
   }
-  cfg.root = fs::absolute(path);
-  for (const char* name : {"wrangler.toml", "wrangler.json", "wrangler.jsonc"}) {
-    fs::path f = cfg.root / name;
-    if (!fs::exists(f)) continue;
-    cfg.config_file = f;
-    if (endsWith(name, ".toml")) loadWranglerToml(f, cfg);
-    else loadWranglerJson(f, cfg);
-    break;
-  }
-  if (cfg.config_file.empty()) {
-    throw ConfigError(cfg.root.string() +
-                      ": no wrangler.toml, wrangler.json or wrangler.jsonc here; pass a script "
-                      "file or a project folder");
-  }
+  nlohmann::json top = readWranglerConfig(cfg.config_file);
+  applyWranglerConfig(cfg.config_file, forEnvironment(cfg.config_file, top, options.env, cfg.warnings), cfg);
   if (cfg.main.empty()) fail(cfg.config_file, "main", "is required (the worker's entry module)");
   if (cfg.name.empty()) cfg.name = cfg.root.filename().string();
+  // wrangler's rule for names: lowercase letters, digits and dashes.
+  static const std::regex kName("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$");
+  if (!std::regex_match(cfg.name, kName) || cfg.name.size() > 63) {
+    fail(cfg.config_file, "name",
+         "\"" + cfg.name + "\" is not a valid worker name: use lowercase letters, digits and dashes "
+         "(not at either end), at most 63 characters");
+  }
+  if (options.dev) loadSecrets(cfg, options);
   return cfg;
 }
 
@@ -745,8 +896,17 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   w.compatibility_date = project.compatibility_date;
   w.compatibility_flags = project.compatibility_flags;
   if (project.cpu_ms) w.limits.cpu = std::chrono::milliseconds(*project.cpu_ms);
+  const fs::path& where = project.config_file.empty() ? project.root / project.main : project.config_file;
+  if (!project.build_command.empty()) {
+    std::string output;
+    fs::path cwd = (project.root / project.build_cwd).lexically_normal();
+    int rc = runBuildCommand(project.build_command, cwd, output);
+    if (rc != 0) {
+      fail(where, "build.command",
+           "`" + project.build_command + "` failed (exit " + std::to_string(rc) + "):\n" + output);
+    }
+  }
   fs::path main = (project.root / project.main).lexically_normal();
-  const fs::path& where = project.config_file.empty() ? main : project.config_file;
   if (!fs::exists(main)) fail(where, "main", "entry module " + main.string() + " does not exist");
   // Module resolution and bundling stay inside the project folder: a worker
   // must not read another project's files (or any other file of the node).
@@ -756,40 +916,45 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   std::string code = readFile(*real_main);
   // A classic (service-worker syntax) script stays one: it has no imports
   // to bundle, and is only compiled (TypeScript, JSX) into an IIFE, never
-  // turned into a module.
+  // turned into a module. A module is always bundled, as wrangler does,
+  // unless the config says no_bundle.
   const bool module_syntax = runtime::looksLikeModule(code);
-  if (module_syntax ? needsBundling(main, code) : needsCompiling(main)) {
-    auto esbuild = findOnPath("esbuild");
-    if (!esbuild) {
-      fail(where, "main",
-           "this worker imports npm packages, JSON or other non-JavaScript files, or is "
-           "TypeScript, so it must be bundled, but esbuild is not installed (run scripts/setup.sh, "
-           "or apt-get install esbuild)");
+  const bool bundle = module_syntax ? !project.no_bundle : needsCompiling(main);
+  if (bundle) {
+    BundleRequest request;
+    request.entry = *real_main;
+    request.root = folder.root();
+    request.outdir = build_dir / project.name;
+    request.module_syntax = module_syntax;
+    request.node_compat = w.nodeCompat();
+    request.define = project.define;
+    request.alias = project.alias;
+    request.rules = project.rules;
+    request.minify = project.minify;
+    request.jsx_factory = project.jsx_factory;
+    request.jsx_fragment = project.jsx_fragment;
+    if (!project.tsconfig.empty()) request.tsconfig = (project.root / project.tsconfig).lexically_normal();
+    BundleResult result;
+    try {
+      result = bundleWorker(request);
+    } catch (const BundleError& e) {
+      fail(where, "main", std::string("bundling failed:\n") + e.what());
     }
-    fs::create_directories(build_dir);
-    fs::path out = build_dir / (project.name + ".bundle.js");
-    fs::path metafile = build_dir / (project.name + ".meta.json");
-    std::error_code ignored;
-    fs::remove(metafile, ignored);  // so a stale one is never read
-    std::string log;
-    int rc = runProgram({*esbuild, real_main->string(), "--bundle", module_syntax ? "--format=esm" : "--format=iife",
-                         "--platform=neutral", "--target=es2022",
-                         "--main-fields=workerd,worker,browser,module,main",
-                         "--conditions=workerd,worker,browser", "--log-level=warning",
-                         "--outfile=" + out.string(), "--metafile=" + metafile.string()},
-                        log);
-    if (rc != 0) fail(where, "main", "bundling with esbuild failed:\n" + log);
     // What esbuild read is what the bundle contains: check it before using
     // it, and leave no bundle with an outside file's content behind.
     try {
-      checkBundleInputs(folder, where, metafile);
+      checkBundleInputs(folder, where, result.metafile, folder.root());
+      for (const auto& m : result.modules) {
+        if (m.type == runtime::ModuleSource::Type::kEsm) continue;
+        if (!folder.resolve(m.path, true)) fail(where, "main", "the module " + m.name + ": " + folder.outside(m.path));
+      }
     } catch (const ConfigError&) {
       std::error_code ignored;
-      fs::remove(out, ignored);
+      fs::remove_all(request.outdir, ignored);
       throw;
     }
-    w.modules.push_back({main.filename().string(), readFile(out)});
-    w.main_module = main.filename().string();
+    for (const auto& m : result.modules) w.modules.push_back({m.name, readFile(m.path), m.type});
+    w.main_module = result.main;
   } else {
     std::set<std::string> seen;
     collectModules(folder, project.root, where, main, seen, w.modules);

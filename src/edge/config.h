@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cache/rules.h"
+#include "edge/bundle.h"
 #include "net/http_server.h"
 #include "runtime/worker_script.h"
 
@@ -38,14 +39,44 @@ struct ProjectConfig {
   std::vector<runtime::Binding> bindings;  // kv_namespaces, d1_databases, r2_buckets
   // migrations_dir per D1 binding name (default "migrations").
   std::map<std::string, std::string> d1_migrations_dirs;
+  // Bundling, as wrangler does it (bundle.h).
+  std::map<std::string, std::string> define;  // [define]
+  std::map<std::string, std::string> alias;   // [alias]
+  std::vector<ModuleRule> rules;              // [[rules]]
+  bool no_bundle = false;
+  bool minify = false;
+  std::string jsx_factory, jsx_fragment, tsconfig;
+  std::string build_command;  // [build] command, run before bundling
+  std::string build_cwd;      // relative to root
+  // Where secrets came from (.dev.vars, .env files), for the start-up line.
+  std::vector<std::filesystem::path> secret_files;
+  // One line per key verge does not act on (printed at start).
+  std::vector<std::string> warnings;
 };
 
-// Loads a project from a folder (looking for wrangler.toml, wrangler.json,
-// wrangler.jsonc in that order) or from a single script file.
-ProjectConfig loadProjectConfig(const std::filesystem::path& path);
+struct ProjectOptions {
+  std::filesystem::path config;  // --config: the wrangler config file to use
+  std::string env;               // --env: [env.NAME] applies
+  // `verge dev`: secrets from .dev.vars[.<env>] or, without one, the .env
+  // files (.env, .env.local, .env.<env>, .env.<env>.local), as wrangler
+  // reads them; or from `env_files` (--env-file) instead.
+  bool dev = false;
+  std::vector<std::filesystem::path> env_files;
+};
 
-// Turns a project into a runnable worker: reads the main module, and bundles
-// it with esbuild when it needs bundling (TypeScript, npm imports, JSON).
+// Loads a project from a folder (looking for wrangler.json, wrangler.jsonc
+// and wrangler.toml in that order, as wrangler does), from a single script
+// file, or from options.config.
+ProjectConfig loadProjectConfig(const std::filesystem::path& path, const ProjectOptions& options = {});
+
+// Reads a dotenv file (KEY=VALUE lines, `export` prefixes, # comments,
+// single, double and backtick quotes, multi-line quoted values) into
+// `out`, later files overriding earlier ones. Throws ConfigError naming the
+// file and line of a malformed line.
+void readDotenv(const std::filesystem::path& file, std::map<std::string, std::string>& out);
+
+// Turns a project into a runnable worker: runs its [build] command, then
+// bundles its main module as wrangler does (bundle.h), unless no_bundle.
 // Build output goes under `build_dir`. Every file the worker uses must be
 // inside the project folder (by real path) or a node_modules folder above
 // it; anything else throws ConfigError naming the file and the import that

@@ -9,11 +9,16 @@ let env = {};
 let serviceWorker = false;
 let originUrl = '';
 let moduleExports = null;
+let compatFlags = [];
+const hasFlag = (flag) => compatFlags.includes(flag);
+const nodeCompat = () => hasFlag('nodejs_compat') || hasFlag('nodejs_compat_v2');
 
-internals.configureWorker = (workerEnv, isServiceWorker, origin) => {
+internals.configureWorker = (workerEnv, isServiceWorker, origin, flags) => {
   env = workerEnv;
   serviceWorker = isServiceWorker;
   originUrl = origin || '';
+  compatFlags = flags || [];
+  if (nodeCompat() && internals.installNodeGlobals) internals.installNodeGlobals(globalThis, env);
 };
 internals.setModuleExports = (ns) => { moduleExports = ns; };
 internals.workerEnv = () => env;
@@ -47,6 +52,51 @@ class ExecutionContext {
   static passThrough(ctx) { return ctx.#passThrough; }
 }
 internals.ExecutionContext = ExecutionContext;
+
+// ---- cloudflare:workers ----
+// Base classes a worker's entry points extend; the runtime makes one
+// instance per event with the event's ctx and the worker's env.
+class WorkerEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+class DurableObject {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+class WorkflowEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+// Marks a class whose instances are passed by reference over RPC.
+class RpcTarget {}
+
+// waitUntil() of the request being handled, for code that has no ctx.
+function waitUntil(promise) {
+  const rid = native.currentRequest();
+  if (!rid) throw new Error('waitUntil() can only be called while a request is being handled.');
+  new ExecutionContext(rid).waitUntil(promise);
+}
+
+let cloudflareWorkers;
+internals.builtinModule = (specifier) => {
+  if (specifier === 'cloudflare:workers') {
+    cloudflareWorkers ??= { WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, env, waitUntil };
+    return cloudflareWorkers;
+  }
+  const node = internals.nodeModule;
+  if (node && (nodeCompat() || (hasFlag('nodejs_als') && specifier === 'node:async_hooks'))) return node(specifier);
+  return undefined;
+};
+
+// import(): the namespace once the module's evaluation promise settles.
+internals.importResult = (evaluation, namespace) => Promise.resolve(evaluation).then(() => namespace);
 
 class FetchEvent extends internals.Event {
   #request; #ctx; #response = null;
@@ -84,8 +134,20 @@ function callHandler(request, ctx) {
   }
   const handler = moduleExports && moduleExports.default;
   if (!handler) throw new Error("The worker's main module has no default export; export default { async fetch(request, env, ctx) { ... } }.");
+  if (isEntrypointClass(handler)) {
+    // `export default class extends WorkerEntrypoint`: an instance per
+    // request, with ctx and env on `this`.
+    const entrypoint = new handler(ctx, env);
+    if (typeof entrypoint.fetch !== 'function') throw new Error('Handler does not export a fetch() function.');
+    return entrypoint.fetch(request);
+  }
   if (typeof handler.fetch !== 'function') throw new Error('Handler does not export a fetch() function.');
   return handler.fetch(request, env, ctx);
+}
+
+function isEntrypointClass(value) {
+  return typeof value === 'function' && typeof value.prototype === 'object' && value.prototype !== null &&
+    (value.prototype instanceof WorkerEntrypoint || typeof value.prototype.fetch === 'function');
 }
 
 internals.dispatchFetch = (rid, method, url, headerPairs, sourceId, cfParts) => {

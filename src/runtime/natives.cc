@@ -446,6 +446,13 @@ void respFail(Args info) {
 }
 
 void nativeWaitUntilBegin(Args info) { self(info)->waitUntilBegin(u32Arg(info, 0)); }
+
+// currentRequest() → the id of the request whose entry is running (0 at
+// the top level and in work no request owns).
+void nativeCurrentRequest(Args info) {
+  WorkerIsolate* w = self(info);
+  info.GetReturnValue().Set(w->request(w->currentRequest()) ? w->currentRequest() : 0);
+}
 void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); }
 
 // ---- fetch (one HTTP exchange; redirects are handled in JS) ----
@@ -571,7 +578,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
       {"respWriteHead", respWriteHead}, {"respWrite", respWrite},
       {"respFinish", respFinish},     {"respFail", respFail},
       {"respond", respond},
-      {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
+      {"currentRequest", nativeCurrentRequest}, {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
       {"fetch", fetch},
   };
   auto data = v8::External::New(isolate_, this);

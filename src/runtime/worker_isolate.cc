@@ -175,6 +175,8 @@ WorkerIsolate::~WorkerIsolate() {
     runtime_fns_.clear();
     set_exports_fn_.Reset();
     make_binding_fn_.Reset();
+    builtin_module_fn_.Reset();
+    import_result_fn_.Reset();
     context_.Reset();
   }
   storage_.reset();
@@ -315,7 +317,8 @@ std::string WorkerIsolate::prepareLocked() {
   };
   if (!getFn("dispatchFetch", dispatch_fn_) || !getFn("fireTimer", fire_timer_fn_) ||
       !getFn("dropTimers", drop_timers_fn_) || !getFn("configureWorker", configure_fn_) ||
-      !getFn("setModuleExports", set_exports_fn_) || !getFn("makeBinding", make_binding_fn_)) {
+      !getFn("setModuleExports", set_exports_fn_) || !getFn("makeBinding", make_binding_fn_) ||
+      !getFn("builtinModule", builtin_module_fn_) || !getFn("importResult", import_result_fn_)) {
     return "internal: runtime JS did not define its entry points";
   }
   return {};
@@ -373,9 +376,12 @@ std::string WorkerIsolate::loadLocked() {
     }
     env->Set(context, v8str(isolate_, b.name), binding).Check();
   }
+  std::vector<v8::Local<v8::Value>> flags;
+  for (const auto& f : script_->compatibility_flags) flags.push_back(v8str(isolate_, f));
   v8::Local<v8::Value> cargs[] = {env, v8::Boolean::New(isolate_, script_->service_worker_syntax),
-                                  v8str(isolate_, script_->origin)};
-  if (configure.Get(isolate_)->Call(context, v8::Undefined(isolate_), 3, cargs).IsEmpty()) {
+                                  v8str(isolate_, script_->origin),
+                                  v8::Array::New(isolate_, flags.data(), flags.size())};
+  if (configure.Get(isolate_)->Call(context, v8::Undefined(isolate_), 4, cargs).IsEmpty()) {
     return "internal: configureWorker failed: " + formatException(context, try_catch);
   }
 
@@ -431,25 +437,134 @@ v8::MaybeLocal<v8::Module> WorkerIsolate::resolveModule(v8::Local<v8::Context> c
                                                         v8::Local<v8::Module> referrer) {
   auto* self = static_cast<WorkerIsolate*>(context->GetAlignedPointerFromEmbedderData(kContextSlotSelf));
   v8::Isolate* isolate = self->isolate_;
-  std::string spec = toStdString(isolate, specifier);
   std::string referrer_name;
   for (const auto& m : self->modules_) {
     if (m.module.Get(isolate) == referrer) referrer_name = m.name;
   }
+  return self->findModule(context, toStdString(isolate, specifier), referrer_name);
+}
+
+v8::MaybeLocal<v8::Module> WorkerIsolate::findModule(v8::Local<v8::Context> context, const std::string& spec,
+                                                     const std::string& referrer) {
   bool relative = spec.rfind("./", 0) == 0 || spec.rfind("../", 0) == 0 || spec.rfind("/", 0) == 0;
-  std::string wanted = relative ? joinPath(referrer_name, spec) : spec;
-  for (const auto& m : self->modules_) {
-    if (m.name == wanted) return m.module.Get(isolate);
+  std::string wanted = relative ? joinPath(referrer, spec) : spec;
+  for (const auto& m : modules_) {
+    if (m.name == wanted) return m.module.Get(isolate_);
   }
-  throwError(isolate, "Error",
-             "No such module \"" + spec + "\" (imported from \"" + referrer_name +
-                 "\"). Bundle npm packages first, e.g. with esbuild or `verge dev`'s build step.");
+  if (!relative) {
+    // A built-in module (node:*, cloudflare:*): its exports come from the
+    // runtime's JS, made on first import.
+    v8::Local<v8::Value> args[] = {v8str(isolate_, spec)};
+    v8::Local<v8::Value> value;
+    if (!builtin_module_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, args).ToLocal(&value)) {
+      return {};
+    }
+    if (value->IsObject()) return syntheticModule(context, spec, value, true);
+  }
+  std::string hint = "Bundle npm packages first (verge dev and verge serve do, with esbuild).";
+  if (spec.rfind("node:", 0) == 0) {
+    hint = script_->nodeCompat()
+               ? "verge does not provide this Node.js module."
+               : "Node.js modules need the nodejs_compat compatibility flag: add compatibility_flags = "
+                 "[\"nodejs_compat\"] to your wrangler config.";
+  } else if (spec.rfind("cloudflare:", 0) == 0) {
+    hint = "verge does not provide this module.";
+  }
+  throwError(isolate_, "Error",
+             "No such module \"" + spec + "\" (imported from \"" + referrer + "\"). " + hint);
   return {};
+}
+
+v8::Local<v8::Module> WorkerIsolate::syntheticModule(v8::Local<v8::Context> context, const std::string& name,
+                                                     v8::Local<v8::Value> value, bool builtin) {
+  std::vector<v8::Local<v8::String>> exports{v8str(isolate_, "default")};
+  if (builtin) {
+    v8::Local<v8::Array> keys;
+    if (value.As<v8::Object>()->GetOwnPropertyNames(context).ToLocal(&keys)) {
+      for (uint32_t i = 0; i < keys->Length(); ++i) {
+        v8::Local<v8::Value> key;
+        if (!keys->Get(context, i).ToLocal(&key) || !key->IsString()) continue;
+        if (toStdString(isolate_, key) == "default") continue;
+        exports.push_back(key.As<v8::String>());
+      }
+    }
+  }
+  v8::Local<v8::Module> module =
+      v8::Module::CreateSyntheticModule(isolate_, v8str(isolate_, name), exports, &WorkerIsolate::evaluateSynthetic);
+  ModuleEntry entry;
+  entry.module.Reset(isolate_, module);
+  entry.name = name;
+  entry.value.Reset(isolate_, value);
+  entry.builtin = builtin;
+  modules_.push_back(std::move(entry));
+  return module;
+}
+
+v8::MaybeLocal<v8::Value> WorkerIsolate::evaluateSynthetic(v8::Local<v8::Context> context,
+                                                           v8::Local<v8::Module> module) {
+  auto* self = static_cast<WorkerIsolate*>(context->GetAlignedPointerFromEmbedderData(kContextSlotSelf));
+  v8::Isolate* isolate = self->isolate_;
+  for (const auto& m : self->modules_) {
+    if (m.module.Get(isolate) != module) continue;
+    v8::Local<v8::Value> value = m.value.Get(isolate);
+    if (module->SetSyntheticModuleExport(isolate, v8str(isolate, "default"), value).IsNothing()) return {};
+    if (m.builtin) {
+      // Named exports: the exports object's own properties, read now.
+      v8::Local<v8::Object> object = value.As<v8::Object>();
+      v8::Local<v8::Array> keys;
+      if (!object->GetOwnPropertyNames(context).ToLocal(&keys)) return {};
+      for (uint32_t i = 0; i < keys->Length(); ++i) {
+        v8::Local<v8::Value> key, v;
+        if (!keys->Get(context, i).ToLocal(&key) || !key->IsString()) continue;
+        if (toStdString(isolate, key) == "default") continue;
+        if (!object->Get(context, key).ToLocal(&v)) return {};
+        if (module->SetSyntheticModuleExport(isolate, key.As<v8::String>(), v).IsNothing()) return {};
+      }
+    }
+    v8::Local<v8::Promise::Resolver> done;
+    if (!v8::Promise::Resolver::New(context).ToLocal(&done) || done->Resolve(context, v8::Undefined(isolate)).IsNothing()) {
+      return {};
+    }
+    return done->GetPromise();
+  }
+  return {};
+}
+
+v8::MaybeLocal<v8::Promise> WorkerIsolate::importDynamically(v8::Local<v8::Context> context,
+                                                             v8::Local<v8::Data>,
+                                                             v8::Local<v8::Value> resource_name,
+                                                             v8::Local<v8::String> specifier,
+                                                             v8::Local<v8::FixedArray>) {
+  auto* self = static_cast<WorkerIsolate*>(context->GetAlignedPointerFromEmbedderData(kContextSlotSelf));
+  v8::Isolate* isolate = self->isolate_;
+  v8::Local<v8::Promise::Resolver> resolver;
+  if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
+  v8::TryCatch try_catch(isolate);
+  std::string referrer = resource_name->IsString() ? toStdString(isolate, resource_name) : std::string();
+  v8::Local<v8::Module> module;
+  v8::Local<v8::Value> evaluation;
+  if (self->findModule(context, toStdString(isolate, specifier), referrer).ToLocal(&module) &&
+      (module->GetStatus() != v8::Module::kUninstantiated ||
+       module->InstantiateModule(context, &WorkerIsolate::resolveModule).FromMaybe(false)) &&
+      module->Evaluate(context).ToLocal(&evaluation)) {
+    // Resolves with the namespace once evaluation (maybe a top-level
+    // await) is done, or rejects with its error.
+    v8::Local<v8::Value> args[] = {evaluation, module->GetModuleNamespace()};
+    v8::Local<v8::Value> result;
+    if (self->import_result_fn_.Get(isolate)->Call(context, v8::Undefined(isolate), 2, args).ToLocal(&result) &&
+        resolver->Resolve(context, result).IsJust()) {
+      return resolver->GetPromise();
+    }
+  }
+  if (try_catch.HasTerminated() || !try_catch.HasCaught()) return {};
+  if (resolver->Reject(context, try_catch.Exception()).IsNothing()) return {};
+  return resolver->GetPromise();
 }
 
 std::string WorkerIsolate::loadModules(v8::Local<v8::Context> context,
                                        v8::Local<v8::Value>& main_exports) {
   v8::TryCatch try_catch(isolate_);
+  isolate_->SetHostImportModuleDynamicallyCallback(&WorkerIsolate::importDynamically);
   if (script_->service_worker_syntax) {
     const ModuleSource& m = script_->modules.at(0);
     v8::ScriptOrigin origin(isolate_, v8str(isolate_, m.name));
@@ -464,14 +579,22 @@ std::string WorkerIsolate::loadModules(v8::Local<v8::Context> context,
   // Compile every module first so imports resolve against the full set.
   v8::Local<v8::Module> main;
   for (const auto& m : script_->modules) {
-    v8::ScriptOrigin origin(isolate_, v8str(isolate_, m.name), 0, 0, false, -1,
-                            v8::Local<v8::Value>(), false, false, true);
-    v8::ScriptCompiler::Source source(v8str(isolate_, m.code), origin);
     v8::Local<v8::Module> module;
-    if (!v8::ScriptCompiler::CompileModule(isolate_, &source).ToLocal(&module)) {
-      return formatException(context, try_catch);
+    if (m.type == ModuleSource::Type::kEsm) {
+      v8::ScriptOrigin origin(isolate_, v8str(isolate_, m.name), 0, 0, false, -1,
+                              v8::Local<v8::Value>(), false, false, true);
+      v8::ScriptCompiler::Source source(v8str(isolate_, m.code), origin);
+      if (!v8::ScriptCompiler::CompileModule(isolate_, &source).ToLocal(&module)) {
+        return formatException(context, try_catch);
+      }
+      modules_.push_back({v8::Global<v8::Module>(isolate_, module), m.name});
+    } else {
+      v8::Local<v8::Value> value;
+      std::string error = fileModuleValue(context, m, value);
+      if (!error.empty()) return error;
+      if (value.IsEmpty()) return formatException(context, try_catch);
+      module = syntheticModule(context, m.name, value, false);
     }
-    modules_.push_back({v8::Global<v8::Module>(isolate_, module), m.name});
     if (m.name == script_->main_module) main = module;
   }
   if (main.IsEmpty()) return "main module \"" + script_->main_module + "\" not found";
@@ -485,6 +608,37 @@ std::string WorkerIsolate::loadModules(v8::Local<v8::Context> context,
     return describeValue(isolate_, main->GetException());
   }
   main_exports = main->GetModuleNamespace();
+  return {};
+}
+
+std::string WorkerIsolate::fileModuleValue(v8::Local<v8::Context> context, const ModuleSource& m,
+                                           v8::Local<v8::Value>& value) {
+  switch (m.type) {
+    case ModuleSource::Type::kText:
+      value = v8str(isolate_, m.code);
+      break;
+    case ModuleSource::Type::kData: {
+      v8::Local<v8::ArrayBuffer> buffer;
+      if (!newBuffer(isolate_, m.code.size()).ToLocal(&buffer)) return {};
+      if (!m.code.empty()) std::memcpy(buffer->Data(), m.code.data(), m.code.size());
+      value = buffer;
+      break;
+    }
+    case ModuleSource::Type::kJson:
+      if (!v8::JSON::Parse(context, v8str(isolate_, m.code)).ToLocal(&value)) return {};
+      break;
+    case ModuleSource::Type::kWasm: {
+      v8::Local<v8::WasmModuleObject> wasm;
+      v8::MemorySpan<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(m.code.data()), m.code.size());
+      if (!v8::WasmModuleObject::Compile(isolate_, bytes).ToLocal(&wasm)) {
+        return "module \"" + m.name + "\" is not valid WebAssembly";
+      }
+      value = wasm;
+      break;
+    }
+    case ModuleSource::Type::kEsm:
+      break;
+  }
   return {};
 }
 

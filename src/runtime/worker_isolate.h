@@ -179,10 +179,27 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   std::string startUp(std::string_view what, F&& fn);
   void installNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> native);
   std::string loadModules(v8::Local<v8::Context> context, v8::Local<v8::Value>& main_exports);
+  // The default export of a text, data, JSON or Wasm module; empty with an
+  // exception pending, or an error message.
+  std::string fileModuleValue(v8::Local<v8::Context> context, const ModuleSource& m, v8::Local<v8::Value>& value);
   static v8::MaybeLocal<v8::Module> resolveModule(v8::Local<v8::Context> context,
                                                   v8::Local<v8::String> specifier,
                                                   v8::Local<v8::FixedArray> assertions,
                                                   v8::Local<v8::Module> referrer);
+  // `specifier` imported by the module (or script) named `referrer`: one of
+  // the worker's modules, or a built-in one made on first import. Throws
+  // (empty result) when there is none.
+  v8::MaybeLocal<v8::Module> findModule(v8::Local<v8::Context> context, const std::string& specifier,
+                                        const std::string& referrer);
+  v8::Local<v8::Module> syntheticModule(v8::Local<v8::Context> context, const std::string& name,
+                                        v8::Local<v8::Value> value, bool builtin);
+  static v8::MaybeLocal<v8::Value> evaluateSynthetic(v8::Local<v8::Context> context, v8::Local<v8::Module> module);
+  // import(): V8's HostImportModuleDynamicallyCallback.
+  static v8::MaybeLocal<v8::Promise> importDynamically(v8::Local<v8::Context> context,
+                                                       v8::Local<v8::Data> host_defined_options,
+                                                       v8::Local<v8::Value> resource_name,
+                                                       v8::Local<v8::String> specifier,
+                                                       v8::Local<v8::FixedArray> assertions);
   static size_t nearHeapLimit(void* data, size_t current, size_t initial);
   static void afterGc(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data);
   // False (and nothing runs) once the node is shutting down.
@@ -222,6 +239,9 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   v8::Global<v8::Function> configure_fn_;
   v8::Global<v8::Function> set_exports_fn_;
   v8::Global<v8::Function> make_binding_fn_;
+  // internals.builtinModule and internals.importResult (worker.js).
+  v8::Global<v8::Function> builtin_module_fn_;
+  v8::Global<v8::Function> import_result_fn_;
   // The runtime JS's top-level functions, kept by the isolate that made the
   // process's code cache (recordCodeCache).
   std::vector<v8::Global<v8::Function>> runtime_fns_;
@@ -229,6 +249,12 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   struct ModuleEntry {
     v8::Global<v8::Module> module;
     std::string name;
+    // A synthetic module's value: the default export of a file module
+    // (text, data, Wasm, JSON), or the exports object of a built-in one
+    // (`node:*`, `cloudflare:workers`), whose properties are its named
+    // exports and which is also its default export.
+    v8::Global<v8::Value> value;
+    bool builtin = false;
   };
   std::vector<ModuleEntry> modules_;
 

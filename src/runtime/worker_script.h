@@ -3,11 +3,13 @@
 // once built and shared by every thread's isolate of that worker.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace verge::net {
@@ -17,8 +19,14 @@ class EgressPolicy;
 namespace verge::runtime {
 
 struct ModuleSource {
+  // What the module is, as wrangler's module rules name the types: an ES
+  // module, or a file whose content is the default export: a string
+  // (Text), an ArrayBuffer (Data), a WebAssembly.Module (CompiledWasm), or
+  // the parsed value (JSON).
+  enum class Type { kEsm, kText, kData, kWasm, kJson };
   std::string name;  // path relative to the project root, e.g. "src/index.js"
-  std::string code;
+  std::string code;  // the source, or the file's bytes
+  Type type = Type::kEsm;
 };
 
 // A binding: env[name] talks to the store `id` names (KV, D1, R2), or is
@@ -48,6 +56,11 @@ struct WorkerScript {
   std::vector<Binding> bindings;
   std::string compatibility_date;
   std::vector<std::string> compatibility_flags;
+  bool hasFlag(std::string_view flag) const {
+    return std::find(compatibility_flags.begin(), compatibility_flags.end(), flag) != compatibility_flags.end();
+  }
+  // Node.js compatibility (node:* modules, Buffer and process globals).
+  bool nodeCompat() const { return hasFlag("nodejs_compat") || hasFlag("nodejs_compat_v2"); }
   WorkerLimits limits;
   // Origin for passThroughOnException(); empty when none.
   std::string origin;

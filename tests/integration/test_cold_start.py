@@ -77,12 +77,14 @@ class SpareIsolateTest(unittest.TestCase):
         self.assertEqual(first["name"], "w0")
         self.assertIsNone(first["seen"])
         self.assertEqual(first["ua"], "cold-test")
-        self.assertRegex(self.v.stderr(), r"worker w0: loaded on thread 0 in [\d.]+ ms \(a spare isolate\)")
+        self.assertTrue(wait_for_count(self.v, r"worker w0: loaded on thread 0 in [\d.]+ ms \(a spare isolate\)", 1),
+                        self.v.stderr())
         # The spare taken is replaced in the background; the next
         # never-loaded worker gets the new one.
         self.assertTrue(wait_for_count(self.v, ready, 2), self.v.stderr())
         self.assertEqual(self.get(1)["seen"], None)
-        self.assertRegex(self.v.stderr(), r"worker w1: loaded on thread 0 in [\d.]+ ms \(a spare isolate\)")
+        self.assertTrue(wait_for_count(self.v, r"worker w1: loaded on thread 0 in [\d.]+ ms \(a spare isolate\)", 1),
+                        self.v.stderr())
         # The rest in a burst: faster than spares are made, so some load
         # into new isolates; all answer, each in an isolate of its own.
         for i in range(2, WORKERS):

@@ -46,7 +46,10 @@ class HonoTest(unittest.TestCase):
                          {"q": "x", "tags": ["a", "b"]})
 
     def test_bundle_lands_in_the_state_folder(self):
-        self.assertTrue(os.path.exists(os.path.join(self.state, "build", "hono-app.bundle.js")))
+        # The bundle and its source map, under build/<worker name>/.
+        out = os.path.join(self.state, "build", "hono-app")
+        self.assertTrue(os.path.exists(os.path.join(out, "index.js")), os.listdir(out))
+        self.assertTrue(os.path.exists(os.path.join(out, "index.js.map")))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 syntax, env and --var, subrequests, waitUntil, exceptions, Web APIs."""
 import json
 import os
+import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import Origin, dev, request, worker_dir, write_project
+from harness import VERGE, Origin, dev, request, worker_dir, write_project
 
 
 class ModuleWorkerTest(unittest.TestCase):
@@ -319,7 +320,18 @@ addEventListener("fetch", (event) => {
             v.stop()
 
     def test_syntax_error_is_reported(self):
+        # A module is bundled at start, as wrangler does: the syntax error
+        # stops `verge dev` with esbuild's message, file and line.
         d = worker_dir("export default { fetch( { }")
+        proc = subprocess.run([VERGE, "dev", d, "--port", "0"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("bundling failed", proc.stderr)
+        self.assertIn('Expected ")" but found end of file', proc.stderr)
+        self.assertIn("index.js:1:27", proc.stderr)
+
+    def test_syntax_error_of_a_classic_script_is_reported(self):
+        # A service-worker script is not bundled: its error reaches the client.
+        d = worker_dir("addEventListener('fetch', (e) => { e.respondWith(")
         v = dev(d)
         try:
             status, _, body = request(v.port, path="/")

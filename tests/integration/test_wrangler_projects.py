@@ -1,0 +1,310 @@
+"""Existing Workers projects run unmodified (issue 10): wrangler's config
+lookup, --config and [env.*] with --env, secrets from .dev.vars / .env /
+--env-file, one warning per key verge does not act on, bundling as wrangler
+does (always, with its module rules, [define], [alias], [build], JSX and
+TypeScript), Text/Data/JSON/CompiledWasm modules, and cloudflare:workers.
+Every case drives the real binary over loopback."""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+from harness import VERGE, dev, request, write_project
+
+# (module (add i32 i32) -> i32), exported as "add".
+ADD_WASM = bytes.fromhex(
+    "0061736d01000000" "0107016002" "7f7f017f" "03020100" "070701036164640000" "0a09010700200020016a0b")
+
+
+def project(files):
+    d = tempfile.mkdtemp(prefix="verge-wrangler-")
+    binary = {k: v for k, v in files.items() if isinstance(v, bytes)}
+    write_project(d, {k: v for k, v in files.items() if not isinstance(v, bytes)})
+    for name, data in binary.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    return d
+
+
+def get_json(v, path="/"):
+    status, _, body = request(v.port, path=path)
+    if status != 200:
+        raise AssertionError("%d %s\n%s" % (status, body[:2000], v.stderr()))
+    return json.loads(body)
+
+
+def run_dev_expecting_failure(*args):
+    proc = subprocess.run([VERGE, "dev", *args, "--port", "0"], capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stderr
+
+
+ECHO_ENV = """
+export default {
+  async fetch(request, env) {
+    return Response.json(Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string")));
+  },
+};
+"""
+
+
+class ConfigTest(unittest.TestCase):
+    def test_wrangler_json_is_read_before_wrangler_toml(self):
+        d = project({
+            "wrangler.toml": 'name = "from-toml"\nmain = "index.js"\n[vars]\nFROM = "toml"\n',
+            "wrangler.json": '{"name": "from-json", "main": "index.js", "vars": {"FROM": "json"}}',
+            "index.js": ECHO_ENV,
+        })
+        v = dev(d)
+        try:
+            self.assertEqual(get_json(v)["FROM"], "json")
+            self.assertIn("from-json ready", v.stdout())
+        finally:
+            v.stop()
+        # --config picks a file explicitly.
+        v = dev(d, "--config", os.path.join(d, "wrangler.toml"))
+        try:
+            self.assertEqual(get_json(v)["FROM"], "toml")
+        finally:
+            v.stop()
+
+    def test_environments_inherit_as_wrangler_does(self):
+        d = project({
+            "wrangler.jsonc": """{
+  // comments and trailing commas, as wrangler.jsonc allows
+  "name": "app", "main": "src/index.js", "compatibility_date": "2024-09-23",
+  "vars": {"STAGE": "top", "ONLY_TOP": "x"},
+  "define": {"WHERE": "\\"top\\""},
+  "env": {
+    "staging": {"vars": {"STAGE": "staging"}, "define": {"WHERE": "\\"staging\\""}},
+    "bare": {},
+  },
+}""",
+            "src/index.js": """
+export default { async fetch(request, env) { return Response.json({ stage: env.STAGE ?? null, onlyTop: env.ONLY_TOP ?? null, where: WHERE }); } };
+""",
+        })
+        v = dev(d, "--env", "staging")
+        try:
+            self.assertEqual(get_json(v), {"stage": "staging", "onlyTop": None, "where": "staging"})
+            self.assertIn("app-staging ready", v.stdout())
+        finally:
+            v.stop()
+        # An environment without vars gets none (not the top level's), and
+        # says so; define is not inherited either, so WHERE is undefined.
+        code, err = run_dev_expecting_failure(d, "--env", "nope")
+        self.assertEqual(code, 2)
+        self.assertIn("'env.nope': no such environment", err)
+        v = dev(d, "--env", "bare")
+        try:
+            status, _, body = request(v.port, path="/")
+            self.assertEqual(status, 500)
+            self.assertIn("WHERE is not defined", v.stderr())
+            self.assertIn("'vars' is set at the top level but not in [env.bare]", v.stderr())
+        finally:
+            v.stop()
+
+    def test_secrets_from_dev_vars_env_files_and_env_file_flag(self):
+        d = project({
+            "wrangler.toml": 'name = "s"\nmain = "index.js"\n[vars]\nTOKEN = "from-vars"\n[env.staging]\n',
+            "index.js": ECHO_ENV,
+            ".dev.vars": 'TOKEN="from dev.vars"\n# a comment\nexport MULTI="line one\\nline two"\nPLAIN=a b # note\n',
+            ".dev.vars.staging": "TOKEN=staging-secret\n",
+            ".env": "TOKEN=from-dot-env\n",
+        })
+        d_env = project({"wrangler.toml": 'name = "s"\nmain = "index.js"\n[env.staging]\n', "index.js": ECHO_ENV,
+                         ".env": "A=1\nB=from-env\n", ".env.local": "B=from-env-local\n"})
+        v = dev(d)
+        try:
+            env = get_json(v)
+            self.assertEqual((env["TOKEN"], env["MULTI"], env["PLAIN"]), ("from dev.vars", "line one\nline two", "a b"))
+            self.assertIn("secrets from " + os.path.join(d, ".dev.vars"), v.stderr())
+        finally:
+            v.stop()
+        v = dev(d, "--env", "staging")
+        try:
+            env = get_json(v)
+            self.assertEqual(env["TOKEN"], "staging-secret")
+            self.assertNotIn("MULTI", env)
+        finally:
+            v.stop()
+        # Without .dev.vars: the .env files, later ones overriding.
+        v = dev(d_env)
+        try:
+            self.assertEqual({k: get_json(v)[k] for k in ("A", "B")}, {"A": "1", "B": "from-env-local"})
+        finally:
+            v.stop()
+        other = os.path.join(d_env, "other.env")
+        with open(other, "w") as f:
+            f.write("ONLY=this\n")
+        v = dev(d_env, "--env-file", other)
+        try:
+            env = get_json(v)
+            self.assertEqual(env.get("ONLY"), "this")
+            self.assertNotIn("A", env)
+        finally:
+            v.stop()
+        # A malformed line names the file and line.
+        with open(os.path.join(d, ".dev.vars"), "w") as f:
+            f.write("OK=1\nnot a pair\n")
+        code, err = run_dev_expecting_failure(d)
+        self.assertEqual(code, 2)
+        self.assertIn(".dev.vars:2: expected KEY=VALUE", err)
+
+    def test_keys_verge_does_not_act_on_are_warned_once_each(self):
+        d = project({
+            "wrangler.toml": 'name = "w"\nmain = "index.js"\naccount_id = "abc"\nworkers_dev = true\n'
+                             'tpyo_key = 1\n[triggers]\ncrons = ["* * * * *"]\n[[queues.producers]]\n'
+                             'binding = "Q"\nqueue = "q"\n',
+            "index.js": ECHO_ENV,
+        })
+        v = dev(d)
+        try:
+            get_json(v)
+            err = v.stderr()
+            self.assertEqual(err.count("'triggers' is not supported by verge yet; ignored"), 1, err)
+            self.assertEqual(err.count("'queues' is not supported by verge yet; ignored"), 1, err)
+            self.assertIn("'tpyo_key' is not a wrangler config key verge knows; ignored", err)
+            # Deploy-only keys mean nothing to a node: no warning.
+            self.assertNotIn("account_id", err)
+            self.assertNotIn("workers_dev", err)
+        finally:
+            v.stop()
+
+    def test_broken_projects_fail_at_start_naming_file_and_key(self):
+        cases = [
+            ('name = "Not Valid"\nmain = "index.js"\n', "'name': \"Not Valid\" is not a valid worker name"),
+            ('name = "x"\nmain = "index.js"\n[[rules]]\ntype = "Yaml"\nglobs = ["**/*.yml"]\n',
+             "'rules[0].type': must be one of ESModule, CommonJS, CompiledWasm, Text, Data"),
+            ('name = "x"\nmain = "index.js"\n[define]\nX = 1\n', "'define.X': must be a string"),
+            ('name = "x"\nmain = "index.js"\n[build]\ncommand = "exit 3"\n', "'build.command': `exit 3` failed (exit 3)"),
+        ]
+        for toml, message in cases:
+            d = project({"wrangler.toml": toml, "index.js": ECHO_ENV})
+            code, err = run_dev_expecting_failure(d)
+            self.assertEqual(code, 2, toml)
+            self.assertIn(os.path.join(d, "wrangler.toml"), err)
+            self.assertIn(message, err)
+
+
+class BundlingTest(unittest.TestCase):
+    def test_module_types_define_alias_build_jsx_and_typescript(self):
+        d = project({
+            "wrangler.toml": '''name = "bundled"
+main = "src/index.ts"
+compatibility_date = "2024-09-23"
+[build]
+command = "mkdir -p gen && echo 'export const generated = \\"by the build command\\";' > gen/out.js"
+[define]
+"globalThis.FLAVOUR" = "\\"vanilla\\""
+[alias]
+"my-lib" = "./lib/real-lib.js"
+[[rules]]
+type = "Text"
+globs = ["**/*.md"]
+fallthrough = true
+''',
+            "src/index.ts": '''
+import text from "./note.txt";
+import page from "./page.html";
+import readme from "../README.md";
+import bytes from "./data.bin";
+import config from "./config.json";
+import addModule from "./add.wasm";
+import { greet } from "my-lib";
+import { generated } from "../gen/out.js";
+import { proxy } from "./proxy";
+import { render } from "./view.jsx";
+const answer: number = 42;
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const instance = await WebAssembly.instantiate(addModule);
+    const lazy = await import("./lazy.js");
+    return Response.json({
+      text, page, readme, bytes: [bytes instanceof ArrayBuffer, [...new Uint8Array(bytes)]],
+      config, wasm: [addModule instanceof WebAssembly.Module, (instance as any).exports.add(2, 3)],
+      greet: greet(), generated, proxy: proxy(), jsx: render(), lazy: lazy.value, answer,
+      flavour: (globalThis as any).FLAVOUR,
+    });
+  },
+};
+''',
+            "src/note.txt": "a text module\n",
+            "src/page.html": "<p>hi</p>",
+            "README.md": "# readme",
+            "src/data.bin": b"\x00\x01\xff",
+            "src/config.json": '{"nested": {"ok": true}}',
+            "src/add.wasm": ADD_WASM,
+            "lib/real-lib.js": "export const greet = () => 'aliased';\n",
+            "src/proxy.js": "export const proxy = () => 'local import';\n",
+            "src/view.jsx": "const h = (tag, props, ...children) => `<${tag}>${children.join('')}</${tag}>`;\n"
+                            "/** @jsx h */\nexport const render = () => <b>bold</b>;\n",
+            "src/lazy.js": "export const value = 'dynamic import';\n",
+        })
+        v = dev(d)
+        try:
+            got = get_json(v)
+            self.assertEqual(got, {
+                "text": "a text module\n", "page": "<p>hi</p>", "readme": "# readme",
+                "bytes": [True, [0, 1, 255]], "config": {"nested": {"ok": True}}, "wasm": [True, 5],
+                "greet": "aliased", "generated": "by the build command", "proxy": "local import",
+                "jsx": "<b>bold</b>", "lazy": "dynamic import", "answer": 42, "flavour": "vanilla",
+            })
+        finally:
+            v.stop()
+
+    def test_cloudflare_workers_module(self):
+        d = project({
+            "wrangler.toml": 'name = "cfw"\nmain = "index.js"\n[vars]\nGREETING = "hello"\n',
+            "index.js": '''
+import { WorkerEntrypoint, DurableObject, RpcTarget, env, waitUntil } from "cloudflare:workers";
+let waited = false;
+export default class extends WorkerEntrypoint {
+  async fetch(request) {
+    waitUntil(new Promise((resolve) => setTimeout(() => { waited = true; resolve(); }, 10)));
+    const again = await import("cloudflare:workers");
+    if (new URL(request.url).pathname === "/waited") return Response.json({ waited });
+    return Response.json({
+      fromThis: this.env.GREETING, fromImport: env.GREETING, sameEnv: again.env === env,
+      ctx: typeof this.ctx.waitUntil, classes: [typeof DurableObject, typeof RpcTarget],
+    });
+  }
+}
+''',
+        })
+        v = dev(d)
+        try:
+            self.assertEqual(get_json(v), {"fromThis": "hello", "fromImport": "hello", "sameEnv": True,
+                                           "ctx": "function", "classes": ["function", "function"]})
+            import time
+            time.sleep(0.1)
+            self.assertEqual(get_json(v, "/waited"), {"waited": True})
+        finally:
+            v.stop()
+
+    def test_node_modules_need_the_nodejs_compat_flag(self):
+        d = project({
+            "wrangler.toml": 'name = "nodeless"\nmain = "index.js"\n',
+            "index.js": 'import { Buffer } from "node:buffer";\nexport default { fetch() { return new Response(Buffer.from("x")); } };\n',
+        })
+        code, err = run_dev_expecting_failure(d)
+        self.assertEqual(code, 2)
+        self.assertIn('Could not resolve "node:buffer"', err)
+        self.assertIn('Add "nodejs_compat" to compatibility_flags', err)
+        # A dynamic import fails at run time, with the same advice.
+        d = project({
+            "wrangler.toml": 'name = "nodeless"\nmain = "index.js"\n',
+            "index.js": 'export default { async fetch() { try { await import("node:" + "events"); return new Response("no"); }'
+                        ' catch (e) { return new Response(e.message); } } };\n',
+        })
+        v = dev(d)
+        try:
+            status, _, body = request(v.port, path="/")
+            self.assertIn(b'No such module "node:events"', body)
+            self.assertIn(b"nodejs_compat", body)
+        finally:
+            v.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

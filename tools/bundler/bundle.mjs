@@ -1,0 +1,171 @@
+// Bundles a worker the way wrangler does, for `verge dev` and `verge serve`.
+//
+//   node tools/bundler/bundle.mjs <options.json>
+//
+// options.json (written by verge, src/edge/bundle.cc):
+//   entry         absolute path of the entry module
+//   root          the project folder (working directory, module names are relative to it)
+//   outdir        where the output goes (emptied first)
+//   format        "esm" (module syntax) or "iife" (a service-worker script)
+//   nodejsCompat  true under the nodejs_compat flag: node:* and bare Node.js
+//                 built-in specifiers stay imports of node:* modules
+//   define        { expression: replacement } ([define])
+//   alias         { package: replacement } ([alias])
+//   rules         [{ type, globs, fallthrough }] (wrangler's module rules)
+//   nodeEnv       the value of process.env.NODE_ENV when nodejsCompat is off
+//   minify, jsxFactory, jsxFragment, tsconfig   as wrangler's keys of those names
+//
+// Writes outdir/<entry name>.js (+ .map), outdir/meta.json (esbuild's
+// metafile) and outdir/result.json:
+//   { main, sourcemap, modules: [{ name, type, path }] }
+// where modules lists the bundle and every file imported as a Text, Data or
+// CompiledWasm module (kept out of the bundle, as wrangler does, and loaded
+// by the runtime as modules of that type). On failure it prints esbuild's
+// messages (with a hint where one helps) to stderr and exits 1.
+import * as esbuild from 'esbuild';
+import { builtinModules } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const options = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const root = options.root;
+const outdir = options.outdir;
+
+// wrangler's default module rules; a configured rule comes first, and hides
+// the default rules of its type unless it says `fallthrough = true`.
+const DEFAULT_RULES = [
+  { type: 'Text', globs: ['**/*.txt', '**/*.html', '**/*.sql'] },
+  { type: 'Data', globs: ['**/*.bin'] },
+  { type: 'CompiledWasm', globs: ['**/*.wasm', '**/*.wasm?module'] },
+];
+const FILE_TYPES = { Text: 'text', Data: 'data', CompiledWasm: 'wasm' };
+
+function moduleRules(configured) {
+  const rules = [];
+  const hidden = new Set();
+  for (const rule of configured || []) {
+    rules.push(rule);
+    if (!rule.fallthrough) hidden.add(rule.type);
+  }
+  for (const rule of DEFAULT_RULES) if (!hidden.has(rule.type)) rules.push(rule);
+  return rules;
+}
+
+// A wrangler glob as a regular expression over the import specifier.
+function globToRegExp(glob) {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      i++;
+      if (glob[i + 1] === '/') i++;
+      re += '(?:.*/)?';
+    } else if (c === '*') {
+      re += '[^/]*';
+    } else if (c === '?') {
+      re += '[^/]';
+    } else {
+      re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(`(^|/)${re}$`);
+}
+
+const modules = [];
+const nodeBuiltins = new Set(builtinModules.filter((m) => !m.startsWith('_')));
+
+const workerPlugin = {
+  name: 'verge-worker',
+  setup(build) {
+    // cloudflare:* modules are the runtime's.
+    build.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, external: true }));
+    if (options.nodejsCompat) {
+      // node:* and bare built-in names are the runtime's Node.js modules.
+      build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, external: true }));
+      build.onResolve({ filter: /^[a-z_]+(\/[a-z_]+)?$/ }, (args) =>
+        nodeBuiltins.has(args.path) ? { path: `node:${args.path}`, external: true } : undefined);
+    }
+    // Text, Data and CompiledWasm modules: kept as modules of their own,
+    // imported by their path relative to the project folder.
+    for (const rule of moduleRules(options.rules)) {
+      const type = FILE_TYPES[rule.type];
+      if (!type) continue;  // ESModule/CommonJS: bundled as code
+      for (const glob of rule.globs || []) {
+        build.onResolve({ filter: globToRegExp(glob) }, async (args) => {
+          if (args.pluginData === 'verge-resolving') return undefined;
+          const specifier = args.path.replace(/\?module$/, '');
+          let file;
+          if (specifier.startsWith('.') || path.isAbsolute(specifier)) {
+            file = path.resolve(args.resolveDir, specifier);
+          } else {
+            const found = await build.resolve(specifier, {
+              kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'verge-resolving',
+            });
+            if (found.errors.length) return { errors: found.errors };
+            file = found.path;
+          }
+          const name = path.relative(root, file).split(path.sep).join('/');
+          if (!modules.some((m) => m.name === name)) modules.push({ name, type, path: file });
+          return { path: `./${name}`, external: true };
+        });
+      }
+    }
+  },
+};
+
+const define = { ...(options.define || {}) };
+if (!options.nodejsCompat && !('process.env.NODE_ENV' in define)) {
+  define['process.env.NODE_ENV'] = JSON.stringify(options.nodeEnv || 'production');
+}
+const entryName = path.basename(options.entry).replace(/\.(m?[jt]sx?|cjs|cts|mts)$/, '') + '.js';
+
+fs.rmSync(outdir, { recursive: true, force: true });
+fs.mkdirSync(outdir, { recursive: true });
+
+let result;
+try {
+  result = await esbuild.build({
+    entryPoints: [options.entry],
+    absWorkingDir: root,
+    bundle: true,
+    format: options.format === 'iife' ? 'iife' : 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['workerd', 'worker', 'browser', 'module', 'main'],
+    // JSX may appear in .js files, as wrangler allows.
+    loader: { '.js': 'jsx', '.mjs': 'jsx', '.cjs': 'jsx' },
+    keepNames: true,
+    define,
+    alias: options.alias || {},
+    minify: !!options.minify,
+    ...(options.jsxFactory ? { jsxFactory: options.jsxFactory } : {}),
+    ...(options.jsxFragment ? { jsxFragment: options.jsxFragment } : {}),
+    ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}),
+    sourcemap: 'external',
+    sourcesContent: false,
+    outfile: path.join(outdir, entryName),
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [workerPlugin],
+  });
+} catch (err) {
+  const errors = err.errors || [{ text: String(err) }];
+  const text = await esbuild.formatMessages(errors, { kind: 'error', color: false });
+  process.stderr.write(text.join(''));
+  const missing = errors.map((e) => /Could not resolve "(node:)?([^"/]+)/.exec(e.text || '')).find(
+    (m) => m && (m[1] || nodeBuiltins.has(m[2])));
+  if (missing && !options.nodejsCompat) {
+    process.stderr.write(`hint: "${missing[1] || ''}${missing[2]}" is a Node.js built-in module. Add "nodejs_compat" ` +
+      'to compatibility_flags in your wrangler config to use Node.js modules.\n');
+  }
+  process.exit(1);
+}
+
+fs.writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+const out = {
+  main: entryName,
+  sourcemap: `${entryName}.map`,
+  modules: [{ name: entryName, type: 'esm', path: path.join(outdir, entryName) }, ...modules],
+};
+fs.writeFileSync(path.join(outdir, 'result.json'), JSON.stringify(out));
