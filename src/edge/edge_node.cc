@@ -7,6 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <cmath>
 #include <cstdio>
 #include <thread>
@@ -30,6 +32,14 @@ struct EdgeNode::LogBuffer {
 };
 
 namespace {
+
+// A Ray ID as Cloudflare writes it: 16 hex digits, a dash, the colo.
+std::string newRayId(const std::string& colo) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(random()));
+  return std::string(id, 16) + "-" + colo;
+}
 
 // Allows the addresses `url`'s host has now (an operator-configured origin
 // may be on a private network); start-up only, so a blocking lookup is fine.
@@ -310,6 +320,12 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   info.http_protocol = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
   info.colo = options_.colo;
   info.client_ip = head.remote_addr;
+  info.ray = newRayId(options_.colo);
+  info.edge_headers = {{"cf-connecting-ip", head.remote_addr},
+                       {"x-real-ip", head.remote_addr},
+                       {"x-forwarded-proto", "http"},
+                       {"cf-visitor", R"({"scheme":"http"})"},
+                       {"cf-ray", info.ray}};
   runtimes_[static_cast<size_t>(exchange->loopIndex())]->handleRequest(*worker, std::move(exchange),
                                                                         std::move(info));
 }

@@ -301,9 +301,15 @@ size_t headerBytes(const net::HeaderList& headers) {
   return n;
 }
 
-// Checks a worker's response headers against the size limit; fails the
-// request (500) when they are over it.
-bool headersFit(WorkerIsolate* w, uint32_t rid, const net::HeaderList& headers) {
+// Adds the edge's response headers, and checks the worker's response
+// headers against the size limit; fails the request (500) when they are
+// over it.
+bool headersFit(WorkerIsolate* w, uint32_t rid, net::HeaderList& headers) {
+  // The Ray ID goes on every response, as a Cloudflare edge sends it.
+  if (const auto* r = w->request(rid); r && !r->info.ray.empty()) {
+    std::erase_if(headers, [](const net::HeaderPair& h) { return net::iequals(h.name, "cf-ray"); });
+    headers.push_back({"cf-ray", r->info.ray});
+  }
   size_t n = headerBytes(headers);
   if (n <= RequestLimits::kMaxResponseHeaderBytes) return true;
   w->failRequest(rid, "exception",
@@ -548,16 +554,26 @@ net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value) {
 }
 
 v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers) {
+  return headerArray(isolate, headers, {});
+}
+
+v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers,
+                                 const std::vector<std::pair<std::string, std::string>>& edge) {
   // Built from a flat list of handles in one call: cheaper than Set() per item.
   std::vector<v8::Local<v8::Value>> items;
-  items.reserve(headers.size() * 2);
+  items.reserve((headers.size() + edge.size()) * 2);
   std::string lower;
   for (const auto& h : headers) {
     // Header names are case-insensitive; the Fetch API exposes them lowercased.
     lower.assign(h.name);
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::any_of(edge.begin(), edge.end(), [&](const auto& e) { return e.first == lower; })) continue;
     items.push_back(byteString(isolate, lower));
     items.push_back(byteString(isolate, h.value));
+  }
+  for (const auto& [name, value] : edge) {
+    items.push_back(byteString(isolate, name));
+    items.push_back(byteString(isolate, value));
   }
   return v8::Array::New(isolate, items.data(), items.size());
 }

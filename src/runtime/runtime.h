@@ -10,6 +10,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace verge::net {
 class Exchange;
@@ -29,6 +31,13 @@ struct RequestInfo {
   std::string tls_version;  // empty for plain HTTP
   std::string colo = "LOCAL";
   std::string client_ip;
+  // The request's Ray ID ("<16 hex digits>-<colo>"): the cf-ray header of
+  // the request and of its response, as on Cloudflare; empty for none.
+  std::string ray;
+  // Headers a Cloudflare edge sets on the request it gives a worker
+  // (cf-connecting-ip, x-real-ip, x-forwarded-proto, cf-visitor, cf-ray);
+  // a client's own headers of those names are dropped.
+  std::vector<std::pair<std::string, std::string>> edge_headers;
   // Further worker invocations this request's subrequests may cause (sent
   // on as Cloudflare's CF-EW-Via loop-detection header).
   int invocations_left = 15;

@@ -710,7 +710,7 @@ void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInf
     enter(rid, [&](v8::Local<v8::Context> context) {
       const auto& head = exchange->head();
       const RequestInfo& ri = requests_[rid].info;
-      v8::Local<v8::Array> headers = headerArray(isolate_, head.headers);
+      v8::Local<v8::Array> headers = headerArray(isolate_, head.headers, ri.edge_headers);
       v8::Local<v8::Value> cf[] = {v8str(isolate_, ri.http_protocol), v8str(isolate_, ri.tls_version),
                                    v8str(isolate_, ri.colo), v8str(isolate_, ri.client_ip)};
       v8::Local<v8::Value> args[] = {

@@ -48,6 +48,10 @@ net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
 // Flat [name, value, ...] JS array of a header list, names lowercased.
 v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers);
+// The same for a request as a worker sees it: the client's headers, except
+// those named in `edge`, then `edge` (RequestInfo::edge_headers).
+v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers,
+                                 const std::vector<std::pair<std::string, std::string>>& edge);
 
 // Limits on what one request may do, as on Cloudflare.
 struct RequestLimits {

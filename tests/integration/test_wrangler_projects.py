@@ -306,5 +306,32 @@ export default class extends WorkerEntrypoint {
             v.stop()
 
 
+class EdgeHeadersTest(unittest.TestCase):
+    def test_request_gets_the_edge_headers_and_the_response_a_ray_id(self):
+        d = project({
+            "wrangler.toml": 'name = "headers"\nmain = "index.js"\n',
+            "index.js": 'export default { fetch(request) { return Response.json(Object.fromEntries(request.headers),'
+                        ' { headers: { "cf-ray": "set-by-the-worker" } }); } };\n',
+        })
+        v = dev(d)
+        try:
+            # A client's own values for these headers are replaced.
+            status, headers, body = request(v.port, headers={"CF-Connecting-IP": "6.6.6.6", "X-Real-IP": "6.6.6.6",
+                                                             "X-Forwarded-Proto": "https", "CF-Ray": "fake"})
+            self.assertEqual(status, 200)
+            seen = json.loads(body)
+            self.assertEqual(seen["cf-connecting-ip"], "127.0.0.1")
+            self.assertEqual(seen["x-real-ip"], "127.0.0.1")
+            self.assertEqual(seen["x-forwarded-proto"], "http")
+            self.assertEqual(json.loads(seen["cf-visitor"]), {"scheme": "http"})
+            self.assertRegex(seen["cf-ray"], r"^[0-9a-f]{16}-LOCAL$")
+            # The response carries the same Ray ID, whatever the worker set.
+            self.assertEqual(headers["cf-ray"], seen["cf-ray"])
+            other = request(v.port)[1]["cf-ray"]
+            self.assertNotEqual(other, seen["cf-ray"])
+        finally:
+            v.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
