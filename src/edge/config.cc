@@ -955,6 +955,7 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
     }
     for (const auto& m : result.modules) w.modules.push_back({m.name, readFile(m.path), m.type});
     w.main_module = result.main;
+    if (fs::exists(result.sourcemap)) w.source_maps[result.main] = readFile(result.sourcemap);
   } else {
     std::set<std::string> seen;
     collectModules(folder, project.root, where, main, seen, w.modules);

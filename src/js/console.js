@@ -440,7 +440,7 @@ function errorBase(err) {
   } catch {
     stack = undefined;
   }
-  if (typeof stack === 'string' && stack !== '') return stack;
+  if (typeof stack === 'string' && stack !== '') return internals.mapStack ? internals.mapStack(stack) : stack;
   try {
     return call(ErrorPrototypeToString, err);
   } catch {

@@ -25,7 +25,7 @@ internals.workerEnv = () => env;
 internals.isServiceWorker = () => serviceWorker;
 
 function describe(err) {
-  if (err instanceof Error || (err && typeof err.stack === 'string')) return err.stack || String(err);
+  if (err instanceof Error || (err && typeof err.stack === 'string')) return internals.mapStack(err.stack || String(err));
   try { return 'Uncaught ' + internals.inspect(err); } catch { return 'Uncaught ' + String(err); }
 }
 

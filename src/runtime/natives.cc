@@ -453,6 +453,12 @@ void respFail(Args info) {
 
 void nativeWaitUntilBegin(Args info) { self(info)->waitUntilBegin(u32Arg(info, 0)); }
 
+// sourceMap(moduleName) → the module's source map (JSON text) or undefined.
+void nativeSourceMap(Args info) {
+  const std::string* map = self(info)->sourceMap(toStdString(info.GetIsolate(), info[0]));
+  if (map) info.GetReturnValue().Set(v8str(info.GetIsolate(), *map));
+}
+
 // currentRequest() → the id of the request whose entry is running (0 at
 // the top level and in work no request owns).
 void nativeCurrentRequest(Args info) {
@@ -594,7 +600,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
       {"respWriteHead", respWriteHead}, {"respWrite", respWrite},
       {"respFinish", respFinish},     {"respFail", respFail},
       {"respond", respond},
-      {"currentRequest", nativeCurrentRequest}, {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
+      {"currentRequest", nativeCurrentRequest}, {"sourceMap", nativeSourceMap}, {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
       {"fetch", fetch},
   };
   auto data = v8::External::New(isolate_, this);

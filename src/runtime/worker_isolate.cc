@@ -138,12 +138,24 @@ WorkerIsolate::WorkerIsolate(Watchdog& watchdog, size_t heap_bytes)
   });
 }
 
+std::string WorkerIsolate::mapStack(v8::Local<v8::Context> context, const std::string& text) {
+  if (!script_ || script_->source_maps.empty() || map_stack_fn_.IsEmpty()) return text;
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Value> args[] = {v8str(isolate_, text)};
+  v8::Local<v8::Value> mapped;
+  if (!map_stack_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 1, args).ToLocal(&mapped) ||
+      !mapped->IsString()) {
+    return text;
+  }
+  return toStdString(isolate_, mapped);
+}
+
 void WorkerIsolate::flushRejections() {
   if (unhandled_rejections_.empty()) return;
   auto pending = std::move(unhandled_rejections_);
   unhandled_rejections_.clear();
   for (auto& [promise, value] : pending) {
-    std::string text = describeValue(isolate_, value.Get(isolate_));
+    std::string text = mapStack(isolate_->GetCurrentContext(), describeValue(isolate_, value.Get(isolate_)));
     base::logLine(base::LogLevel::kWarn, "worker: Uncaught (in promise) " + text);
   }
 }
@@ -176,6 +188,7 @@ WorkerIsolate::~WorkerIsolate() {
     set_exports_fn_.Reset();
     make_binding_fn_.Reset();
     builtin_module_fn_.Reset();
+    map_stack_fn_.Reset();
     import_result_fn_.Reset();
     context_.Reset();
   }
@@ -205,7 +218,7 @@ std::string WorkerIsolate::formatException(v8::Local<v8::Context> context, v8::T
   if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) return "execution was terminated";
   v8::Local<v8::Value> stack;
   if (try_catch.StackTrace(context).ToLocal(&stack) && stack->IsString()) {
-    return toStdString(isolate_, stack);
+    return mapStack(context, toStdString(isolate_, stack));
   }
   std::string text = describeValue(isolate_, try_catch.Exception());
   v8::Local<v8::Message> message = try_catch.Message();
@@ -318,7 +331,8 @@ std::string WorkerIsolate::prepareLocked() {
   if (!getFn("dispatchFetch", dispatch_fn_) || !getFn("fireTimer", fire_timer_fn_) ||
       !getFn("dropTimers", drop_timers_fn_) || !getFn("configureWorker", configure_fn_) ||
       !getFn("setModuleExports", set_exports_fn_) || !getFn("makeBinding", make_binding_fn_) ||
-      !getFn("builtinModule", builtin_module_fn_) || !getFn("importResult", import_result_fn_)) {
+      !getFn("builtinModule", builtin_module_fn_) || !getFn("importResult", import_result_fn_) ||
+      !getFn("mapStack", map_stack_fn_)) {
     return "internal: runtime JS did not define its entry points";
   }
   return {};

@@ -119,6 +119,14 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   // Requests not yet finished plus pending waitUntil promises.
   size_t busy() const { return busy_.load(std::memory_order_relaxed); }
   const WorkerScript& script() const { return *script_; }
+  // The source map of module `name` (JSON), or null.
+  const std::string* sourceMap(const std::string& name) const {
+    if (!script_) return nullptr;
+    auto it = script_->source_maps.find(name);
+    return it == script_->source_maps.end() ? nullptr : &it->second;
+  }
+  // `text` (a stack trace) mapped to the source files (internals.mapStack).
+  std::string mapStack(v8::Local<v8::Context> context, const std::string& text);
 
   // ---- used by the native functions (natives.cc); inside an entry ----
   struct RequestState {
@@ -243,8 +251,10 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   v8::Global<v8::Function> configure_fn_;
   v8::Global<v8::Function> set_exports_fn_;
   v8::Global<v8::Function> make_binding_fn_;
-  // internals.builtinModule and internals.importResult (worker.js).
+  // internals.builtinModule and internals.importResult (worker.js),
+  // internals.mapStack (source_map.js).
   v8::Global<v8::Function> builtin_module_fn_;
+  v8::Global<v8::Function> map_stack_fn_;
   v8::Global<v8::Function> import_result_fn_;
   // The runtime JS's top-level functions, kept by the isolate that made the
   // process's code cache (recordCodeCache).

@@ -50,6 +50,9 @@ struct WorkerScript {
   // syntax there is exactly one module, run as a classic script.
   std::vector<ModuleSource> modules;
   std::string main_module;
+  // Source maps (JSON) of bundled modules, by module name: stack traces are
+  // mapped back to the source files with them.
+  std::map<std::string, std::string> source_maps;
   bool service_worker_syntax = false;
   std::map<std::string, std::string> vars;       // env.NAME = string
   std::map<std::string, std::string> json_vars;  // env.NAME = JSON.parse(value)

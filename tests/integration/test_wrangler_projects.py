@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import VERGE, dev, request, write_project
@@ -276,7 +277,6 @@ export default class extends WorkerEntrypoint {
         try:
             self.assertEqual(get_json(v), {"fromThis": "hello", "fromImport": "hello", "sameEnv": True,
                                            "ctx": "function", "classes": ["function", "function"]})
-            import time
             time.sleep(0.1)
             self.assertEqual(get_json(v, "/waited"), {"waited": True})
         finally:
@@ -302,6 +302,40 @@ export default class extends WorkerEntrypoint {
             status, _, body = request(v.port, path="/")
             self.assertIn(b'No such module "node:events"', body)
             self.assertIn(b"nodejs_compat", body)
+        finally:
+            v.stop()
+
+
+class SourceMapTest(unittest.TestCase):
+    def test_stack_traces_point_into_the_sources(self):
+        d = project({
+            "wrangler.toml": 'name = "worker"\nmain = "src/worker.ts"\n',
+            "src/util.ts": 'export function explode(what: string): never {\n  // line 2\n  throw new Error("boom: " + what);\n}\n',
+            "src/worker.ts": (
+                'import { explode } from "./util";\n'
+                'interface Thing { a: number }\n'
+                'export default {\n'
+                '  async fetch(request: Request): Promise<Response> {\n'
+                '    const t: Thing = { a: 1 };\n'
+                '    if (new URL(request.url).pathname === "/log") { console.log(new Error("logged")); return new Response("ok"); }\n'
+                '    explode("x" + t.a);\n'
+                '  },\n'
+                '};\n'),
+        })
+        v = dev(d)
+        try:
+            self.assertEqual(request(v.port, path="/")[0], 500)
+            self.assertEqual(request(v.port, path="/log")[0], 200)
+            deadline = time.monotonic() + 10
+            while "logged" not in v.stderr() + v.stdout() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            out = v.stderr() + v.stdout()
+            self.assertIn("at explode (src/util.ts:3:9)", out)
+            self.assertIn("at Object.fetch (src/worker.ts:7:5)", out)
+            self.assertIn("at Object.fetch (src/worker.ts:6:", out)
+            # The runtime's own frames are left alone, though the bundle is
+            # also named worker.js.
+            self.assertRegex(out, r"verge:worker\.js:\d+:\d+")
         finally:
             v.stop()
 

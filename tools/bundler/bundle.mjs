@@ -163,6 +163,11 @@ try {
 }
 
 fs.writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+// The map's sources relative to the project folder, as stack traces show them.
+const mapFile = path.join(outdir, `${entryName}.map`);
+const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
+map.sources = map.sources.map((s) => path.relative(root, path.resolve(outdir, s)).split(path.sep).join('/'));
+fs.writeFileSync(mapFile, JSON.stringify(map));
 const out = {
   main: entryName,
   sourcemap: `${entryName}.map`,
