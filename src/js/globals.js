@@ -14,7 +14,9 @@ function addTimer(fn, ms, args, repeat) {
     throw new TypeError('The callback provided to setTimeout/setInterval must be a function (strings are not evaluated).');
   }
   const id = nextTimerId++;
-  timers.set(id, { fn, args, repeat });
+  // The async context (AsyncLocalStorage) of the caller goes with the
+  // callback, as a promise reaction's does.
+  timers.set(id, { fn, args, repeat, frame: native.asyncContextGet() });
   native.timerStart(id, Math.max(0, Number(ms) || 0), repeat);
   return id;
 }
@@ -30,10 +32,14 @@ internals.fireTimer = (id) => {
   const t = timers.get(id);
   if (!t) return false;
   if (!t.repeat) timers.delete(id);
+  const outer = native.asyncContextGet();
+  native.asyncContextSet(t.frame);
   try {
     t.fn.apply(globalThis, t.args);
   } catch (err) {
     internals.reportError(err);
+  } finally {
+    native.asyncContextSet(outer);
   }
   return t.repeat && timers.has(id);
 };
@@ -200,7 +206,7 @@ Object.setPrototypeOf(globalThis, ServiceWorkerGlobalScope.prototype);
 
 // In service-worker syntax, bindings and vars are globals.
 const configure = internals.configureWorker;
-internals.configureWorker = (env, isServiceWorker, origin) => {
-  configure(env, isServiceWorker, origin);
+internals.configureWorker = (env, isServiceWorker, ...rest) => {
+  configure(env, isServiceWorker, ...rest);
   if (isServiceWorker) for (const key of Object.keys(env)) define(key, env[key]);
 };

@@ -453,6 +453,16 @@ void respFail(Args info) {
 
 void nativeWaitUntilBegin(Args info) { self(info)->waitUntilBegin(u32Arg(info, 0)); }
 
+// asyncContextGet() / asyncContextSet(value): the value V8 carries along
+// promise reactions (continuation-preserved embedder data), which
+// AsyncLocalStorage (src/node/async_hooks.js) keeps its frame in.
+void nativeAsyncContextGet(Args info) {
+  info.GetReturnValue().Set(info.GetIsolate()->GetCurrentContext()->GetContinuationPreservedEmbedderData());
+}
+void nativeAsyncContextSet(Args info) {
+  info.GetIsolate()->GetCurrentContext()->SetContinuationPreservedEmbedderData(info[0]);
+}
+
 // sourceMap(moduleName) → the module's source map (JSON text) or undefined.
 void nativeSourceMap(Args info) {
   const std::string* map = self(info)->sourceMap(toStdString(info.GetIsolate(), info[0]));
@@ -600,7 +610,8 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
       {"respWriteHead", respWriteHead}, {"respWrite", respWrite},
       {"respFinish", respFinish},     {"respFail", respFail},
       {"respond", respond},
-      {"currentRequest", nativeCurrentRequest}, {"sourceMap", nativeSourceMap}, {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
+      {"currentRequest", nativeCurrentRequest}, {"sourceMap", nativeSourceMap},
+      {"asyncContextGet", nativeAsyncContextGet}, {"asyncContextSet", nativeAsyncContextSet}, {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
       {"fetch", fetch},
   };
   auto data = v8::External::New(isolate_, this);

@@ -735,6 +735,8 @@ void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInf
           v8::Integer::NewFromUnsigned(isolate_, source_id),
           v8::Array::New(isolate_, cf, 4),
       };
+      // A request starts outside any async context (AsyncLocalStorage).
+      context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
       (void)dispatch_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 6, args);
     });
   });

@@ -340,6 +340,65 @@ class SourceMapTest(unittest.TestCase):
             v.stop()
 
 
+class NodeCompatTest(unittest.TestCase):
+    def test_node_modules_and_globals_under_nodejs_compat(self):
+        d = project({
+            "wrangler.toml": 'name = "nodeful"\nmain = "index.js"\ncompatibility_date = "2024-09-23"\n'
+                             'compatibility_flags = ["nodejs_compat"]\n[vars]\nAPI_KEY = "k-123"\n',
+            "index.js": r"""
+import { Buffer as B } from "node:buffer";
+import { EventEmitter } from "events";
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { format, promisify } from "node:util";
+import path from "node:path";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { gzipSync, gunzipSync } from "node:zlib";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Readable } from "node:stream";
+
+const als = new AsyncLocalStorage();
+export default {
+  async fetch(request) {
+    const id = new URL(request.url).searchParams.get("id");
+    return als.run(id, async () => {
+      await sleep(5);
+      const inTimer = await new Promise((resolve) => setTimeout(() => resolve(als.getStore()), 1));
+      const emitter = new EventEmitter();
+      let heard;
+      emitter.on("x", (v) => { heard = v; });
+      emitter.emit("x", 7);
+      const chunks = [];
+      for await (const c of Readable.from(["a", "b"])) chunks.push(c);
+      return Response.json({
+        store: als.getStore(), inTimer, sameBuffer: globalThis.Buffer === B,
+        b64: B.from("hello").toString("base64"), hex: createHash("sha256").update("abc").digest("hex"),
+        hmac: createHmac("sha256", "key").update("data").digest("hex"), random: randomBytes(8).length,
+        format: format("%s=%d", "n", 42), join: path.join("/a", "../b", "c.txt"), heard,
+        gzip: gunzipSync(gzipSync(B.from("zipped"))).toString(), env: process.env.API_KEY, chunks,
+        promisify: typeof promisify(setTimeout),
+      });
+    });
+  },
+};
+""",
+        })
+        v = dev(d)
+        try:
+            import concurrent.futures
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:
+                answers = list(pool.map(lambda i: get_json(v, "/?id=req%d" % i), range(8)))
+            for i, got in enumerate(answers):
+                self.assertEqual((got["store"], got["inTimer"]), ("req%d" % i, "req%d" % i))
+            got = answers[0]
+            self.assertEqual(got["b64"], "aGVsbG8=")
+            self.assertEqual(got["hex"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            self.assertEqual(got["hmac"], "5031fe3d989c6d1537a013fa6e739da23463fdaec3b70137d828e36ace221bd0")
+            self.assertEqual((got["random"], got["format"], got["join"], got["heard"]), (8, "n=42", "/b/c.txt", 7))
+            self.assertEqual((got["gzip"], got["env"], got["chunks"], got["sameBuffer"]), ("zipped", "k-123", ["a", "b"], True))
+        finally:
+            v.stop()
+
+
 class EdgeHeadersTest(unittest.TestCase):
     def test_request_gets_the_edge_headers_and_the_response_a_ray_id(self):
         d = project({
