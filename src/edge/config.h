@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cache/rules.h"
+#include "edge/assets.h"
 #include "net/http_server.h"
 #include "runtime/worker_script.h"
 
@@ -38,6 +39,9 @@ struct ProjectConfig {
   std::vector<runtime::Binding> bindings;  // kv_namespaces, d1_databases, r2_buckets
   // migrations_dir per D1 binding name (default "migrations").
   std::map<std::string, std::string> d1_migrations_dirs;
+  // The `assets` key: static assets served before the worker (or alone: a
+  // project with assets and no `main` is an assets-only project).
+  std::optional<AssetsConfig> assets;
 };
 
 // Loads a project from a folder (looking for wrangler.toml, wrangler.json,
@@ -52,6 +56,12 @@ ProjectConfig loadProjectConfig(const std::filesystem::path& path);
 // led there.
 runtime::WorkerScript buildWorker(const ProjectConfig& project,
                                   const std::filesystem::path& build_dir);
+
+// Loads a project's static assets (project.assets must be set). Lines of
+// _headers / _redirects that break a rule and symlinks that leave the folder
+// are logged as warnings and skipped; a missing folder or a file over the
+// limits throws ConfigError naming the config file.
+std::shared_ptr<const AssetServer> loadProjectAssets(const ProjectConfig& project);
 
 // One worker a node serves and the routes that lead to it.
 struct NodeWorker {
