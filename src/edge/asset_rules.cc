@@ -53,6 +53,15 @@ bool isFieldValue(std::string_view value) {
   return true;
 }
 
+// Fields the server decides from the response itself.
+bool isFramingHeader(std::string_view name) {
+  for (std::string_view f : {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
+                             "trailer", "proxy-connection"}) {
+    if (name == f) return true;
+  }
+  return false;
+}
+
 // Splits `text` into lines (on "\n", as Cloudflare does) and calls
 // `line(number, trimmed)` for each that is not blank or a comment; stops when
 // it returns false.
@@ -95,6 +104,19 @@ bool hostHasPort(std::string_view host) {
 
 // A path without its query and fragment (a rule's source matches paths only).
 std::string_view pathOnly(std::string_view token) { return token.substr(0, token.find_first_of("?#")); }
+
+// Runs of "/" in the path of a relative destination made one: "//host"
+// would be a protocol-relative URL, leaving the site (a splat that captured
+// a leading "/" must not make one).
+std::string collapseSlashes(std::string_view to) {
+  size_t end = to.find_first_of("?#");
+  std::string out;
+  for (size_t i = 0; i < to.size(); ++i) {
+    if (i < end && to[i] == '/' && !out.empty() && out.back() == '/') continue;
+    out += to[i];
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -303,6 +325,8 @@ ParsedHeaders parseHeadersFile(std::string_view text) {
       out.issues.push_back({number, "no header value specified"});
     } else if (!isFieldName(name) || !isFieldValue(value)) {
       out.issues.push_back({number, "not a valid header: control characters or separators in " + name});
+    } else if (isFramingHeader(name)) {
+      out.issues.push_back({number, name + " describes the connection or the body's framing; _headers cannot set it"});
     } else if (!open) {
       out.issues.push_back({number, "path should come before header (" + name + ": " + std::string(value) + ")"});
     } else {
@@ -403,7 +427,9 @@ ParsedRedirects parseRedirectsFile(std::string_view text, bool html_handling_non
       out.issues.push_back({number, "rewrites (200) can only point to relative paths, got " + std::string(to)});
       return true;
     }
-    RedirectRule rule{std::move(pattern), std::string(to), status, number};
+    std::string destination(to);
+    if (!absolute) destination = collapseSlashes(destination);
+    RedirectRule rule{std::move(pattern), std::move(destination), status, number};
     if (static_allowed) out.static_rules.emplace(from, std::move(rule));
     else out.dynamic_rules.push_back(std::move(rule));
     return true;
@@ -419,15 +445,7 @@ std::optional<RedirectMatch> matchRedirect(const ParsedRedirects& redirects, std
   for (const auto& rule : redirects.dynamic_rules) {
     if (!rule.from.matches(path, &captures)) continue;
     RedirectMatch match{rule.status, substituteCaptures(rule.to, captures)};
-    if (!splitHttpsUrl(match.to)) {
-      // Relative destinations lose repeated slashes (a splat that captured
-      // "/" must not make "//host", a protocol-relative URL).
-      std::string collapsed;
-      for (char c : match.to) {
-        if (c != '/' || collapsed.empty() || collapsed.back() != '/') collapsed += c;
-      }
-      match.to = std::move(collapsed);
-    }
+    if (!splitHttpsUrl(match.to)) match.to = collapseSlashes(match.to);
     return match;
   }
   return std::nullopt;

@@ -707,6 +707,8 @@ AssetResponse AssetServer::respond(const AssetRequest& request, bool worker_pres
     } else {
       // The request's query is kept unless the destination has its own.
       std::string location = to_path.substr(0, 1) == "/" ? normalizeRequestPath(to_path) : std::string(to_path);
+      // Never "//host" (a protocol-relative URL: another site).
+      while (location.size() > 1 && location[0] == '/' && location[1] == '/') location.erase(0, 1);
       location += to_search.empty() ? search : to_search;
       location += fragment;
       out.headers.push_back({"location", std::move(location)});
