@@ -51,6 +51,19 @@ std::string rebuild(std::string_view pattern, const PathPattern::Captures& captu
 
 }  // namespace
 
+// The input as both targets read it: a path line, then a rule file.
+struct RuleFuzzInput {
+  std::string_view path, file;
+  size_t lines = 1;  // of the file
+};
+RuleFuzzInput splitRuleFuzzInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  size_t nl = input.find('\n');
+  RuleFuzzInput in{input.substr(0, nl), nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1)};
+  for (char c : in.file) in.lines += c == '\n';
+  return in;
+}
+
 void checkPatternMatch(const PathPattern& pattern, std::string_view subject) {
   PathPattern::Captures captures;
   bool hit = pattern.matches(subject, &captures);
@@ -60,12 +73,7 @@ void checkPatternMatch(const PathPattern& pattern, std::string_view subject) {
 }
 
 int fuzzAssetHeaders(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
-  size_t nl = input.find('\n');
-  std::string_view path = input.substr(0, nl);
-  std::string_view file = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
-  size_t lines = 1;
-  for (char c : file) lines += c == '\n';
+  auto [path, file, lines] = splitRuleFuzzInput(data, size);
 
   ParsedHeaders parsed = parseHeadersFile(file);
   check(parsed.rules.size() <= kMaxHeaderRules);

@@ -22,7 +22,13 @@
 
 namespace verge::edge {
 
-void checkPatternMatch(const PathPattern& pattern, std::string_view subject);  // asset_headers_fuzz.cc
+// asset_headers_fuzz.cc
+struct RuleFuzzInput {
+  std::string_view path, file;
+  size_t lines = 1;
+};
+RuleFuzzInput splitRuleFuzzInput(const uint8_t* data, size_t size);
+void checkPatternMatch(const PathPattern& pattern, std::string_view subject);
 
 namespace {
 
@@ -39,12 +45,7 @@ bool referenceGlob(std::string_view g, std::string_view t) {
 }  // namespace
 
 int fuzzAssetRedirects(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
-  size_t nl = input.find('\n');
-  std::string_view path = input.substr(0, nl);
-  std::string_view file = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
-  size_t lines = 1;
-  for (char c : file) lines += c == '\n';
+  auto [path, file, lines] = splitRuleFuzzInput(data, size);
 
   for (bool none : {false, true}) {
     ParsedRedirects parsed = parseRedirectsFile(file, none);
