@@ -57,6 +57,15 @@ int defaultThreads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
+// A project's site: its worker (none for an assets-only project) and its
+// static assets.
+edge::Site buildSite(const edge::ProjectConfig& project, const fs::path& build_dir) {
+  edge::Site site;
+  if (!project.main.empty()) site.worker = edge::buildWorker(project, build_dir);
+  if (project.assets) site.assets = edge::loadProjectAssets(project);
+  return site;
+}
+
 struct DevArgs {
   std::string target = ".";
   uint16_t port = 8787;
@@ -98,7 +107,8 @@ int runDev(const DevArgs& args) {
   }
   fs::path data_dir = args.persist_to.empty() ? project.root / ".verge" : fs::path(args.persist_to);
   fs::create_directories(data_dir);
-  runtime::WorkerScript script = edge::buildWorker(project, data_dir / "build");
+  std::vector<edge::Site> sites;
+  sites.push_back(buildSite(project, data_dir / "build"));
 
   edge::EdgeOptions options;
   options.server.host = args.ip;
@@ -108,9 +118,7 @@ int runDev(const DevArgs& args) {
   options.data_dir = data_dir;
   edge::Router router;
   router.add("*", 0);
-  std::vector<runtime::WorkerScript> workers;
-  workers.push_back(std::move(script));
-  edge::EdgeNode node(std::move(options), std::move(workers), std::move(router));
+  edge::EdgeNode node(std::move(options), std::move(sites), std::move(router));
   node.bind();
   std::string host = args.ip.find(':') != std::string::npos ? "[" + args.ip + "]" : args.ip;
   std::cout << "verge dev: " << project.name << " ready on http://" << host << ":" << node.port()
@@ -122,7 +130,7 @@ int runServe(const std::string& config_path, int threads_override) {
   edge::NodeConfig cfg = edge::loadNodeConfig(config_path);
   fs::create_directories(cfg.data_dir);
   edge::Router router;
-  std::vector<runtime::WorkerScript> workers;
+  std::vector<edge::Site> sites;
   for (size_t i = 0; i < cfg.workers.size(); ++i) {
     const auto& nw = cfg.workers[i];
     edge::ProjectConfig project = edge::loadProjectConfig(nw.path);
@@ -130,10 +138,12 @@ int runServe(const std::string& config_path, int threads_override) {
     project.name = nw.name;
     for (const auto& [k, v] : nw.vars) project.vars[k] = v;
     for (const auto& [k, v] : nw.json_vars) project.json_vars[k] = v;
-    runtime::WorkerScript script = edge::buildWorker(project, cfg.data_dir / "build");
-    script.origin = nw.origin;
-    script.egress_allow = nw.egress_allow;
-    workers.push_back(std::move(script));
+    edge::Site site = buildSite(project, cfg.data_dir / "build");
+    if (site.worker) {
+      site.worker->origin = nw.origin;
+      site.worker->egress_allow = nw.egress_allow;
+    }
+    sites.push_back(std::move(site));
     for (const auto& pattern : nw.routes) {
       try {
         router.add(pattern, i);
@@ -181,7 +191,7 @@ int runServe(const std::string& config_path, int threads_override) {
     options.admin.port = cfg.admin.port;
     options.admin.token = cfg.admin.token;
   }
-  edge::EdgeNode node(std::move(options), std::move(workers), std::move(router), std::move(zones),
+  edge::EdgeNode node(std::move(options), std::move(sites), std::move(router), std::move(zones),
                       std::move(zone_router));
   node.bind();
   std::string host = cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"

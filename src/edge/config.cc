@@ -1,5 +1,6 @@
 #include "edge/config.h"
 
+#include "base/log.h"
 #include "net/egress.h"
 
 #include <spawn.h>
@@ -85,6 +86,69 @@ runtime::Binding unsafeBinding(const fs::path& file, const std::string& where, c
   return runtime::Binding{runtime::Binding::Kind::kUnsafeEval, name, name, ""};
 }
 
+// The `assets` key (wrangler.toml's [assets] arrives here as JSON): the
+// folder, relative to the config file, and how requests map to its files.
+AssetsConfig parseAssets(const fs::path& file, const nlohmann::json& a, const ProjectConfig& cfg) {
+  if (!a.is_object()) fail(file, "assets", "must be an object ({ directory = \"./public\" })");
+  AssetsConfig out;
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    if (!a.contains(key)) return std::nullopt;
+    if (!a[key].is_string()) fail(file, std::string("assets.") + key, "must be a string");
+    return a[key].get<std::string>();
+  };
+  for (const auto& [key, value] : a.items()) {
+    static const std::set<std::string> kKeys = {"directory", "binding", "html_handling", "not_found_handling",
+                                                "run_worker_first"};
+    if (!kKeys.count(key)) {
+      fail(file, "assets." + key,
+           "unknown key (expected directory, binding, html_handling, not_found_handling or run_worker_first)");
+    }
+  }
+  auto dir = text("directory");
+  if (!dir || dir->empty()) fail(file, "assets.directory", "is required (the folder of static assets)");
+  out.directory = (fs::path(*dir).is_absolute() ? fs::path(*dir) : cfg.root / *dir).lexically_normal();
+  if (!fs::is_directory(out.directory)) fail(file, "assets.directory", out.directory.string() + " is not a folder");
+  out.binding = text("binding").value_or("");
+  if (auto h = text("html_handling")) {
+    if (*h == "auto-trailing-slash") out.html_handling = HtmlHandling::kAutoTrailingSlash;
+    else if (*h == "force-trailing-slash") out.html_handling = HtmlHandling::kForceTrailingSlash;
+    else if (*h == "drop-trailing-slash") out.html_handling = HtmlHandling::kDropTrailingSlash;
+    else if (*h == "none") out.html_handling = HtmlHandling::kNone;
+    else fail(file, "assets.html_handling", "'" + *h + "' is not one of auto-trailing-slash, force-trailing-slash, drop-trailing-slash, none");
+  }
+  if (auto n = text("not_found_handling")) {
+    if (*n == "none") out.not_found_handling = NotFoundHandling::kNone;
+    else if (*n == "404-page") out.not_found_handling = NotFoundHandling::k404Page;
+    else if (*n == "single-page-application") out.not_found_handling = NotFoundHandling::kSinglePageApplication;
+    else fail(file, "assets.not_found_handling", "'" + *n + "' is not one of none, 404-page, single-page-application");
+  }
+  if (a.contains("run_worker_first")) {
+    const auto& r = a["run_worker_first"];
+    if (r.is_boolean()) {
+      out.run_worker_first = r.get<bool>();
+    } else if (r.is_array()) {
+      for (const auto& rule : r) {
+        if (!rule.is_string()) fail(file, "assets.run_worker_first", "must be true, false or an array of path patterns");
+        out.run_worker_first_rules.push_back(rule.get<std::string>());
+      }
+      WorkerFirstRules rules;
+      if (std::string error = WorkerFirstRules::parse(out.run_worker_first_rules, rules); !error.empty()) {
+        fail(file, "assets.run_worker_first", error);
+      }
+    } else {
+      fail(file, "assets.run_worker_first", "must be true, false or an array of path patterns");
+    }
+  }
+  // Cloudflare's assets_navigation_prefers_asset_serving, on by default
+  // from 2025-04-01.
+  auto flag = [&](std::string_view f) {
+    return std::find(cfg.compatibility_flags.begin(), cfg.compatibility_flags.end(), f) != cfg.compatibility_flags.end();
+  };
+  out.navigation_prefers_assets = flag("assets_navigation_prefers_asset_serving") ||
+                                  (cfg.compatibility_date >= "2025-04-01" && !flag("assets_navigation_has_no_effect"));
+  return out;
+}
+
 toml::table parseToml(const fs::path& file) {
   try {
     return toml::parse_file(file.string());
@@ -162,7 +226,7 @@ const std::map<std::string, KeyUse, std::less<>>& wranglerKeys() {
       {"legacy_env", KeyUse::kNotPlanned}, {"zone_id", KeyUse::kNotPlanned},
       {"compliance_region", KeyUse::kNotPlanned}, {"first_party_worker", KeyUse::kNotPlanned},
       {"logfwdr", KeyUse::kNotPlanned}, {"dev", KeyUse::kNotPlanned},
-      {"assets", KeyUse::kWarned}, {"services", KeyUse::kWarned},
+      {"assets", KeyUse::kSupported}, {"services", KeyUse::kWarned},
       {"durable_objects", KeyUse::kWarned}, {"migrations", KeyUse::kWarned},
       {"queues", KeyUse::kWarned}, {"triggers", KeyUse::kWarned}, {"workflows", KeyUse::kWarned},
       {"analytics_engine_datasets", KeyUse::kWarned}, {"ai", KeyUse::kWarned},
@@ -367,6 +431,7 @@ void applyWranglerConfig(const fs::path& file, const nlohmann::json& j, ProjectC
   str("jsx_factory", cfg.jsx_factory);
   str("jsx_fragment", cfg.jsx_fragment);
   str("tsconfig", cfg.tsconfig);
+  if (j.contains("assets")) cfg.assets = parseAssets(file, j["assets"], cfg);
   for (const auto& [k, v] : j.items()) {
     auto use = wranglerKeys().find(k);
     if (use == wranglerKeys().end()) {
@@ -874,7 +939,13 @@ ProjectConfig loadProjectConfig(const fs::path& path, const ProjectOptions& opti
   }
   nlohmann::json top = readWranglerConfig(cfg.config_file);
   applyWranglerConfig(cfg.config_file, forEnvironment(cfg.config_file, top, options.env, cfg.warnings), cfg);
-  if (cfg.main.empty()) fail(cfg.config_file, "main", "is required (the worker's entry module)");
+  // Without `main` the project must have assets: it is then assets-only.
+  if (cfg.main.empty() && !cfg.assets) {
+    fail(cfg.config_file, "main", "is required (the worker's entry module), unless the project has assets");
+  }
+  if (cfg.main.empty() && (cfg.assets->run_worker_first || !cfg.assets->run_worker_first_rules.empty())) {
+    fail(cfg.config_file, "assets.run_worker_first", "needs a worker: set `main`, or leave run_worker_first out");
+  }
   if (cfg.name.empty()) cfg.name = cfg.root.filename().string();
   // wrangler's rule for names: lowercase letters, digits and dashes.
   static const std::regex kName("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$");
@@ -969,6 +1040,18 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
                     w.modules.end());
   }
   return w;
+}
+
+std::shared_ptr<const AssetServer> loadProjectAssets(const ProjectConfig& project) {
+  std::vector<std::string> warnings;
+  std::shared_ptr<const AssetServer> server;
+  try {
+    server = AssetServer::load(*project.assets, warnings);
+  } catch (const std::runtime_error& e) {
+    fail(project.config_file, "assets", e.what());
+  }
+  for (const auto& w : warnings) base::logLine(base::LogLevel::kWarn, "assets: " + w);
+  return server;
 }
 
 NodeConfig loadNodeConfig(const fs::path& file, bool resolve_token_env) {

@@ -15,6 +15,7 @@
 
 #include "cache/rules.h"
 #include "edge/bundle.h"
+#include "edge/assets.h"
 #include "net/http_server.h"
 #include "runtime/worker_script.h"
 
@@ -52,6 +53,9 @@ struct ProjectConfig {
   std::vector<std::filesystem::path> secret_files;
   // One line per key verge does not act on (printed at start).
   std::vector<std::string> warnings;
+  // The `assets` key: static assets served before the worker (or alone: a
+  // project with assets and no `main` is an assets-only project).
+  std::optional<AssetsConfig> assets;
 };
 
 struct ProjectOptions {
@@ -83,6 +87,12 @@ void readDotenv(const std::filesystem::path& file, std::map<std::string, std::st
 // led there.
 runtime::WorkerScript buildWorker(const ProjectConfig& project,
                                   const std::filesystem::path& build_dir);
+
+// Loads a project's static assets (project.assets must be set). Lines of
+// _headers / _redirects that break a rule and symlinks that leave the folder
+// are logged as warnings and skipped; a missing folder or a file over the
+// limits throws ConfigError naming the config file.
+std::shared_ptr<const AssetServer> loadProjectAssets(const ProjectConfig& project);
 
 // One worker a node serves and the routes that lead to it.
 struct NodeWorker {

@@ -120,22 +120,41 @@ std::unique_ptr<cache::Store> openCacheStore(const EdgeOptions& options) {
 
 }  // namespace
 
+namespace {
+std::vector<Site> workerSites(std::vector<runtime::WorkerScript> workers) {
+  std::vector<Site> sites;
+  for (auto& w : workers) sites.push_back(Site{std::move(w), nullptr});
+  return sites;
+}
+}  // namespace
+
 EdgeNode::EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router,
                    std::vector<Zone> zones, Router zone_router)
+    : EdgeNode(std::move(options), workerSites(std::move(workers)), std::move(router), std::move(zones),
+               std::move(zone_router)) {}
+
+EdgeNode::EdgeNode(EdgeOptions options, std::vector<Site> sites, Router router, std::vector<Zone> zones,
+                   Router zone_router)
     : options_(std::move(options)),
       router_(std::move(router)),
       zones_(std::move(zones)),
       zone_router_(std::move(zone_router)),
       cache_(openCacheStore(options_)),
       http_cache_(std::make_unique<cache::HttpCache>(*cache_)) {
-  for (auto& w : workers) workers_.push_back(std::make_unique<runtime::WorkerScript>(std::move(w)));
+  bool any_worker = false;
+  for (auto& site : sites) {
+    any_worker |= site.worker.has_value();
+    workers_.push_back(site.worker ? std::make_unique<runtime::WorkerScript>(std::move(*site.worker)) : nullptr);
+    assets_.push_back(std::move(site.assets));
+  }
   runtimes_.resize(static_cast<size_t>(std::max(1, options_.server.threads)));
   for (size_t i = 0; i < runtimes_.size(); ++i) log_buffers_.push_back(std::make_unique<LogBuffer>());
   runtime::initializeV8();
   runtime::allowJs();
   // One isolate per thread ready before the node listens, so a worker's
   // first request on any thread does not wait for the runtime's own JS.
-  if (!workers_.empty()) spares_ = std::make_unique<runtime::SpareIsolates>(runtimes_.size());
+  // Assets-only nodes never make one.
+  if (any_worker) spares_ = std::make_unique<runtime::SpareIsolates>(runtimes_.size());
   storage_ = std::make_shared<runtime::StorageConfig>();
   storage_->data_dir = options_.data_dir;
   storage_->kv_cache = std::make_shared<storage::KvReadCache>();
@@ -226,6 +245,7 @@ void EdgeNode::bind() {
 
 void EdgeNode::buildEgressPolicies() {
   for (auto& worker : workers_) {
+    if (!worker) continue;
     auto policy = std::make_shared<net::EgressPolicy>();
     for (const auto& text : worker->egress_allow) {
       std::string error;
@@ -263,8 +283,8 @@ void EdgeNode::stop() {
 EdgeNode::Target EdgeNode::route(std::string_view authority, std::string_view path) const {
   // Worker routes win over plain zone traffic, as on Cloudflare. The router
   // matches the host without its port.
-  if (auto w = router_.match(authority, path)) return {workers_[*w].get(), nullptr};
-  if (auto z = zone_router_.match(authority, path)) return {nullptr, &zones_[*z]};
+  if (auto w = router_.match(authority, path)) return {workers_[*w].get(), assets_[*w].get(), nullptr};
+  if (auto z = zone_router_.match(authority, path)) return {nullptr, nullptr, &zones_[*z]};
   return {};
 }
 
@@ -286,6 +306,15 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
     return;
   }
   const runtime::WorkerScript* worker = target.worker;
+
+  // Phase: assets. Static files are answered here, in C++, before the
+  // worker (unless run_worker_first sends this path to the worker first);
+  // what is no asset falls through to the worker. Without a worker the
+  // assets answer everything.
+  if (target.assets && !(worker && target.assets->workerFirst(head.target))) {
+    exchange->setLogNote(worker ? worker->name + " assets" : "assets");
+    if (target.assets->serve(exchange, worker != nullptr)) return;
+  }
   if (!worker) {
     std::string host = authority->empty() ? "(none)" : *authority;
     std::string body = "No worker is configured for host \"" + host + "\" on this verge node.\n";

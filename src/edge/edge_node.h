@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "edge/assets.h"
 #include "edge/origin_proxy.h"
 #include "edge/router.h"
 #include "net/http_server.h"
@@ -50,10 +52,20 @@ struct EdgeOptions {
   } admin;
 };
 
+// What a worker route leads to: a project's worker, its static assets, or
+// both (at least one of the two).
+struct Site {
+  std::optional<runtime::WorkerScript> worker;  // none: an assets-only project
+  std::shared_ptr<const AssetServer> assets;    // none: the project has no `assets`
+};
+
 class EdgeNode {
  public:
-  // `router` maps hosts/paths to indexes of `workers`; `zone_router` maps
+  // `router` maps hosts/paths to indexes of `sites`; `zone_router` maps
   // hosts to indexes of `zones`, for requests no worker route takes.
+  EdgeNode(EdgeOptions options, std::vector<Site> sites, Router router, std::vector<Zone> zones = {},
+           Router zone_router = {});
+  // Sites that are workers only.
   EdgeNode(EdgeOptions options, std::vector<runtime::WorkerScript> workers, Router router,
            std::vector<Zone> zones = {}, Router zone_router = {});
   ~EdgeNode();
@@ -68,9 +80,11 @@ class EdgeNode {
   void stop();
 
  private:
-  // Phase: route. Which worker, or else which zone, serves this host and path.
+  // Phase: route. Which site (worker and/or assets), or else which zone,
+  // serves this host and path.
   struct Target {
     const runtime::WorkerScript* worker = nullptr;
+    const AssetServer* assets = nullptr;
     const Zone* zone = nullptr;
   };
   Target route(std::string_view authority, std::string_view path) const;
@@ -87,7 +101,9 @@ class EdgeNode {
 
   EdgeOptions options_;
   std::vector<std::unique_ptr<LogBuffer>> log_buffers_;
+  // One per site, in router order; null for an assets-only site.
   std::vector<std::unique_ptr<runtime::WorkerScript>> workers_;
+  std::vector<std::shared_ptr<const AssetServer>> assets_;  // null for a worker-only site
   Router router_;
   std::vector<Zone> zones_;
   Router zone_router_;

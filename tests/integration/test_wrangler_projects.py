@@ -35,6 +35,16 @@ def get_json(v, path="/"):
     return json.loads(body)
 
 
+def wait_for_log(v, text, timeout=10):
+    """True once the node's output has `text` (the log may trail the answer)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in v.stderr() + v.stdout():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def run_dev_expecting_failure(*args):
     proc = subprocess.run([VERGE, "dev", *args, "--port", "0"], capture_output=True, text=True, timeout=60)
     return proc.returncode, proc.stderr
@@ -100,7 +110,7 @@ export default { async fetch(request, env) { return Response.json({ stage: env.S
         try:
             status, _, body = request(v.port, path="/")
             self.assertEqual(status, 500)
-            self.assertIn("WHERE is not defined", v.stderr())
+            self.assertTrue(wait_for_log(v, "WHERE is not defined"), v.stderr())
             self.assertIn("'vars' is set at the top level but not in [env.bare]", v.stderr())
         finally:
             v.stop()
@@ -326,9 +336,7 @@ class SourceMapTest(unittest.TestCase):
         try:
             self.assertEqual(request(v.port, path="/")[0], 500)
             self.assertEqual(request(v.port, path="/log")[0], 200)
-            deadline = time.monotonic() + 10
-            while "logged" not in v.stderr() + v.stdout() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_for_log(v, "logged")
             out = v.stderr() + v.stdout()
             self.assertIn("at explode (src/util.ts:3:9)", out)
             self.assertIn("at Object.fetch (src/worker.ts:7:5)", out)
