@@ -967,6 +967,9 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
   w.compatibility_date = project.compatibility_date;
   w.compatibility_flags = project.compatibility_flags;
   if (project.cpu_ms) w.limits.cpu = std::chrono::milliseconds(*project.cpu_ms);
+  if (project.assets && !project.assets->binding.empty()) {
+    w.bindings.push_back({runtime::Binding::Kind::kAssets, project.assets->binding, project.assets->binding, ""});
+  }
   const fs::path& where = project.config_file.empty() ? project.root / project.main : project.config_file;
   if (!project.build_command.empty()) {
     std::string output;

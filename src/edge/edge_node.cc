@@ -159,6 +159,36 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<Site> sites, Router router, 
   storage_->data_dir = options_.data_dir;
   storage_->kv_cache = std::make_shared<storage::KvReadCache>();
   storage_->cache_store = cache_.get();
+  // env.ASSETS: the asking worker's own static assets, answered as a client
+  // request for them would be (with no worker behind them).
+  storage_->assets_fetch = [this](const runtime::WorkerScript& worker, std::string_view method, std::string_view url,
+                                  const net::HeaderList& headers, runtime::StorageConfig::AssetAnswer& out) {
+    const AssetServer* assets = nullptr;
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      if (workers_[i].get() == &worker) assets = assets_[i].get();
+    }
+    std::string host, target;
+    if (!assets || !splitUrl(std::string(url), host, target)) return false;
+    if (size_t colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) {
+      host.resize(colon);
+    }
+    AssetResponse plan = assets->respond(AssetRequest{method, target, host, &headers}, false);
+    out.status = plan.status;
+    out.headers = std::move(plan.headers);
+    std::string chunk;
+    for (const auto& piece : plan.body) {
+      if (!piece.literal.empty()) {
+        out.body += piece.literal;
+      } else if (plan.file && plan.file->read(piece.offset, static_cast<size_t>(piece.length), chunk)) {
+        out.body += chunk;
+      } else {
+        out.status = 500;
+        out.body.clear();
+        break;
+      }
+    }
+    return true;
+  };
   storage_->zone_of_host = [this](std::string_view host) -> std::string {
     if (auto z = zone_router_.match(host, "/")) return zones_[*z].name;
     return {};

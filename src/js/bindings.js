@@ -1,5 +1,6 @@
 'use strict';
-// env bindings: Workers KV (KVNamespace), D1 (D1Database) and R2 (R2Bucket),
+// env bindings: Workers KV (KVNamespace), D1 (D1Database), R2 (R2Bucket)
+// and static assets (ASSETS),
 // as Cloudflare's docs describe them, over the natives in
 // src/runtime/binding_natives.cc. The stores are local (SQLite and files in
 // the data directory), so the natives answer synchronously; every method
@@ -637,8 +638,30 @@ class UnsafeEval {
   get [Symbol.toStringTag]() { return 'UnsafeEval'; }
 }
 
+// env.ASSETS (Workers Static Assets): fetch() answers from the worker's
+// static assets as the node serves them to clients (html_handling,
+// _headers, _redirects, ETags, ranges), without entering the worker again;
+// a request with no asset gets a 404.
+class AssetsFetcher {
+  constructor(token) {
+    if (token !== kToken) illegal();
+  }
+  async fetch(input, init) {
+    const request = new internals.Request(input, init);
+    const answer = native.assetsFetch(request.method, request.url, internals.headersToPairs(request.headers));
+    if (!answer) throw new Error('This worker has no static assets: set `assets.directory` in its wrangler config.');
+    const [status, pairs, bytes] = answer;
+    const headers = new Headers();
+    for (let i = 0; i + 1 < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
+    const noBody = request.method === 'HEAD' || status === 204 || status === 304 || (status >= 300 && status < 400 && bytes.byteLength === 0);
+    return new internals.Response(noBody ? null : bytes, { status, headers });
+  }
+  get [Symbol.toStringTag]() { return 'Fetcher'; }
+}
+
 internals.makeBinding = (kind, id) => {
   if (kind === 'unsafe_eval') return new UnsafeEval(kToken);
+  if (kind === 'assets') return new AssetsFetcher(kToken);
   if (kind === 'kv') return new KVNamespace(kToken, id);
   if (kind === 'd1') return new D1Database(kToken, id);
   return new R2Bucket(kToken, id);

@@ -575,6 +575,25 @@ void r2MpuComplete(Args info) {
 // (the V8 flag that forbids eval and Function), so only code holding the
 // binding can do it.
 
+// assetsFetch(method, url, headerPairs) → [status, headerPairs, bytes]: the
+// ASSETS binding's answer from the worker's static assets (src/edge/assets),
+// or undefined when the worker has none.
+void assetsFetch(Args info) {
+  auto* isolate = info.GetIsolate();
+  WorkerIsolate* w = self(info);
+  const auto& hook = w->storage().config().assets_fetch;
+  std::string method = toStdString(isolate, info[0]);
+  std::string url = toStdString(isolate, info[1]);
+  net::HeaderList headers = headerPairs(isolate, info[2]);
+  StorageConfig::AssetAnswer answer;
+  if (!hook || !hook(w->script(), method, url, headers, answer)) return;
+  v8::Local<v8::Uint8Array> body;
+  if (!newBytes(isolate, answer.body).ToLocal(&body)) return;  // RangeError pending
+  v8::Local<v8::Value> items[] = {v8::Integer::New(isolate, answer.status), headerArray(isolate, answer.headers),
+                                  body};
+  info.GetReturnValue().Set(v8::Array::New(isolate, items, 3));
+}
+
 // unsafeEval(code, name) → the completion value of `code` run as a classic
 // script in the global scope.
 void unsafeEval(Args info) {
@@ -630,7 +649,7 @@ void installBindingNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
     v8::FunctionCallback fn;
   };
   static constexpr Entry kNatives[] = {
-      {"unsafeEval", unsafeEval}, {"unsafeNewFunction", unsafeNewFunction},
+      {"assetsFetch", assetsFetch}, {"unsafeEval", unsafeEval}, {"unsafeNewFunction", unsafeNewFunction},
       {"kvGet", kvGet},           {"kvPut", kvPut},
       {"kvDelete", kvDelete},     {"kvList", kvList},
       {"d1Query", d1Query},       {"d1Batch", d1Batch},

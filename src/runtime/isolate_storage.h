@@ -34,6 +34,8 @@ class io_context;
 
 namespace verge::runtime {
 
+struct WorkerScript;
+
 // What the node gives every runtime: where the bindings' data lives, and
 // the node-wide services JS reaches through natives.
 struct StorageConfig {
@@ -52,6 +54,17 @@ struct StorageConfig {
   std::function<bool(boost::asio::io_context& ioc, net::ClientRequest& request, std::string_view cf_json,
                      net::FetchCallback& callback)>
       subrequest;
+  // The ASSETS binding (Workers Static Assets): answers a request from the
+  // static assets of `worker` into `out`; false when it has none. Called on
+  // the isolate's thread; reads files of at most 25 MiB.
+  struct AssetAnswer {
+    int status = 0;
+    net::HeaderList headers;
+    std::string body;
+  };
+  std::function<bool(const WorkerScript& worker, std::string_view method, std::string_view url,
+                     const net::HeaderList& headers, AssetAnswer& out)>
+      assets_fetch;
 };
 
 struct EntryControl;

@@ -382,6 +382,7 @@ std::string WorkerIsolate::loadLocked() {
     const char* kind = b.kind == Binding::Kind::kKv            ? "kv"
                        : b.kind == Binding::Kind::kD1         ? "d1"
                        : b.kind == Binding::Kind::kUnsafeEval ? "unsafe_eval"
+                       : b.kind == Binding::Kind::kAssets     ? "assets"
                                                               : "r2";
     v8::Local<v8::Value> bargs[] = {v8str(isolate_, kind), v8str(isolate_, b.id)};
     v8::Local<v8::Value> binding;

@@ -153,6 +153,41 @@ class AssetsTest(unittest.TestCase):
         self.assertEqual(self.get(v, "/api/x", method="POST", body=b"1")[2], b"worker POST /api/x")
         self.assertEqual(self.get(v, "/about", method="POST", body=b"1")[0], 405)
 
+    def test_assets_binding(self):
+        # The worker runs first and reads assets through env.ASSETS, as the
+        # Hono-with-assets template does.
+        write_project(self.proj, {"binding.js": """
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/api/")) return Response.json({ api: url.pathname });
+    const asset = await env.ASSETS.fetch(request);
+    const headers = new Headers(asset.headers);
+    headers.set("x-through", "worker");
+    return new Response(asset.body, { status: asset.status, headers });
+  },
+};
+"""})
+        v = self.start('main = "binding.js"\n[assets]\ndirectory = "./public"\nbinding = "ASSETS"\n'
+                       'run_worker_first = true\n')
+        status, headers, body = self.get(v, "/about")
+        self.assertEqual((status, body, headers["x-through"]), (200, b"about", "worker"))
+        self.assertIn("text/html", headers["content-type"])
+        self.assertEqual(self.get(v, "/api/x")[2], b'{"api":"/api/x"}')
+        status, headers, body = self.get(v, "/app.js")
+        self.assertEqual((status, headers["cache-control"]), (200, "public, max-age=31536000, immutable"))
+        # Conditional requests, ranges and redirects come back as the node
+        # would answer a client.
+        etag = headers["etag"]
+        self.assertEqual(self.get(v, "/app.js", headers={"If-None-Match": etag})[0], 304)
+        status, headers, body = self.get(v, "/big.bin", headers={"Range": "bytes=10-19"})
+        self.assertEqual((status, body, headers["content-range"]), (206, b"0123456789", "bytes 10-19/200000"))
+        status, headers, _ = self.get(v, "/old")
+        self.assertEqual((status, headers["location"]), (301, "/about"))
+        self.assertEqual(self.get(v, "/nope.txt")[0], 404)
+        # A file kept on disk (not in memory) comes back whole.
+        self.assertEqual(len(self.get(v, "/big.bin")[2]), 200000)
+
     def test_run_worker_first(self):
         v = self.start('main = "index.js"\n[assets]\ndirectory = "./public"\nrun_worker_first = ["/blog/*", "!/blog/static/*"]\n',
                        worker=True)
