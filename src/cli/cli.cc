@@ -133,7 +133,9 @@ int runServe(const std::string& config_path, int threads_override) {
   std::vector<edge::Site> sites;
   for (size_t i = 0; i < cfg.workers.size(); ++i) {
     const auto& nw = cfg.workers[i];
-    edge::ProjectConfig project = edge::loadProjectConfig(nw.path);
+    edge::ProjectOptions load_options;
+    load_options.env = nw.env;
+    edge::ProjectConfig project = edge::loadProjectConfig(nw.path, load_options);
     reportProject(project);
     project.name = nw.name;
     for (const auto& [k, v] : nw.vars) project.vars[k] = v;

@@ -1165,6 +1165,10 @@ NodeConfig loadNodeConfig(const fs::path& file, bool resolve_token_env) {
           auto* tab = v.as_table();
           if (!tab) fail(file, key, "must be a table");
           addTomlVars(*tab, nw.vars, nw.json_vars);
+        } else if (k == "env") {
+          auto s = v.value<std::string>();
+          if (!s || s->empty()) fail(file, key, "must be the name of an environment of the project's wrangler config");
+          nw.env = *s;
         } else if (k == "egress_allow") {
           auto* arr = v.as_array();
           if (!arr) fail(file, key, "must be an array of addresses or networks, e.g. [\"10.0.0.0/8\", \"127.0.0.1:9000\"]");
@@ -1178,7 +1182,7 @@ NodeConfig loadNodeConfig(const fs::path& file, bool resolve_token_env) {
             nw.egress_allow.push_back(*s);
           }
         } else {
-          fail(file, key, "unknown key (expected name, path, routes, origin, vars or egress_allow)");
+          fail(file, key, "unknown key (expected name, path, env, routes, origin, vars or egress_allow)");
         }
       }
       if (nw.path.empty()) fail(file, prefix + ".path", "is required");

@@ -98,6 +98,7 @@ std::shared_ptr<const AssetServer> loadProjectAssets(const ProjectConfig& projec
 struct NodeWorker {
   std::string name;
   std::filesystem::path path;       // project folder or script
+  std::string env;                  // the project's [env.NAME] to apply, if any
   std::vector<std::string> routes;  // "host", "*.host", "host/path*"
   std::string origin;               // for passThroughOnException, optional
   std::map<std::string, std::string> vars;  // added to the project's vars

@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import VERGE, dev, request, write_project
+from harness import VERGE, dev, request, serve_config, write_project
 
 # (module (add i32 i32) -> i32), exported as "add".
 ADD_WASM = bytes.fromhex(
@@ -112,6 +112,26 @@ export default { async fetch(request, env) { return Response.json({ stage: env.S
             self.assertEqual(status, 500)
             self.assertTrue(wait_for_log(v, "WHERE is not defined"), v.stderr())
             self.assertIn("'vars' is set at the top level but not in [env.bare]", v.stderr())
+        finally:
+            v.stop()
+
+    def test_serve_applies_an_environment_per_worker(self):
+        d = project({
+            "wrangler.toml": 'name = "app"\nmain = "index.js"\n[vars]\nSTAGE = "top"\n'
+                             '[env.production.vars]\nSTAGE = "production"\n',
+            "index.js": ECHO_ENV,
+            ".dev.vars": "SECRET=only-in-dev\n",
+        })
+        tmp = tempfile.mkdtemp(prefix="verge-serve-env-")
+        v = serve_config('[server]\nlisten = "127.0.0.1:0"\nthreads = 1\n\n'
+                         '[[workers]]\nname = "prod"\npath = "%s"\nenv = "production"\nroutes = ["prod.test"]\n\n'
+                         '[[workers]]\nname = "plain"\npath = "%s"\nroutes = ["plain.test"]\n' % (d, d), tmp)
+        try:
+            prod = json.loads(request(v.port, host="prod.test")[2])
+            plain = json.loads(request(v.port, host="plain.test")[2])
+            self.assertEqual((prod["STAGE"], plain["STAGE"]), ("production", "top"))
+            # .dev.vars are for `verge dev` only.
+            self.assertNotIn("SECRET", prod)
         finally:
             v.stop()
 
