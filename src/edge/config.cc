@@ -226,7 +226,7 @@ const std::map<std::string, KeyUse, std::less<>>& wranglerKeys() {
       {"legacy_env", KeyUse::kNotPlanned}, {"zone_id", KeyUse::kNotPlanned},
       {"compliance_region", KeyUse::kNotPlanned}, {"first_party_worker", KeyUse::kNotPlanned},
       {"logfwdr", KeyUse::kNotPlanned}, {"dev", KeyUse::kNotPlanned},
-      {"assets", KeyUse::kSupported}, {"services", KeyUse::kWarned},
+      {"assets", KeyUse::kSupported}, {"services", KeyUse::kSupported},
       {"durable_objects", KeyUse::kWarned}, {"migrations", KeyUse::kWarned},
       {"queues", KeyUse::kWarned}, {"triggers", KeyUse::kWarned}, {"workflows", KeyUse::kWarned},
       {"analytics_engine_datasets", KeyUse::kWarned}, {"ai", KeyUse::kWarned},
@@ -376,6 +376,30 @@ void applyWranglerConfig(const fs::path& file, const nlohmann::json& j, ProjectC
         std::string type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
         cfg.bindings.push_back(unsafeBinding(file, where, name, type));
       }
+    }
+  }
+  if (j.contains("services")) {
+    const auto& list = j["services"];
+    if (!list.is_array()) fail(file, "services", "must be an array of { binding, service }");
+    size_t index = 0;
+    for (const auto& b : list) {
+      std::string where = "services[" + std::to_string(index++) + "]";
+      if (!b.is_object()) fail(file, where, "must be a table");
+      for (const char* key : {"binding", "service"}) {
+        if (!b.contains(key) || !b[key].is_string() || b[key].get<std::string>().empty()) {
+          fail(file, where + "." + key, std::string("is required (") +
+                                            (std::string_view(key) == "binding" ? "the name of the env property"
+                                                                                : "the name of the worker to call") +
+                                            ")");
+        }
+      }
+      for (const auto& [k, v] : b.items()) {
+        if (k != "binding" && k != "service" && k != "environment") {
+          cfg.warnings.push_back("'" + where + "." + k + "' is not supported by verge yet; ignored");
+        }
+      }
+      cfg.bindings.push_back({runtime::Binding::Kind::kService, b["binding"].get<std::string>(),
+                              b["service"].get<std::string>(), ""});
     }
   }
   if (j.contains("limits")) {

@@ -18,6 +18,7 @@
 #include "cache/store.h"
 #include "edge/admin_api.h"
 #include "edge/cache_phase.h"
+#include "edge/service_binding.h"
 #include "edge/host.h"
 #include "net/egress.h"
 #include "runtime/runtime.h"
@@ -32,6 +33,26 @@ struct EdgeNode::LogBuffer {
 };
 
 namespace {
+
+// Every worker invocation counts down CF-EW-Via (set on each subrequest by
+// the runtime): how many more this chain may make.
+int invocationsLeft(const net::HeaderList& headers) {
+  int invocations = runtime::kMaxWorkerInvocations;
+  if (auto via = net::findHeader(headers, "cf-ew-via")) {
+    int n = 0;
+    auto [end, ec] = std::from_chars(via->data(), via->data() + via->size(), n);
+    if (ec == std::errc() && end == via->data() + via->size()) invocations = std::min(n, invocations);
+  }
+  return invocations;
+}
+
+// A chain that used its invocations up gets Cloudflare's error 1019.
+void sendLoopLimit(net::Exchange& exchange) {
+  net::sendErrorPage(exchange, 508, 1019, "Worker hit loop limit",
+                     "This request went through workers more than " +
+                         std::to_string(runtime::kMaxWorkerInvocations) +
+                         " times (a worker fetching itself, or workers fetching each other in a loop).");
+}
 
 // A Ray ID as Cloudflare writes it: 16 hex digits, a dash, the colo.
 std::string newRayId(const std::string& colo) {
@@ -159,6 +180,36 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<Site> sites, Router router, 
   storage_->data_dir = options_.data_dir;
   storage_->kv_cache = std::make_shared<storage::KvReadCache>();
   storage_->cache_store = cache_.get();
+  // Service bindings: the request goes to the named worker's runtime on
+  // the caller's loop, as an in-memory exchange (no socket). Posted, so the
+  // target runs after the caller's JS entry, never nested in it.
+  storage_->service_fetch = [this](boost::asio::io_context& ioc, const std::string& service,
+                                   net::ClientRequest& request, net::FetchCallback& callback) {
+    const runtime::WorkerScript* target = nullptr;
+    for (const auto& w : workers_) {
+      if (w && w->name == service) target = w.get();
+    }
+    int loop = -1;
+    for (size_t t = 0; t < runtimes_.size(); ++t) {
+      if (&server_->ioContext(static_cast<int>(t)) == &ioc) loop = static_cast<int>(t);
+    }
+    if (!target || loop < 0) return false;
+    runtime::RequestInfo info;
+    info.url = request.url;
+    info.colo = options_.colo;
+    info.client_ip = "127.0.0.1";
+    info.ray = newRayId(options_.colo);
+    info.invocations_left = invocationsLeft(request.headers) - 1;
+    auto exchange = serviceExchange(server_->loop(loop), std::move(request), std::move(callback));
+    server_->loop(loop).post([this, loop, target, exchange = std::move(exchange), info = std::move(info)]() mutable {
+      if (info.invocations_left < 0) {
+        sendLoopLimit(*exchange);
+        return;
+      }
+      if (auto& rt = runtimes_[static_cast<size_t>(loop)]) rt->handleRequest(*target, std::move(exchange), std::move(info));
+    });
+    return true;
+  };
   // env.ASSETS: the asking worker's own static assets, answered as a client
   // request for them would be (with no worker behind them).
   storage_->assets_fetch = [this](const runtime::WorkerScript& worker, std::string_view method, std::string_view url,
@@ -355,20 +406,11 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
     return;
   }
 
-  // Phase: the worker. First the loop limit: every worker invocation
-  // counts down CF-EW-Via, and a chain that used it up gets error 1019.
-  int invocations = runtime::kMaxWorkerInvocations;
-  if (auto via = net::findHeader(head.headers, "cf-ew-via")) {
-    int n = 0;
-    auto [end, ec] = std::from_chars(via->data(), via->data() + via->size(), n);
-    if (ec == std::errc() && end == via->data() + via->size()) invocations = std::min(n, invocations);
-  }
+  // Phase: the worker. First the loop limit.
+  int invocations = invocationsLeft(head.headers);
   if (invocations <= 0) {
     exchange->setLogNote(worker->name + " loop-limit");
-    net::sendErrorPage(*exchange, 508, 1019, "Worker hit loop limit",
-                       "This request went through workers more than " +
-                           std::to_string(runtime::kMaxWorkerInvocations) +
-                           " times (a worker fetching itself, or workers fetching each other in a loop).");
+    sendLoopLimit(*exchange);
     return;
   }
   runtime::RequestInfo info;

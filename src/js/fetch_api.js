@@ -515,7 +515,9 @@ internals.wireEncoding = (response, pairs) => {
 // Headers about the body, dropped when a redirect turns the request into a GET.
 const kBodyHeaders = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
 
-async function fetch(input, init) {
+// fetch(), to the network or, with `service`, to that worker of the node
+// (a service binding's Fetcher).
+async function fetchVia(service, input, init) {
   const request = new Request(input, init);
   let encodeMode = 'automatic';
   if (init !== undefined && init !== null && init.encodeResponseBody !== undefined) {
@@ -544,7 +546,7 @@ async function fetch(input, init) {
     if (scheme !== 'http' && scheme !== 'https') {
       throw new TypeError(`Fetch API cannot load "${url}": only http:, https: and data: URLs are supported.`);
     }
-    let pending = native.fetch(method, url, headers, body, cfJson);
+    let pending = native.fetch(method, url, headers, body, cfJson, service);
     const [status, statusText, pairs, sourceId] = signal ? await Promise.race([pending, abortPromise(signal)]) : await pending;
     let location = null;
     if (kRedirectStatus.has(status) && request.redirect !== 'manual') {
@@ -590,7 +592,8 @@ function bodyChunkBytes(value) {
 internals.Request = Request;
 internals.bodyChunkBytes = bodyChunkBytes;
 internals.Response = Response;
-internals.fetch = fetch;
+internals.fetch = (input, init) => fetchVia(undefined, input, init);
+internals.fetchVia = fetchVia;
 internals.kToken = kToken;
 internals.kBody = kBody;
 internals.makeIncomingRequest = (method, url, headerPairs, sourceId, cf) =>

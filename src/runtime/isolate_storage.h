@@ -54,6 +54,13 @@ struct StorageConfig {
   std::function<bool(boost::asio::io_context& ioc, net::ClientRequest& request, std::string_view cf_json,
                      net::FetchCallback& callback)>
       subrequest;
+  // Service bindings: delivers `request` to the node's worker named
+  // `service` (called on the caller's home loop, whose context is `ioc`),
+  // its response to `callback` on that loop. False when there is no such
+  // worker.
+  std::function<bool(boost::asio::io_context& ioc, const std::string& service, net::ClientRequest& request,
+                     net::FetchCallback& callback)>
+      service_fetch;
   // The ASSETS binding (Workers Static Assets): answers a request from the
   // static assets of `worker` into `out`; false when it has none. Called on
   // the isolate's thread; reads files of at most 25 MiB.

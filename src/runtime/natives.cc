@@ -479,7 +479,9 @@ void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); 
 
 // ---- fetch (one HTTP exchange; redirects are handled in JS) ----
 
-// fetch(method, url, headerPairs, body|null, cfJson|null) → Promise<[status, statusText, headerPairs, sourceId]>
+// fetch(method, url, headerPairs, body|null, cfJson|null, service|undefined)
+//   → Promise<[status, statusText, headerPairs, sourceId]>; with `service`,
+//   to that worker of the node (a service binding) instead of the network.
 void fetch(Args info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
@@ -500,6 +502,7 @@ void fetch(Args info) {
   req->headers = headerPairs(isolate, info[2]);
   if (!info[3]->IsNullOrUndefined()) req->body = std::string(bytesOf(info[3]));
   std::string cf_json = info[4]->IsString() ? toStdString(isolate, info[4]) : std::string();
+  std::string service = info[5]->IsString() ? toStdString(isolate, info[5]) : std::string();
   r = w->request(rid);  // headerPairs may have run JS
   if (r) {
     // Loop detection, as Cloudflare's CF-EW-Via: how many more worker
@@ -534,8 +537,16 @@ void fetch(Args info) {
   };
   net::EventLoop* home = &w->home();
   const StorageConfig* config = &w->storage().config();
-  auto start = [home, config, req, cf_json = std::move(cf_json), done = std::move(done)]() mutable {
-    home->run([home, config, req, cf_json = std::move(cf_json), done = std::move(done)]() mutable {
+  auto start = [home, config, req, cf_json = std::move(cf_json), service = std::move(service),
+                done = std::move(done)]() mutable {
+    home->run([home, config, req, cf_json = std::move(cf_json), service = std::move(service),
+               done = std::move(done)]() mutable {
+      if (!service.empty()) {
+        const auto& to_service = config->service_fetch;
+        if (to_service && to_service(home->context(), service, *req, done)) return;
+        done("no worker named \"" + service + "\" runs on this node (service binding)", nullptr);
+        return;
+      }
       const auto& hook = config->subrequest;
       if (hook && hook(home->context(), *req, cf_json, done)) return;
       net::httpFetch(home->context(), std::move(*req), std::move(done));

@@ -383,6 +383,7 @@ std::string WorkerIsolate::loadLocked() {
                        : b.kind == Binding::Kind::kD1         ? "d1"
                        : b.kind == Binding::Kind::kUnsafeEval ? "unsafe_eval"
                        : b.kind == Binding::Kind::kAssets     ? "assets"
+                       : b.kind == Binding::Kind::kService    ? "service"
                                                               : "r2";
     v8::Local<v8::Value> bargs[] = {v8str(isolate_, kind), v8str(isolate_, b.id)};
     v8::Local<v8::Value> binding;

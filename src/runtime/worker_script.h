@@ -32,7 +32,7 @@ struct ModuleSource {
 // A binding: env[name] talks to the store `id` names (KV, D1, R2), or is
 // workerd's unsafe eval (wrangler's [[unsafe.bindings]] type "unsafe_eval").
 struct Binding {
-  enum class Kind { kKv, kD1, kR2, kUnsafeEval, kAssets };
+  enum class Kind { kKv, kD1, kR2, kUnsafeEval, kAssets, kService };
   Kind kind;
   std::string name;  // the env property, e.g. "MY_KV"
   std::string id;    // KV namespace id, D1 database id (else name), R2 bucket name

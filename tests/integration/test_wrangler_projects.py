@@ -427,6 +427,75 @@ export default {
             v.stop()
 
 
+class ServiceBindingTest(unittest.TestCase):
+    def test_a_worker_calls_another_through_a_service_binding(self):
+        backend = project({
+            "wrangler.toml": 'name = "backend"\nmain = "index.js"\n',
+            "index.js": """
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/stream") {
+      const { readable, writable } = new TransformStream();
+      const writer = writable.getWriter();
+      (async () => { for (let i = 0; i < 3; i++) { await writer.write(new TextEncoder().encode("chunk" + i + ";")); } await writer.close(); })();
+      return new Response(readable, { headers: { "x-backend": "yes" } });
+    }
+    return Response.json({ method: request.method, path: url.pathname, body: await request.text(),
+                           header: request.headers.get("x-from") }, { status: 201 });
+  },
+};
+""",
+        })
+        frontend = project({
+            "wrangler.toml": 'name = "frontend"\nmain = "index.js"\n[[services]]\nbinding = "BACKEND"\nservice = "backend"\n'
+                             '[[services]]\nbinding = "SELF"\nservice = "frontend"\n[[services]]\nbinding = "GONE"\nservice = "nowhere"\n',
+            "index.js": """
+export default {
+  async fetch(request, env) {
+    const path = new URL(request.url).pathname;
+    if (path === "/post") {
+      const r = await env.BACKEND.fetch("http://backend/items?x=1", { method: "POST", body: "payload", headers: { "x-from": "frontend" } });
+      return Response.json({ status: r.status, answer: await r.json() });
+    }
+    if (path === "/stream") {
+      const r = await env.BACKEND.fetch("http://backend/stream");
+      return new Response(r.body, { headers: { "x-backend": r.headers.get("x-backend") } });
+    }
+    if (path === "/gone") {
+      try { await env.GONE.fetch("http://x/"); return new Response("no error"); }
+      catch (e) { return new Response(e.constructor.name + ": " + e.message); }
+    }
+    if (path === "/loop") {
+      const r = await env.SELF.fetch(request);
+      return new Response(await r.text(), { status: r.status });
+    }
+    return new Response(String(env.BACKEND));
+  },
+};
+""",
+        })
+        tmp = tempfile.mkdtemp(prefix="verge-services-")
+        v = serve_config('[server]\nlisten = "127.0.0.1:0"\nthreads = 2\n\n'
+                         '[[workers]]\nname = "frontend"\npath = "%s"\nroutes = ["front.test"]\n\n'
+                         '[[workers]]\nname = "backend"\npath = "%s"\nroutes = ["back.test"]\n' % (frontend, backend), tmp)
+        try:
+            self.assertEqual(request(v.port, host="front.test")[2], b"[object Fetcher]")
+            got = json.loads(request(v.port, path="/post", host="front.test")[2])
+            self.assertEqual(got, {"status": 201, "answer": {"method": "POST", "path": "/items", "body": "payload",
+                                                             "header": "frontend"}})
+            status, headers, body = request(v.port, path="/stream", host="front.test")
+            self.assertEqual((status, body, headers["x-backend"]), (200, b"chunk0;chunk1;chunk2;", "yes"))
+            body = request(v.port, path="/gone", host="front.test")[2]
+            self.assertEqual(body, b'TypeError: fetch failed: no worker named "nowhere" runs on this node (service binding)')
+            # A worker that calls itself forever hits Cloudflare's loop limit.
+            status, _, body = request(v.port, path="/loop", host="front.test")
+            self.assertEqual(status, 508)
+            self.assertIn(b"1019", body)
+        finally:
+            v.stop()
+
+
 class EdgeHeadersTest(unittest.TestCase):
     def test_request_gets_the_edge_headers_and_the_response_a_ray_id(self):
         d = project({
