@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <algorithm>
 #include <signal.h>
 #include <unistd.h>
 
@@ -105,6 +106,13 @@ int runDev(const DevArgs& args) {
     project.vars[kv.substr(0, colon)] = kv.substr(colon + 1);
     project.json_vars.erase(kv.substr(0, colon));
   }
+  for (const auto& b : project.bindings) {
+    if (b.kind == runtime::Binding::Kind::kService && b.id != project.name) {
+      base::logLine(base::LogLevel::kWarn, "service binding " + b.name + ": no worker named \"" + b.id +
+                                               "\" runs under verge dev; its fetch() calls fail (run both "
+                                               "workers in one `verge serve` node)");
+    }
+  }
   fs::path data_dir = args.persist_to.empty() ? project.root / ".verge" : fs::path(args.persist_to);
   fs::create_directories(data_dir);
   std::vector<edge::Site> sites;
@@ -152,6 +160,19 @@ int runServe(const std::string& config_path, int threads_override) {
       } catch (const std::invalid_argument& e) {
         throw edge::ConfigError(cfg.file.string() + ": 'workers[" + std::to_string(i) +
                                 "].routes': " + e.what());
+      }
+    }
+  }
+  // A service binding must name a worker of this node, as a deploy to
+  // Cloudflare fails on one that names no worker.
+  for (size_t i = 0; i < sites.size(); ++i) {
+    if (!sites[i].worker) continue;
+    for (const auto& b : sites[i].worker->bindings) {
+      if (b.kind != runtime::Binding::Kind::kService) continue;
+      bool found = std::any_of(cfg.workers.begin(), cfg.workers.end(), [&](const auto& w) { return w.name == b.id; });
+      if (!found) {
+        throw edge::ConfigError(cfg.file.string() + ": 'workers[" + std::to_string(i) + "]': the service binding " +
+                                b.name + " names \"" + b.id + "\", which is no worker of this node");
       }
     }
   }

@@ -449,7 +449,7 @@ export default {
         })
         frontend = project({
             "wrangler.toml": 'name = "frontend"\nmain = "index.js"\n[[services]]\nbinding = "BACKEND"\nservice = "backend"\n'
-                             '[[services]]\nbinding = "SELF"\nservice = "frontend"\n[[services]]\nbinding = "GONE"\nservice = "nowhere"\n',
+                             '[[services]]\nbinding = "SELF"\nservice = "frontend"\n',
             "index.js": """
 export default {
   async fetch(request, env) {
@@ -486,12 +486,25 @@ export default {
                                                              "header": "frontend"}})
             status, headers, body = request(v.port, path="/stream", host="front.test")
             self.assertEqual((status, body, headers["x-backend"]), (200, b"chunk0;chunk1;chunk2;", "yes"))
-            body = request(v.port, path="/gone", host="front.test")[2]
-            self.assertEqual(body, b'TypeError: fetch failed: no worker named "nowhere" runs on this node (service binding)')
             # A worker that calls itself forever hits Cloudflare's loop limit.
             status, _, body = request(v.port, path="/loop", host="front.test")
             self.assertEqual(status, 508)
             self.assertIn(b"1019", body)
+        finally:
+            v.stop()
+        # A binding to a worker the node does not have stops `verge serve`...
+        with open(os.path.join(frontend, "wrangler.toml"), "a") as f:
+            f.write('[[services]]\nbinding = "GONE"\nservice = "nowhere"\n')
+        node = os.path.join(tmp, "node.toml")
+        proc = subprocess.run([VERGE, "serve", "--config", node], capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn('the service binding GONE names "nowhere", which is no worker of this node', proc.stderr)
+        # ...while `verge dev` runs the one worker, warns, and the call fails.
+        v = dev(frontend)
+        try:
+            self.assertTrue(wait_for_log(v, 'service binding GONE: no worker named "nowhere" runs under verge dev'))
+            self.assertEqual(request(v.port, path="/gone")[2],
+                             b'TypeError: fetch failed: no worker named "nowhere" runs on this node (service binding)')
         finally:
             v.stop()
 
