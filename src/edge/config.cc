@@ -235,7 +235,7 @@ const std::map<std::string, KeyUse, std::less<>>& wranglerKeys() {
       {"dispatch_namespaces", KeyUse::kWarned}, {"version_metadata", KeyUse::kWarned},
       {"pipelines", KeyUse::kWarned}, {"secrets_store_secrets", KeyUse::kWarned},
       {"images", KeyUse::kWarned}, {"tail_consumers", KeyUse::kWarned},
-      {"find_additional_modules", KeyUse::kWarned}, {"base_dir", KeyUse::kWarned},
+      {"find_additional_modules", KeyUse::kSupported}, {"base_dir", KeyUse::kSupported},
       {"preserve_file_names", KeyUse::kWarned}, {"site", KeyUse::kWarned},
       {"wasm_modules", KeyUse::kWarned}, {"text_blobs", KeyUse::kWarned},
       {"data_blobs", KeyUse::kWarned}, {"node_compat", KeyUse::kWarned},
@@ -448,6 +448,11 @@ void applyWranglerConfig(const fs::path& file, const nlohmann::json& j, ProjectC
     if (!j["no_bundle"].is_boolean()) fail(file, "no_bundle", "must be true or false");
     cfg.no_bundle = j["no_bundle"].get<bool>();
   }
+  if (j.contains("find_additional_modules")) {
+    if (!j["find_additional_modules"].is_boolean()) fail(file, "find_additional_modules", "must be true or false");
+    cfg.find_additional_modules = j["find_additional_modules"].get<bool>();
+  }
+  str("base_dir", cfg.base_dir);
   if (j.contains("minify")) {
     if (!j["minify"].is_boolean()) fail(file, "minify", "must be true or false");
     cfg.minify = j["minify"].get<bool>();
@@ -569,6 +574,60 @@ void collectModules(const ProjectFolder& folder, const fs::path& root, const fs:
     collectModules(folder, root, where, dep, seen, out);
   }
   out.push_back({rel, std::move(code)});
+}
+
+// The module type wrangler's default rules (and the config's `rules` of the
+// form "**/*.ext") give a file, or none.
+std::optional<runtime::ModuleSource::Type> ruleTypeOf(const ProjectConfig& project, const fs::path& file) {
+  using Type = runtime::ModuleSource::Type;
+  std::string name = file.filename().string();
+  auto typeNamed = [](const std::string& t) -> std::optional<Type> {
+    if (t == "ESModule") return Type::kEsm;
+    if (t == "Text") return Type::kText;
+    if (t == "Data") return Type::kData;
+    if (t == "CompiledWasm") return Type::kWasm;
+    return std::nullopt;  // CommonJS: not loadable unbundled
+  };
+  for (const auto& rule : project.rules) {
+    for (const auto& glob : rule.globs) {
+      if (glob.rfind("**/*.", 0) == 0 && endsWith(name, glob.substr(4))) return typeNamed(rule.type);
+    }
+  }
+  static const std::pair<const char*, Type> kDefaults[] = {
+      {".js", Type::kEsm},   {".mjs", Type::kEsm},  {".txt", Type::kText},
+      {".html", Type::kText}, {".sql", Type::kText}, {".bin", Type::kData}, {".wasm", Type::kWasm}};
+  for (const auto& [ext, type] : kDefaults) {
+    if (endsWith(name, ext)) return type;
+  }
+  return std::nullopt;
+}
+
+// no_bundle + find_additional_modules: every file under `base` that a
+// module rule matches becomes a module too, so that an import() whose path
+// is computed at run time finds it (as wrangler does). node_modules and
+// dot-folders are skipped; every file must be inside the project folder.
+void addAdditionalModules(const ProjectFolder& folder, const ProjectConfig& project, const fs::path& where,
+                          const fs::path& base, std::set<std::string>& seen, std::vector<runtime::ModuleSource>& out) {
+  std::error_code ec;
+  if (!fs::is_directory(base, ec)) fail(where, "base_dir", base.string() + " is not a folder");
+  for (auto it = fs::recursive_directory_iterator(base, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path& path = it->path();
+    std::string leaf = path.filename().string();
+    if (it->is_directory(ec) && (leaf == "node_modules" || leaf.rfind('.', 0) == 0)) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec)) continue;
+    auto type = ruleTypeOf(project, path);
+    if (!type) continue;
+    std::string rel = fs::relative(path, project.root).generic_string();
+    if (seen.contains(rel)) continue;
+    auto real = folder.resolve(path, false);
+    if (!real) fail(where, "find_additional_modules", folder.outside(path));
+    seen.insert(rel);
+    out.push_back({rel, readFile(*real), *type});
+  }
 }
 
 // Checks every file esbuild read, as its metafile lists them, against the
@@ -1058,6 +1117,10 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
     std::set<std::string> seen;
     collectModules(folder, project.root, where, main, seen, w.modules);
     w.main_module = fs::relative(main, project.root).generic_string();
+    if (project.find_additional_modules) {
+      fs::path base = project.base_dir.empty() ? main.parent_path() : (project.root / project.base_dir).lexically_normal();
+      addAdditionalModules(folder, project, where, base, seen, w.modules);
+    }
   }
   w.service_worker_syntax = !module_syntax;
   if (w.service_worker_syntax) {

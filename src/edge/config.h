@@ -45,6 +45,8 @@ struct ProjectConfig {
   std::map<std::string, std::string> alias;   // [alias]
   std::vector<ModuleRule> rules;              // [[rules]]
   bool no_bundle = false;
+  bool find_additional_modules = false;  // with no_bundle: every rule-matching file is a module
+  std::string base_dir;                  // where to look (default: the folder of `main`)
   bool minify = false;
   std::string jsx_factory, jsx_fragment, tsconfig;
   std::string build_command;  // [build] command, run before bundling

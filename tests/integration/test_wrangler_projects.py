@@ -284,6 +284,34 @@ export default {
         finally:
             v.stop()
 
+    def test_no_bundle_with_find_additional_modules(self):
+        d = project({
+            "wrangler.toml": 'name = "unbundled"\nmain = "src/index.js"\nno_bundle = true\n'
+                             'find_additional_modules = true\n',
+            "src/index.js": """
+export default {
+  async fetch(request) {
+    const lang = new URL(request.url).searchParams.get("lang");
+    const { greeting } = await import("./locales/" + lang + ".js");
+    const { default: note } = await import("./data/" + "note.txt");
+    return Response.json({ greeting, note });
+  },
+};
+""",
+            "src/locales/en.js": 'export const greeting = "hello";\n',
+            "src/locales/fr.js": 'export const greeting = "bonjour";\n',
+            "src/data/note.txt": "a note",
+            "src/node_modules/skipped.js": "this is not JavaScript",
+        })
+        v = dev(d)
+        try:
+            self.assertEqual(get_json(v, "/?lang=fr"), {"greeting": "bonjour", "note": "a note"})
+            self.assertEqual(get_json(v, "/?lang=en")["greeting"], "hello")
+            status, _, body = request(v.port, path="/?lang=de")
+            self.assertEqual(status, 500)
+        finally:
+            v.stop()
+
     def test_cloudflare_workers_module(self):
         d = project({
             "wrangler.toml": 'name = "cfw"\nmain = "index.js"\n[vars]\nGREETING = "hello"\n',
