@@ -218,12 +218,9 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<Site> sites, Router router, 
     for (size_t i = 0; i < workers_.size(); ++i) {
       if (workers_[i].get() == &worker) assets = assets_[i].get();
     }
-    std::string host, target;
-    if (!assets || !splitUrl(std::string(url), host, target)) return false;
-    if (size_t colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) {
-      host.resize(colon);
-    }
-    AssetResponse plan = assets->respond(AssetRequest{method, target, host, &headers}, false);
+    std::string authority, target;
+    if (!assets || !splitUrl(std::string(url), authority, target)) return false;
+    AssetResponse plan = assets->respond(AssetRequest{method, target, hostOfAuthority(authority), &headers}, false);
     out.status = plan.status;
     out.headers = std::move(plan.headers);
     std::string chunk;

@@ -130,14 +130,13 @@ class ServiceExchange : public net::Exchange {
     if (head_written_ || closed_) return;
     head_written_ = true;
     pipe_ = std::make_shared<Pipe>(loop_.context());
+    if (head_.method == "HEAD") pipe_->end("");  // no body, whatever is written
     auto response = std::make_shared<net::ClientResponse>();
     response->status = status;
     response->reason = std::string(net::reasonPhrase(status));
     response->headers = headers;
     if (content_length) response->headers.push_back({"content-length", std::to_string(*content_length)});
-    response->body = head_.method == "HEAD" ? std::static_pointer_cast<net::BodySource>(std::make_shared<Pipe>(loop_.context()))
-                                            : pipe_;
-    if (head_.method == "HEAD") static_cast<Pipe*>(response->body.get())->end("");
+    response->body = pipe_;
     auto callback = std::move(callback_);
     callback_ = nullptr;
     callback("", std::move(response));

@@ -12,7 +12,6 @@
 //   define        { expression: replacement } ([define])
 //   alias         { package: replacement } ([alias])
 //   rules         [{ type, globs, fallthrough }] (wrangler's module rules)
-//   nodeEnv       the value of process.env.NODE_ENV when nodejsCompat is off
 //   minify, jsxFactory, jsxFragment, tsconfig   as wrangler's keys of those names
 //
 // Writes outdir/<entry name>.js (+ .map), outdir/meta.json (esbuild's
@@ -115,7 +114,7 @@ const workerPlugin = {
 
 const define = { ...(options.define || {}) };
 if (!options.nodejsCompat && !('process.env.NODE_ENV' in define)) {
-  define['process.env.NODE_ENV'] = JSON.stringify(options.nodeEnv || 'production');
+  define['process.env.NODE_ENV'] = '"production"';
 }
 const entryName = path.basename(options.entry).replace(/\.(m?[jt]sx?|cjs|cts|mts)$/, '') + '.js';
 
