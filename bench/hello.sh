@@ -57,21 +57,7 @@ done
 [[ -x $VERGE ]] || die "no verge binary at $VERGE (build it: ninja -C build)"
 
 # --- workerd from npm, pinned in bench/package.json -------------------------
-WORKERD=$BENCH_DIR/node_modules/workerd/bin/workerd
-if [[ ! -x $WORKERD ]]; then
-  log "installing workerd (npm install --prefix bench)"
-  npm install --prefix "$BENCH_DIR" --no-audit --no-fund >&2
-fi
-[[ -x $WORKERD ]] || WORKERD=$BENCH_DIR/node_modules/.bin/workerd
-# If npm did not run workerd's postinstall, bin/workerd is a node launcher
-# that spawns the real binary; run the platform package's binary directly
-# instead, so the PID this script stops is workerd itself.
-if [[ $(head -c 4 "$WORKERD" 2>/dev/null | od -An -c | tr -d ' ') != '177ELF' ]]; then
-  for cand in "$BENCH_DIR"/node_modules/@cloudflare/workerd-linux-*/bin/workerd; do
-    [[ -x $cand ]] && WORKERD=$cand && break
-  done
-fi
-[[ -x $WORKERD ]] || die "workerd is not installed under $BENCH_DIR/node_modules"
+find_workerd
 
 # --- processes and cleanup --------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-hello.XXXXXX")

@@ -155,3 +155,22 @@ children_cpu_s() {
     printf "%.3f", s
   }' "$TMP/times.txt")
 }
+
+# find_workerd: sets WORKERD to the workerd binary from npm (bench/package.json),
+# installing it first if needed. If npm did not run workerd's postinstall,
+# bin/workerd is a node launcher that spawns the real binary; the platform
+# package's binary is used instead, so the PID a script stops is workerd's.
+find_workerd() {
+  WORKERD=$BENCH_DIR/node_modules/workerd/bin/workerd
+  if [[ ! -x $WORKERD ]]; then
+    log "installing workerd (npm install --prefix bench)"
+    npm install --prefix "$BENCH_DIR" --no-audit --no-fund >&2
+  fi
+  [[ -x $WORKERD ]] || WORKERD=$BENCH_DIR/node_modules/.bin/workerd
+  if [[ $(head -c 4 "$WORKERD" 2>/dev/null | od -An -c | tr -d ' ') != '177ELF' ]]; then
+    for cand in "$BENCH_DIR"/node_modules/@cloudflare/workerd-linux-*/bin/workerd; do
+      [[ -x $cand ]] && WORKERD=$cand && break
+    done
+  fi
+  [[ -x $WORKERD ]] || die "workerd is not installed under $BENCH_DIR/node_modules"
+}
