@@ -380,7 +380,7 @@ void applyWranglerConfig(const fs::path& file, const nlohmann::json& j, ProjectC
   }
   if (j.contains("services")) {
     const auto& list = j["services"];
-    if (!list.is_array()) fail(file, "services", "must be an array of { binding, service }");
+    if (!list.is_array()) fail(file, "services", "must be an array of { binding, service, entrypoint, props }");
     size_t index = 0;
     for (const auto& b : list) {
       std::string where = "services[" + std::to_string(index++) + "]";
@@ -393,13 +393,24 @@ void applyWranglerConfig(const fs::path& file, const nlohmann::json& j, ProjectC
                                             ")");
         }
       }
+      runtime::Binding binding{runtime::Binding::Kind::kService, b["binding"].get<std::string>(),
+                               b["service"].get<std::string>(), ""};
+      if (b.contains("entrypoint")) {
+        if (!b["entrypoint"].is_string() || b["entrypoint"].get<std::string>().empty()) {
+          fail(file, where + ".entrypoint", "must be the name of an export of the other worker");
+        }
+        binding.entrypoint = b["entrypoint"].get<std::string>();
+      }
+      if (b.contains("props")) {
+        if (!b["props"].is_object()) fail(file, where + ".props", "must be a table (the callee's ctx.props)");
+        binding.props_json = b["props"].dump();
+      }
       for (const auto& [k, v] : b.items()) {
-        if (k != "binding" && k != "service" && k != "environment") {
+        if (k != "binding" && k != "service" && k != "environment" && k != "entrypoint" && k != "props") {
           cfg.warnings.push_back("'" + where + "." + k + "' is not supported by verge yet; ignored");
         }
       }
-      cfg.bindings.push_back({runtime::Binding::Kind::kService, b["binding"].get<std::string>(),
-                              b["service"].get<std::string>(), ""});
+      cfg.bindings.push_back(std::move(binding));
     }
   }
   if (j.contains("limits")) {

@@ -183,11 +183,11 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<Site> sites, Router router, 
   // Service bindings: the request goes to the named worker's runtime on
   // the caller's loop, as an in-memory exchange (no socket). Posted, so the
   // target runs after the caller's JS entry, never nested in it.
-  storage_->service_fetch = [this](boost::asio::io_context& ioc, const std::string& service,
+  storage_->service_fetch = [this](boost::asio::io_context& ioc, const runtime::ServiceCall& call,
                                    net::ClientRequest& request, net::FetchCallback& callback) {
     const runtime::WorkerScript* target = nullptr;
     for (const auto& w : workers_) {
-      if (w && w->name == service) target = w.get();
+      if (w && w->name == call.service) target = w.get();
     }
     int loop = -1;
     for (size_t t = 0; t < runtimes_.size(); ++t) {
@@ -200,6 +200,9 @@ EdgeNode::EdgeNode(EdgeOptions options, std::vector<Site> sites, Router router, 
     info.client_ip = "127.0.0.1";
     info.ray = newRayId(options_.colo);
     info.invocations_left = invocationsLeft(request.headers) - 1;
+    info.entrypoint = call.entrypoint;
+    info.props_json = call.props_json;
+    info.rpc = call.rpc;
     auto exchange = serviceExchange(server_->loop(loop), std::move(request), std::move(callback));
     server_->loop(loop).post([this, loop, target, exchange = std::move(exchange), info = std::move(info)]() mutable {
       if (info.invocations_left < 0) {

@@ -659,23 +659,11 @@ class AssetsFetcher {
   get [Symbol.toStringTag]() { return 'Fetcher'; }
 }
 
-// A service binding (`services` in the wrangler config): fetch() goes to
-// the node's worker of that name, without a socket, as on Cloudflare.
-class ServiceFetcher {
-  #service;
-  constructor(token, service) {
-    if (token !== kToken) illegal();
-    this.#service = service;
-  }
-  fetch(input, init) {
-    return internals.fetchVia(this.#service, input, init);
-  }
-  get [Symbol.toStringTag]() { return 'Fetcher'; }
-}
-
-internals.makeBinding = (kind, id) => {
+// A service binding (`services` in the wrangler config) is made by rpc.js:
+// fetch() and RPC to the node's worker of that name, without a socket.
+internals.makeBinding = (kind, id, entrypoint, propsJson) => {
   if (kind === 'unsafe_eval') return new UnsafeEval(kToken);
-  if (kind === 'service') return new ServiceFetcher(kToken, id);
+  if (kind === 'service') return internals.makeServiceBinding(id, entrypoint, propsJson);
   if (kind === 'assets') return new AssetsFetcher(kToken);
   if (kind === 'kv') return new KVNamespace(kToken, id);
   if (kind === 'd1') return new D1Database(kToken, id);

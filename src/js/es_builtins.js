@@ -12,6 +12,7 @@
 //   Iterator (constructor, Iterator.from, helpers on Iterator.prototype)
 //   RegExp.escape, Error.isError, Math.sumPrecise
 //   ArrayBuffer.prototype: transfer, transferToFixedLength, detached
+//   Symbol.dispose, Symbol.asyncDispose (the symbols; `using` is syntax)
 //
 // What cannot be added on this engine (syntax, RegExp flags, new typed array
 // kinds) is listed in docs/web-apis.md, "Modern JavaScript".
@@ -1430,3 +1431,12 @@ install(Math, {
     return roundExactly(partials, n, overflow);
   },
 });
+
+// Symbol.dispose and Symbol.asyncDispose: the engine has no `using`, but
+// code compiled down from it (TypeScript) and RPC stubs use the symbols,
+// as in workerd. Well-known symbols are neither writable nor configurable.
+for (const name of ['dispose', 'asyncDispose']) {
+  if (!(name in Symbol)) {
+    ObjectDefineProperty(Symbol, name, { __proto__: null, value: Symbol('Symbol.' + name), writable: false, enumerable: false, configurable: false });
+  }
+}

@@ -36,8 +36,11 @@ function isStackOverflow(err) {
 internals.reportError = (err) => native.log('error', 'Uncaught ' + describe(err));
 
 class ExecutionContext {
-  #rid; #passThrough = false;
-  constructor(rid) { this.#rid = rid; }
+  #rid; #props; #passThrough = false;
+  constructor(rid, props = {}) {
+    this.#rid = rid;
+    this.#props = props;
+  }
   waitUntil(promise) {
     const rid = this.#rid;
     native.waitUntilBegin(rid);
@@ -48,34 +51,15 @@ class ExecutionContext {
   passThroughOnException() {
     this.#passThrough = true;
   }
-  get props() { return {}; }
+  // What the service binding that called this worker passed (`props` in
+  // its config); {} otherwise.
+  get props() { return this.#props; }
   static passThrough(ctx) { return ctx.#passThrough; }
 }
 internals.ExecutionContext = ExecutionContext;
 
 // ---- cloudflare:workers ----
-// Base classes a worker's entry points extend; the runtime makes one
-// instance per event with the event's ctx and the worker's env.
-class WorkerEntrypoint {
-  constructor(ctx, env) {
-    this.ctx = ctx;
-    this.env = env;
-  }
-}
-class DurableObject {
-  constructor(ctx, env) {
-    this.ctx = ctx;
-    this.env = env;
-  }
-}
-class WorkflowEntrypoint {
-  constructor(ctx, env) {
-    this.ctx = ctx;
-    this.env = env;
-  }
-}
-// Marks a class whose instances are passed by reference over RPC.
-class RpcTarget {}
+const { WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget } = internals;
 
 // waitUntil() of the request being handled, for code that has no ctx.
 function waitUntil(promise) {
@@ -117,7 +101,16 @@ class FetchEvent extends internals.Event {
 }
 internals.FetchEvent = FetchEvent;
 
-function callHandler(request, ctx) {
+// The export that serves a call: the default one, or the named one a
+// service binding's `entrypoint` says.
+function entrypointExport(name) {
+  if (!name) return moduleExports && moduleExports.default;
+  const value = moduleExports ? moduleExports[name] : undefined;
+  if (value === undefined) throw new Error(`The worker has no export named "${name}" (the entrypoint a service binding names).`);
+  return value;
+}
+
+function callHandler(request, ctx, entrypoint) {
   if (serviceWorker) {
     // addEventListener('fetch', ...) on the global scope (globals.js).
     const fetchListeners = internals.eventListenerCallbacks(internals.globalEventTarget, 'fetch');
@@ -132,7 +125,7 @@ function callHandler(request, ctx) {
     if (!response) throw new Error('No fetch event listener called event.respondWith().');
     return response;
   }
-  const handler = moduleExports && moduleExports.default;
+  const handler = entrypointExport(entrypoint);
   if (!handler) throw new Error("The worker's main module has no default export; export default { async fetch(request, env, ctx) { ... } }.");
   if (isEntrypointClass(handler)) {
     // `export default class extends WorkerEntrypoint`: an instance per
@@ -150,14 +143,18 @@ function isEntrypointClass(value) {
     (value.prototype instanceof WorkerEntrypoint || typeof value.prototype.fetch === 'function');
 }
 
-internals.dispatchFetch = (rid, method, url, headerPairs, sourceId, cfParts) => {
+function propsOf(json) {
+  return json ? JSON.parse(json) : {};
+}
+
+internals.dispatchFetch = (rid, method, url, headerPairs, sourceId, cfParts, entrypoint, propsJson) => {
   const cf = { httpProtocol: cfParts[0], clientTcpRtt: 0, colo: cfParts[2] };
   if (cfParts[1]) cf.tlsVersion = cfParts[1];
   const request = makeIncomingRequest(method, url, headerPairs, sourceId, cf);
-  const ctx = new ExecutionContext(rid);
-  let result;
+  let ctx, result;
   try {
-    result = callHandler(request, ctx);
+    ctx = new ExecutionContext(rid, propsOf(propsJson));
+    result = callHandler(request, ctx, entrypoint);
   } catch (err) {
     handleFailure(rid, err, request, ctx);
     return;
@@ -169,12 +166,25 @@ internals.dispatchFetch = (rid, method, url, headerPairs, sourceId, cfParts) => 
   }
 };
 
+// An RPC session through a service binding (rpc.js): a new instance of
+// the entrypoint class serves its calls; the request ends with the session.
+internals.dispatchRpc = (rid, sid, entrypoint, propsJson) => {
+  let target = null, error;
+  try {
+    const handler = entrypointExport(entrypoint);
+    if (isEntrypointClass(handler)) target = new handler(new ExecutionContext(rid, propsOf(propsJson)), env);
+  } catch (err) {
+    error = err;
+  }
+  internals.serveRpc(sid, target, error, () => native.respond(rid, 200, [], null));
+};
+
 function handleFailure(rid, err, request, ctx) {
   if (isStackOverflow(err)) {
     native.respFail(rid, 'limit', 'stack overflow: ' + describe(err));
     return;
   }
-  if (ExecutionContext.passThrough(ctx) && originUrl && !request.bodyUsed) {
+  if (ctx && ExecutionContext.passThrough(ctx) && originUrl && !request.bodyUsed) {
     native.log('warn', 'worker threw; passing the request through to the origin: ' + describe(err));
     const u = new URL(request.url);
     const target = new URL(u.pathname + u.search, originUrl).href;

@@ -35,6 +35,16 @@ class io_context;
 namespace verge::runtime {
 
 struct WorkerScript;
+class RpcSession;
+
+// A call through a service binding: to which worker and export, with what
+// ctx.props, and whether it is an RPC session rather than a fetch().
+struct ServiceCall {
+  std::string service;     // the worker's name
+  std::string entrypoint;  // its named export; "" = the default export
+  std::string props_json;  // ctx.props as JSON; "" = {}
+  std::shared_ptr<RpcSession> rpc;
+};
 
 // What the node gives every runtime: where the bindings' data lives, and
 // the node-wide services JS reaches through natives.
@@ -54,11 +64,11 @@ struct StorageConfig {
   std::function<bool(boost::asio::io_context& ioc, net::ClientRequest& request, std::string_view cf_json,
                      net::FetchCallback& callback)>
       subrequest;
-  // Service bindings: delivers `request` to the node's worker named
-  // `service` (called on the caller's home loop, whose context is `ioc`),
-  // its response to `callback` on that loop. False when there is no such
-  // worker.
-  std::function<bool(boost::asio::io_context& ioc, const std::string& service, net::ClientRequest& request,
+  // Service bindings: delivers `request` to the node's worker that `call`
+  // names (called on the caller's home loop, whose context is `ioc`), its
+  // response to `callback` on that loop. For an RPC call the response only
+  // says how the callee's side ended. False when there is no such worker.
+  std::function<bool(boost::asio::io_context& ioc, const ServiceCall& call, net::ClientRequest& request,
                      net::FetchCallback& callback)>
       service_fetch;
   // The ASSETS binding (Workers Static Assets): answers a request from the

@@ -480,20 +480,16 @@ void nativeWaitUntilEnd(Args info) { self(info)->waitUntilEnd(u32Arg(info, 0)); 
 // ---- fetch (one HTTP exchange; redirects are handled in JS) ----
 
 // fetch(method, url, headerPairs, body|null, cfJson|null, service|undefined)
-//   → Promise<[status, statusText, headerPairs, sourceId]>; with `service`,
-//   to that worker of the node (a service binding) instead of the network.
+//   → Promise<[status, statusText, headerPairs, sourceId]>; with `service`
+//   ([name, entrypoint, propsJson], serviceCallArg), to that worker of the
+//   node (a service binding) instead of the network.
 void fetch(Args info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
   WorkerIsolate* w = self(info);
   uint32_t rid = w->currentRequest();
+  if (!w->countSubrequest(rid)) return;
   WorkerIsolate::RequestState* r = w->request(rid);
-  if (r && ++r->subrequests > RequestLimits::kMaxSubrequests) {
-    throwError(isolate, "Error",
-               "Too many subrequests. A request may make at most " +
-                   std::to_string(RequestLimits::kMaxSubrequests) + " fetch() calls.");
-    return;
-  }
   auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
   info.GetReturnValue().Set(resolver->GetPromise());
   auto req = std::make_shared<net::ClientRequest>();
@@ -502,7 +498,8 @@ void fetch(Args info) {
   req->headers = headerPairs(isolate, info[2]);
   if (!info[3]->IsNullOrUndefined()) req->body = std::string(bytesOf(info[3]));
   std::string cf_json = info[4]->IsString() ? toStdString(isolate, info[4]) : std::string();
-  std::string service = info[5]->IsString() ? toStdString(isolate, info[5]) : std::string();
+  ServiceCall service;
+  if (info[5]->IsArray()) service = serviceCallArg(isolate, info[5].As<v8::Array>());
   r = w->request(rid);  // headerPairs may have run JS
   if (r) {
     // Loop detection, as Cloudflare's CF-EW-Via: how many more worker
@@ -541,10 +538,10 @@ void fetch(Args info) {
                 done = std::move(done)]() mutable {
     home->run([home, config, req, cf_json = std::move(cf_json), service = std::move(service),
                done = std::move(done)]() mutable {
-      if (!service.empty()) {
+      if (!service.service.empty()) {
         const auto& to_service = config->service_fetch;
         if (to_service && to_service(home->context(), service, *req, done)) return;
-        done("no worker named \"" + service + "\" runs on this node (service binding)", nullptr);
+        done("no worker named \"" + service.service + "\" runs on this node (service binding)", nullptr);
         return;
       }
       const auto& hook = config->subrequest;
@@ -616,6 +613,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
       {"log", log},                   {"now", now},
       {"ownNonIndexKeys", ownNonIndexKeys},
       {"randomFill", randomFill},     {"structuredClone", structuredCloneNative},
+      {"serialize", serializeNative}, {"deserialize", deserializeNative},
       {"timerStart", timerStart},     {"timerCancel", timerCancel},
       {"bodyRead", bodyRead},         {"bodyCancel", bodyCancel},
       {"respWriteHead", respWriteHead}, {"respWrite", respWrite},
@@ -637,6 +635,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   host->InstanceTemplate()->SetInternalFieldCount(1);
   native->Set(context, v8str(isolate_, "HostObject"), host->GetFunction(context).ToLocalChecked()).Check();
   installBindingNatives(isolate_, context, native, data);
+  installRpcNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
   installCryptoNatives(isolate_, context, native);
   installEncodingNatives(isolate_, context, native);

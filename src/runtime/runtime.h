@@ -22,6 +22,7 @@ namespace verge::runtime {
 
 struct WorkerScript;
 struct StorageConfig;
+class RpcSession;
 
 // Request facts that are not in the HTTP head (the `request.cf` object),
 // and what the node tracks across worker invocations.
@@ -41,6 +42,12 @@ struct RequestInfo {
   // Further worker invocations this request's subrequests may cause (sent
   // on as Cloudflare's CF-EW-Via loop-detection header).
   int invocations_left = 15;
+  // Set for a call through a service binding: the worker's export that
+  // takes it ("" = the default export), its ctx.props as JSON ("" = {}),
+  // and, for an RPC call rather than fetch(), the session it serves.
+  std::string entrypoint;
+  std::string props_json;
+  std::shared_ptr<RpcSession> rpc;
 };
 
 // How many worker invocations one chain of subrequests may make, as on

@@ -10,6 +10,7 @@
 #include "runtime/isolate_storage.h"
 #include "runtime/js_sources.h"
 #include "runtime/limited_allocator.h"
+#include "runtime/rpc_session.h"
 #include "runtime/v8_util.h"
 
 namespace asio = boost::asio;
@@ -183,6 +184,9 @@ WorkerIsolate::~WorkerIsolate() {
     dispatch_fn_.Reset();
     fire_timer_fn_.Reset();
     drop_timers_fn_.Reset();
+    dispatch_rpc_fn_.Reset();
+    rpc_receive_fn_.Reset();
+    rpc_closed_fn_.Reset();
     configure_fn_.Reset();
     runtime_fns_.clear();
     set_exports_fn_.Reset();
@@ -332,7 +336,8 @@ std::string WorkerIsolate::prepareLocked() {
       !getFn("dropTimers", drop_timers_fn_) || !getFn("configureWorker", configure_fn_) ||
       !getFn("setModuleExports", set_exports_fn_) || !getFn("makeBinding", make_binding_fn_) ||
       !getFn("builtinModule", builtin_module_fn_) || !getFn("importResult", import_result_fn_) ||
-      !getFn("mapStack", map_stack_fn_)) {
+      !getFn("mapStack", map_stack_fn_) || !getFn("dispatchRpc", dispatch_rpc_fn_) ||
+      !getFn("rpcReceive", rpc_receive_fn_) || !getFn("rpcClosed", rpc_closed_fn_)) {
     return "internal: runtime JS did not define its entry points";
   }
   return {};
@@ -385,9 +390,10 @@ std::string WorkerIsolate::loadLocked() {
                        : b.kind == Binding::Kind::kAssets     ? "assets"
                        : b.kind == Binding::Kind::kService    ? "service"
                                                               : "r2";
-    v8::Local<v8::Value> bargs[] = {v8str(isolate_, kind), v8str(isolate_, b.id)};
+    v8::Local<v8::Value> bargs[] = {v8str(isolate_, kind), v8str(isolate_, b.id), v8str(isolate_, b.entrypoint),
+                                    v8str(isolate_, b.props_json)};
     v8::Local<v8::Value> binding;
-    if (!make_binding.Get(isolate_)->Call(context, v8::Undefined(isolate_), 2, bargs).ToLocal(&binding)) {
+    if (!make_binding.Get(isolate_)->Call(context, v8::Undefined(isolate_), 4, bargs).ToLocal(&binding)) {
       return "internal: makeBinding failed: " + formatException(context, try_catch);
     }
     env->Set(context, v8str(isolate_, b.name), binding).Check();
@@ -726,6 +732,18 @@ void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInf
     enter(rid, [&](v8::Local<v8::Context> context) {
       const auto& head = exchange->head();
       const RequestInfo& ri = requests_[rid].info;
+      // A request starts outside any async context (AsyncLocalStorage).
+      context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
+      if (ri.rpc) {
+        // An RPC session through a service binding: this request serves it.
+        uint32_t sid = addRpcSession(ri.rpc, RpcSession::kCallee, rid);
+        ri.rpc->attach(RpcSession::kCallee, weak_from_this(), *home_, rid, sid);
+        v8::Local<v8::Value> args[] = {v8::Integer::NewFromUnsigned(isolate_, rid),
+                                       v8::Integer::NewFromUnsigned(isolate_, sid), v8str(isolate_, ri.entrypoint),
+                                       v8str(isolate_, ri.props_json)};
+        (void)dispatch_rpc_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 4, args);
+        return;
+      }
       v8::Local<v8::Array> headers = headerArray(isolate_, head.headers, ri.edge_headers);
       v8::Local<v8::Value> cf[] = {v8str(isolate_, ri.http_protocol), v8str(isolate_, ri.tls_version),
                                    v8str(isolate_, ri.colo), v8str(isolate_, ri.client_ip)};
@@ -736,10 +754,10 @@ void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInf
           headers,
           v8::Integer::NewFromUnsigned(isolate_, source_id),
           v8::Array::New(isolate_, cf, 4),
+          v8str(isolate_, ri.entrypoint),
+          v8str(isolate_, ri.props_json),
       };
-      // A request starts outside any async context (AsyncLocalStorage).
-      context->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
-      (void)dispatch_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 6, args);
+      (void)dispatch_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 8, args);
     });
   });
 }
@@ -923,6 +941,8 @@ void WorkerIsolate::eraseRequest(uint32_t rid) {
   // of the request awaits them any more, so their promises are let go.
   for (const auto& waiting : it->second.waiting_subrequests) pending_.erase(waiting.pending);
   requests_.erase(it);
+  // RPC sessions live as long as the request that made or serves them.
+  closeRpcSessionsOf(rid, "The request that this RPC session belonged to has ended.");
   if (!timers.empty()) {
     for (uint32_t id : timers) cancelTimer(id);
     if (entry_depth_ > 0) {
@@ -942,6 +962,15 @@ void WorkerIsolate::eraseRequest(uint32_t rid) {
       }
     }
   });
+}
+
+bool WorkerIsolate::countSubrequest(uint32_t rid) {
+  RequestState* r = request(rid);
+  if (!r || ++r->subrequests <= RequestLimits::kMaxSubrequests) return true;
+  throwError(isolate_, "Error",
+             "Too many subrequests. A request may make at most " + std::to_string(RequestLimits::kMaxSubrequests) +
+                 " fetch() calls and RPC calls together.");
+  return false;
 }
 
 void WorkerIsolate::subrequestDone(uint32_t rid) {
@@ -966,6 +995,8 @@ void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string
     base::logLine(base::LogLevel::kError, who + ": uncaught exception: " + std::string(detail));
   }
   if (!r || r->finished) return;
+  closeRpcSessionsOf(rid, limit ? "The worker called over RPC exceeded its resource limits: " + std::string(detail)
+                                : "The worker called over RPC failed: " + std::string(detail));
   r->head_written = true;
   home_->run([ex = r->exchange, limit, note = script_->name + (limit ? " exceededResources" : " exception")] {
     if (limit) {
@@ -983,7 +1014,8 @@ void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string
 }
 
 void WorkerIsolate::failHungRequests() {
-  if (!pending_.empty() || !timers_.empty() || requests_.empty()) return;
+  // An open RPC session can still bring a call or an answer.
+  if (!pending_.empty() || !timers_.empty() || !rpc_sessions_.empty() || requests_.empty()) return;
   std::vector<uint32_t> hung, stuck_wait_until;
   for (const auto& [rid, r] : requests_) {
     if (!r.finished && !r.head_written) hung.push_back(rid);

@@ -37,6 +37,8 @@ namespace verge::runtime {
 class IsolateLock;
 class IsolateStorage;
 class LimitedAllocator;
+class RpcSession;
+struct ServiceCall;
 
 // Adds the storage-binding natives (binding_natives.cc) to `native`.
 void installBindingNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
@@ -52,6 +54,13 @@ v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& he
 // those named in `edge`, then `edge` (RequestInfo::edge_headers).
 v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers,
                                  const std::vector<std::pair<std::string, std::string>>& edge);
+
+// [name, entrypoint, propsJson] (a service binding, bindings.js) → the call.
+ServiceCall serviceCallArg(v8::Isolate* isolate, v8::Local<v8::Array> value);
+
+// Adds the RPC natives (rpc_session.cc) to `native`.
+void installRpcNatives(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native,
+                       v8::Local<v8::Value> data);
 
 // Limits on what one request may do, as on Cloudflare.
 struct RequestLimits {
@@ -168,6 +177,9 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   // Sends an error page for `rid` if nothing was sent yet; else aborts.
   // kind: "exception" (500, Error 1101) or "limit" (503, exceeded resources).
   void failRequest(uint32_t rid, std::string_view kind, std::string_view detail);
+  // Counts a fetch() or RPC call of request `rid` (none for 0); over the
+  // limit, throws the limit's Error into JS and returns false.
+  bool countSubrequest(uint32_t rid);
   // A subrequest of `rid` ended (its body was read, cancelled or failed):
   // the next waiting one may start.
   void subrequestDone(uint32_t rid);
@@ -177,6 +189,20 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   // an entry, only from a schedule()d task.
   template <class F>
   void enter(uint32_t rid, F&& fn);
+
+  // ---- RPC sessions (rpc_session.h); inside an entry ----
+  // Adds `session`, on `side`, for request `rid`; returns its id here.
+  uint32_t addRpcSession(std::shared_ptr<RpcSession> session, int side, uint32_t rid);
+  // The session `id` and which side of it this isolate is; null if gone.
+  RpcSession* rpcSession(uint32_t id, int* side = nullptr);
+  // Closes session `id` from this side and forgets it.
+  void closeRpcSession(uint32_t id, const std::string& reason);
+  // Closes every session of request `rid` (it ended or failed).
+  void closeRpcSessionsOf(uint32_t rid, const std::string& reason);
+  // A message for session `id` (internals.rpcReceive), or its end
+  // (internals.rpcClosed, and the session is forgotten).
+  void rpcMessage(uint32_t id, const std::string& message);
+  void rpcEnded(uint32_t id, const std::string& reason);
 
   // From loop code: runs `fn(isolate)` in `weak`'s isolate for request `rid`
   // (via schedule), if it still exists.
@@ -247,6 +273,10 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   v8::Global<v8::Function> dispatch_fn_;
   v8::Global<v8::Function> fire_timer_fn_;
   v8::Global<v8::Function> drop_timers_fn_;
+  // internals.dispatchRpc, rpcReceive and rpcClosed (rpc.js).
+  v8::Global<v8::Function> dispatch_rpc_fn_;
+  v8::Global<v8::Function> rpc_receive_fn_;
+  v8::Global<v8::Function> rpc_closed_fn_;
   // The runtime JS's worker-setup functions, between prepare() and load().
   v8::Global<v8::Function> configure_fn_;
   v8::Global<v8::Function> set_exports_fn_;
@@ -277,6 +307,13 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   std::unordered_map<uint32_t, std::shared_ptr<net::BodySource>> sources_;
   std::unordered_map<uint32_t, uint32_t> timers_;  // timer id → request id
   std::unordered_map<uint32_t, v8::Global<v8::Promise::Resolver>> pending_;
+  struct RpcEntry {
+    std::shared_ptr<RpcSession> session;
+    int side;
+    uint32_t rid;
+  };
+  std::unordered_map<uint32_t, RpcEntry> rpc_sessions_;
+  uint32_t next_rpc_session_ = 1;
   uint32_t next_pending_ = 1;
   uint32_t next_rid_ = 1;
   uint32_t next_source_ = 1;

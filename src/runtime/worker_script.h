@@ -37,6 +37,10 @@ struct Binding {
   std::string name;  // the env property, e.g. "MY_KV"
   std::string id;    // KV namespace id, D1 database id (else name), R2 bucket name
   std::string alias; // D1 database_name, for the CLI to find it by
+  // A service binding's named export of the other worker ("" = default)
+  // and the ctx.props it passes, as JSON ("" = none).
+  std::string entrypoint;
+  std::string props_json;
 };
 
 struct WorkerLimits {

@@ -3,6 +3,7 @@
 #include "runtime/api/structured_clone.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "runtime/v8_util.h"
@@ -57,7 +58,108 @@ class CloneDelegate : public v8::ValueSerializer::Delegate, public v8::ValueDese
   v8::Local<v8::Value> marker_;
 };
 
+// V8's serializer over `value`; the bytes are released into `out`. False
+// with an exception pending.
+bool writeValue(v8::Isolate* isolate, CloneDelegate& delegate, v8::Local<v8::Value> value, std::string& out) {
+  v8::ValueSerializer serializer(isolate, &delegate);
+  delegate.serializer = &serializer;
+  serializer.WriteHeader();
+  bool ok = serializer.WriteValue(isolate->GetCurrentContext(), value).FromMaybe(false);
+  delegate.serializer = nullptr;
+  if (!ok) return false;
+  std::pair<uint8_t*, size_t> data = serializer.Release();
+  out.assign(reinterpret_cast<const char*>(data.first), data.second);
+  std::free(data.first);
+  return true;
+}
+
+v8::MaybeLocal<v8::Value> readValue(v8::Isolate* isolate, CloneDelegate& delegate, const uint8_t* data, size_t size) {
+  v8::ValueDeserializer deserializer(isolate, data, size, &delegate);
+  delegate.deserializer = &deserializer;
+  auto context = isolate->GetCurrentContext();
+  v8::MaybeLocal<v8::Value> out;
+  if (deserializer.ReadHeader(context).FromMaybe(false)) out = deserializer.ReadValue(context);
+  delegate.deserializer = nullptr;
+  return out;
+}
+
 }  // namespace
+
+void serializeNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  if (!info[1]->IsFunction()) {
+    throwError(isolate, "TypeError", "serialize: bad arguments");
+    return;
+  }
+  CloneDelegate delegate(isolate, info[2]);
+  std::string value_bytes;
+  if (!writeValue(isolate, delegate, info[0], value_bytes)) return;
+  // The host objects' parts, as plain values, serialized ahead of the value.
+  std::vector<v8::Local<v8::Value>> parts;
+  for (auto& original : delegate.originals) {
+    v8::Local<v8::Value> args[] = {original.Get(isolate)};
+    v8::Local<v8::Value> p;
+    if (!info[1].As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&p)) return;
+    parts.push_back(p);
+  }
+  CloneDelegate plain(isolate, info[2]);
+  std::string parts_bytes;
+  if (!writeValue(isolate, plain, v8::Array::New(isolate, parts.data(), parts.size()), parts_bytes)) return;
+  if (!plain.originals.empty()) {
+    throwError(isolate, "TypeError", "serialize: host object parts must be plain values");
+    return;
+  }
+  uint32_t n = static_cast<uint32_t>(parts_bytes.size());
+  auto store = v8::ArrayBuffer::NewBackingStore(isolate, 4 + parts_bytes.size() + value_bytes.size());
+  auto* out = static_cast<uint8_t*>(store->Data());
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(n >> (8 * i));
+  std::memcpy(out + 4, parts_bytes.data(), parts_bytes.size());
+  std::memcpy(out + 4 + parts_bytes.size(), value_bytes.data(), value_bytes.size());
+  auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
+  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, buffer->ByteLength()));
+}
+
+void deserializeNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  if (!info[0]->IsArrayBufferView() || !info[1]->IsFunction()) {
+    throwError(isolate, "TypeError", "deserialize: bad arguments");
+    return;
+  }
+  auto view = info[0].As<v8::ArrayBufferView>();
+  std::string bytes(view->ByteLength(), '\0');
+  view->CopyContents(bytes.data(), bytes.size());
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  uint32_t n = 0;
+  if (bytes.size() >= 4) n = data[0] | data[1] << 8 | data[2] << 16 | static_cast<uint32_t>(data[3]) << 24;
+  if (bytes.size() < 4 || n > bytes.size() - 4) {
+    throwError(isolate, "TypeError", "deserialize: truncated message");
+    return;
+  }
+  CloneDelegate plain(isolate, v8::Undefined(isolate));
+  v8::Local<v8::Value> parts;
+  if (!readValue(isolate, plain, data + 4, n).ToLocal(&parts)) return;
+  if (!parts->IsArray()) {
+    throwError(isolate, "TypeError", "deserialize: bad message");
+    return;
+  }
+  CloneDelegate delegate(isolate, v8::Undefined(isolate));
+  auto list = parts.As<v8::Array>();
+  for (uint32_t i = 0; i < list->Length(); ++i) {
+    v8::Local<v8::Value> p, object;
+    if (!list->Get(context, i).ToLocal(&p)) return;
+    v8::Local<v8::Value> args[] = {p};
+    if (!info[1].As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&object)) return;
+    if (!object->IsObject()) {
+      throwError(isolate, "TypeError", "deserialize: a host object's parts did not make an object");
+      return;
+    }
+    delegate.copies.push_back(object.As<v8::Object>());
+  }
+  v8::Local<v8::Value> out;
+  if (readValue(isolate, delegate, data + 4 + n, bytes.size() - 4 - n).ToLocal(&out)) info.GetReturnValue().Set(out);
+}
 
 void structuredCloneNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
