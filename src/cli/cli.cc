@@ -74,7 +74,10 @@ struct DevArgs {
   std::vector<std::string> vars;
   std::string persist_to;
   int threads = 1;
-  std::string config;  // --config/-c
+  // --config/-c: the first names the project served (else found in
+  // `target`); each further one adds a worker that only the first one's
+  // service bindings reach, as `wrangler dev -c a -c b` does.
+  std::vector<std::string> configs;
   std::string env;     // --env/-e
   std::vector<std::string> env_files;
 };
@@ -92,12 +95,28 @@ void reportProject(const edge::ProjectConfig& project) {
 
 int runDev(const DevArgs& args) {
   edge::ProjectOptions load_options;
-  load_options.config = args.config;
+  if (!args.configs.empty()) load_options.config = args.configs[0];
   load_options.env = args.env;
   load_options.dev = true;
   for (const auto& f : args.env_files) load_options.env_files.emplace_back(f);
   edge::ProjectConfig project = edge::loadProjectConfig(args.target, load_options);
   reportProject(project);
+  // Further configs: workers the first one's service bindings reach.
+  std::vector<edge::ProjectConfig> others;
+  for (size_t i = 1; i < args.configs.size(); ++i) {
+    edge::ProjectOptions other_options = load_options;
+    other_options.config = args.configs[i];
+    other_options.env_files.clear();
+    fs::path dir = fs::absolute(args.configs[i]).parent_path();
+    others.push_back(edge::loadProjectConfig(dir.string(), other_options));
+    reportProject(others.back());
+    bool taken = others.back().name == project.name ||
+                 std::any_of(others.begin(), others.end() - 1, [&](const auto& o) { return o.name == others.back().name; });
+    if (taken) {
+      throw edge::ConfigError(args.configs[i] + ": another config of this `verge dev` already names a worker \"" +
+                              others.back().name + "\"; each worker needs its own name");
+    }
+  }
   for (const auto& kv : args.vars) {
     size_t colon = kv.find(':');
     if (colon == std::string::npos || colon == 0) {
@@ -106,17 +125,25 @@ int runDev(const DevArgs& args) {
     project.vars[kv.substr(0, colon)] = kv.substr(colon + 1);
     project.json_vars.erase(kv.substr(0, colon));
   }
-  for (const auto& b : project.bindings) {
-    if (b.kind == runtime::Binding::Kind::kService && b.id != project.name) {
-      base::logLine(base::LogLevel::kWarn, "service binding " + b.name + ": no worker named \"" + b.id +
-                                               "\" runs under verge dev; its fetch() calls fail (run both "
-                                               "workers in one `verge serve` node)");
+  std::vector<const edge::ProjectConfig*> all{&project};
+  for (const auto& o : others) all.push_back(&o);
+  auto runs = [&](const std::string& name) {
+    return std::any_of(all.begin(), all.end(), [&](const auto* p) { return p->name == name; });
+  };
+  for (const auto* p : all) {
+    for (const auto& b : p->bindings) {
+      if (b.kind == runtime::Binding::Kind::kService && !runs(b.id)) {
+        base::logLine(base::LogLevel::kWarn, p->name + ": service binding " + b.name + ": no worker named \"" + b.id +
+                                                 "\" runs under verge dev; its calls fail (add its config: "
+                                                 "`verge dev -c wrangler.toml -c ../" + b.id + "/wrangler.toml`)");
+      }
     }
   }
   fs::path data_dir = args.persist_to.empty() ? project.root / ".verge" : fs::path(args.persist_to);
   fs::create_directories(data_dir);
   std::vector<edge::Site> sites;
   sites.push_back(buildSite(project, data_dir / "build"));
+  for (const auto& o : others) sites.push_back(buildSite(o, data_dir / "build"));
 
   edge::EdgeOptions options;
   options.server.host = args.ip;
@@ -255,8 +282,9 @@ int runCli(int argc, char** argv) {
   dev_cmd->add_option("--var", dev.vars, "Add an env var, KEY:VALUE (repeatable)");
   dev_cmd->add_option("--persist-to", dev.persist_to,
                       "Folder for local state (default: .verge in the project)");
-  dev_cmd->add_option("-c,--config", dev.config, "The wrangler config file (default: wrangler.json, "
-                      "wrangler.jsonc or wrangler.toml in the project folder)");
+  dev_cmd->add_option("-c,--config", dev.configs, "The wrangler config file (default: wrangler.json, "
+                      "wrangler.jsonc or wrangler.toml in the project folder); repeat it to run more "
+                      "workers, which the first one reaches through service bindings");
   dev_cmd->add_option("-e,--env", dev.env, "Use the config's [env.NAME] environment");
   dev_cmd->add_option("--env-file", dev.env_files,
                       "Read secrets from this dotenv file instead of .dev.vars/.env (repeatable)");

@@ -9,7 +9,9 @@ import json
 import tempfile
 import unittest
 
-from harness import request, serve_config, write_project
+import subprocess
+
+from harness import VERGE, dev, request, serve_config, write_project
 
 BACKEND = r"""
 import { WorkerEntrypoint, RpcTarget } from "cloudflare:workers";
@@ -130,28 +132,33 @@ export default {
 """
 
 
+def write_workers():
+    """The two projects, in a new folder: → (frontend, backend, folder)."""
+    tmp = tempfile.mkdtemp(prefix="verge-rpc-")
+    backend, frontend = tmp + "/backend", tmp + "/frontend"
+    write_project(backend, {
+        "wrangler.toml": 'name = "backend"\nmain = "index.js"\n[limits]\ncpu_ms = 200\n',
+        "index.js": BACKEND,
+    })
+    write_project(frontend, {
+        "wrangler.toml": 'name = "frontend"\nmain = "index.js"\n'
+                         '[[services]]\nbinding = "MATH"\nservice = "backend"\n'
+                         '[[services]]\nbinding = "ADMIN"\nservice = "backend"\nentrypoint = "Admin"\n'
+                         'props = { role = "admin", level = 3 }\n'
+                         '[[services]]\nbinding = "PLAIN"\nservice = "backend"\nentrypoint = "plain"\n',
+        "index.js": FRONTEND,
+    })
+    return frontend, backend, tmp
+
+
 class RpcTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="verge-rpc-")
-        backend = cls.tmp + "/backend"
-        frontend = cls.tmp + "/frontend"
-        write_project(backend, {
-            "wrangler.toml": 'name = "backend"\nmain = "index.js"\n[limits]\ncpu_ms = 200\n',
-            "index.js": BACKEND,
-        })
-        write_project(frontend, {
-            "wrangler.toml": 'name = "frontend"\nmain = "index.js"\n'
-                             '[[services]]\nbinding = "MATH"\nservice = "backend"\n'
-                             '[[services]]\nbinding = "ADMIN"\nservice = "backend"\nentrypoint = "Admin"\n'
-                             'props = { role = "admin", level = 3 }\n'
-                             '[[services]]\nbinding = "PLAIN"\nservice = "backend"\nentrypoint = "plain"\n',
-            "index.js": FRONTEND,
-        })
+        frontend, backend, tmp = write_workers()
         cls.node = serve_config('[server]\nlisten = "127.0.0.1:0"\nthreads = 2\n\n'
                                 '[[workers]]\nname = "frontend"\npath = "%s"\nroutes = ["front.test"]\n\n'
                                 '[[workers]]\nname = "backend"\npath = "%s"\nroutes = ["back.test"]\n'
-                                % (frontend, backend), cls.tmp)
+                                % (frontend, backend), tmp)
 
     @classmethod
     def tearDownClass(cls):
@@ -221,6 +228,38 @@ class RpcTest(unittest.TestCase):
     def test_many_calls_at_once(self):
         got = self.get("/parallel")
         self.assertEqual(got, {"all": [2 * i for i in range(20)], "later": "later"})
+
+
+class DevRpcTest(unittest.TestCase):
+    """`verge dev -c a -c b`, as `wrangler dev` runs several workers: the
+    first is served, the others are reached through its service bindings."""
+
+    def test_dev_runs_the_workers_its_bindings_name(self):
+        frontend, backend, _ = write_workers()
+        fe, be = frontend + "/wrangler.toml", backend + "/wrangler.toml"
+        v = dev(frontend, "-c", fe, "-c", be)
+        try:
+            status, _, body = request(v.port, path="/entrypoint")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)["props"], {"role": "admin", "level": 3})
+            # Only the first worker is served; the backend is reached by binding.
+            status, _, body = request(v.port, path="/nope")
+            self.assertEqual((status, body), (404, b"?"))
+        finally:
+            v.stop()
+        # Without the backend's config, the binding is warned about.
+        v = dev(frontend)
+        try:
+            status, _, body = request(v.port, path="/entrypoint")
+            self.assertEqual(status, 500)
+            self.assertIn('no worker named "backend" runs under verge dev', v.stderr())
+        finally:
+            v.stop()
+        # Two configs naming one worker is an error that says so.
+        proc = subprocess.run([VERGE, "dev", frontend, "-c", fe, "-c", fe, "--port", "0"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn('already names a worker "frontend"', proc.stderr)
 
 
 if __name__ == "__main__":
