@@ -16,6 +16,8 @@ PKGS=(
   libboost1.81-dev libssl-dev libsqlite3-dev zlib1g-dev libbrotli-dev libzstd-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libicu-dev
   libgtest-dev libgmock-dev googletest
+  # request.cf geolocation from MaxMind DB (.mmdb) files
+  libmaxminddb-dev libmaxminddb0
   # libnode108's own shared-library dependencies (it is unpacked, not
   # installed, because its node-* dependencies conflict with nodesource's nodejs).
   libbrotli1 libc-ares2 libicu72 libnghttp2-14 libuv1

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -15,6 +16,7 @@
 #include "cli/storage_commands.h"
 #include "edge/config.h"
 #include "edge/edge_node.h"
+#include "edge/geoip.h"
 #include "net/server_sockets.h"
 
 namespace fs = std::filesystem;
@@ -67,6 +69,23 @@ edge::Site buildSite(const edge::ProjectConfig& project, const fs::path& build_d
   return site;
 }
 
+// Opens the GeoIP databases (none when both paths are empty), logging what
+// was opened. A file that cannot be used stops the start-up: `key_of(asn)`
+// names the setting it came from in the ConfigError.
+std::shared_ptr<const edge::GeoIp> openGeoIp(const fs::path& city, const fs::path& asn,
+                                             const std::function<std::string(bool)>& key_of) {
+  if (city.empty() && asn.empty()) return nullptr;
+  std::shared_ptr<const edge::GeoIp> geoip;
+  try {
+    geoip = edge::GeoIp::open(city, asn);
+  } catch (const edge::GeoIpError& e) {
+    throw edge::ConfigError(key_of(e.asn) + e.what());
+  }
+  for (const auto& w : geoip->warnings()) base::logLine(base::LogLevel::kWarn, w);
+  base::logLine(base::LogLevel::kInfo, "request.cf geolocation from " + geoip->describe());
+  return geoip;
+}
+
 struct DevArgs {
   std::string target = ".";
   uint16_t port = 8787;
@@ -80,6 +99,7 @@ struct DevArgs {
   std::vector<std::string> configs;
   std::string env;     // --env/-e
   std::vector<std::string> env_files;
+  std::string geoip_database, geoip_asn_database;  // --geoip-database, --geoip-asn-database
 };
 
 // The start-up lines about a project's config: secrets read, and each key
@@ -139,6 +159,9 @@ int runDev(const DevArgs& args) {
       }
     }
   }
+  auto geoip = openGeoIp(args.geoip_database, args.geoip_asn_database, [](bool asn) {
+    return std::string(asn ? "--geoip-asn-database " : "--geoip-database ");
+  });
   fs::path data_dir = args.persist_to.empty() ? project.root / ".verge" : fs::path(args.persist_to);
   fs::create_directories(data_dir);
   std::vector<edge::Site> sites;
@@ -151,6 +174,7 @@ int runDev(const DevArgs& args) {
   options.server.threads = args.threads;
   options.dev_log = true;
   options.data_dir = data_dir;
+  options.geoip = std::move(geoip);
   edge::Router router;
   router.add("*", 0);
   edge::EdgeNode node(std::move(options), std::move(sites), std::move(router));
@@ -163,6 +187,9 @@ int runDev(const DevArgs& args) {
 
 int runServe(const std::string& config_path, int threads_override) {
   edge::NodeConfig cfg = edge::loadNodeConfig(config_path);
+  auto geoip = openGeoIp(cfg.geoip_database, cfg.geoip_asn_database, [&](bool asn) {
+    return cfg.file.string() + ": '" + (asn ? "server.geoip_asn_database" : "server.geoip_database") + "': ";
+  });
   fs::create_directories(cfg.data_dir);
   edge::Router router;
   std::vector<edge::Site> sites;
@@ -235,6 +262,7 @@ int runServe(const std::string& config_path, int threads_override) {
   options.cache_memory_bytes = cfg.cache_memory_mb << 20;
   options.cache_disk_bytes = cfg.cache_disk_mb << 20;
   options.restrict_egress = true;
+  options.geoip = std::move(geoip);
   if (cfg.admin.enabled) {
     options.admin.enabled = true;
     options.admin.host = cfg.admin.host;
@@ -288,6 +316,10 @@ int runCli(int argc, char** argv) {
   dev_cmd->add_option("-e,--env", dev.env, "Use the config's [env.NAME] environment");
   dev_cmd->add_option("--env-file", dev.env_files,
                       "Read secrets from this dotenv file instead of .dev.vars/.env (repeatable)");
+  dev_cmd->add_option("--geoip-database", dev.geoip_database,
+                      "MaxMind DB file (.mmdb, City or Country) for request.cf's location fields");
+  dev_cmd->add_option("--geoip-asn-database", dev.geoip_asn_database,
+                      "MaxMind ASN database (.mmdb) for request.cf.asn and asOrganization");
   dev_cmd->add_option("--threads", dev.threads, "Server threads")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();

@@ -1187,8 +1187,14 @@ NodeConfig loadNodeConfig(const fs::path& file, bool resolve_token_env) {
         auto s = v.value<std::string>();
         if (!s) fail(file, key, "must be a string (a folder path)");
         cfg.data_dir = fs::path(*s).is_absolute() ? fs::path(*s) : base / *s;
+      } else if (k == "geoip_database" || k == "geoip_asn_database") {
+        auto s = v.value<std::string>();
+        if (!s || s->empty()) fail(file, key, "must be the path of a MaxMind DB file (.mmdb)");
+        (k == "geoip_database" ? cfg.geoip_database : cfg.geoip_asn_database) =
+            fs::path(*s).is_absolute() ? fs::path(*s) : base / *s;
       } else {
-        fail(file, key, "unknown key (expected listen, threads, colo or data_dir)");
+        fail(file, key,
+             "unknown key (expected listen, threads, colo, data_dir, geoip_database or geoip_asn_database)");
       }
     }
   } else if (t.contains("server")) {

@@ -143,6 +143,10 @@ struct NodeConfig {
   int threads = 0;  // 0 = number of cores
   std::string colo = "LOCAL";
   std::filesystem::path data_dir = "verge-data";  // relative to the config file
+  // server.geoip_database / server.geoip_asn_database: MaxMind DB files
+  // (.mmdb) that request.cf's geolocation fields come from (edge/geoip.h);
+  // empty when not configured. Absolute, or made so against the file.
+  std::filesystem::path geoip_database, geoip_asn_database;
   net::ServerLimits limits;
   std::vector<NodeWorker> workers;
   std::vector<NodeZone> zones;

@@ -18,6 +18,7 @@
 #include "cache/store.h"
 #include "edge/admin_api.h"
 #include "edge/cache_phase.h"
+#include "edge/geoip.h"
 #include "edge/service_binding.h"
 #include "edge/host.h"
 #include "net/egress.h"
@@ -421,6 +422,7 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   info.http_protocol = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
   info.colo = options_.colo;
   info.client_ip = head.remote_addr;
+  if (options_.geoip) info.cf_geo = options_.geoip->lookupJson(head.remote_addr);
   info.ray = newRayId(options_.colo);
   info.edge_headers = {{"cf-connecting-ip", head.remote_addr},
                        {"x-real-ip", head.remote_addr},

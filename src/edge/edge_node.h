@@ -29,6 +29,7 @@ struct StorageConfig;
 namespace verge::edge {
 
 class AdminApi;
+class GeoIp;
 
 struct EdgeOptions {
   net::HttpServer::Options server;
@@ -43,6 +44,9 @@ struct EdgeOptions {
   // listeners, unless a worker's egress_allow says so. verge dev reaches
   // anything, as wrangler dev does.
   bool restrict_egress = false;
+  // request.cf's geolocation fields come from these databases (looked up
+  // per request that reaches a worker); none without.
+  std::shared_ptr<const GeoIp> geoip;
   // The admin API (purge); off unless a port is configured.
   struct Admin {
     bool enabled = false;

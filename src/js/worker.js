@@ -147,9 +147,24 @@ function propsOf(json) {
   return json ? JSON.parse(json) : {};
 }
 
+// request.cf's geolocation fields (RequestInfo::cf_geo, a JSON object's
+// text), parsed once per distinct text: a node sees the same few records
+// again and again, and a Map lookup costs less than JSON.parse.
+const geoObjects = new Map();
+function geoFields(text) {
+  let geo = geoObjects.get(text);
+  if (geo === undefined) {
+    if (geoObjects.size >= 512) geoObjects.clear();
+    geo = JSON.parse(text);
+    geoObjects.set(text, geo);
+  }
+  return geo;
+}
+
 internals.dispatchFetch = (rid, method, url, headerPairs, sourceId, cfParts, entrypoint, propsJson) => {
   const cf = { httpProtocol: cfParts[0], clientTcpRtt: 0, colo: cfParts[2] };
   if (cfParts[1]) cf.tlsVersion = cfParts[1];
+  if (cfParts[4]) Object.assign(cf, geoFields(cfParts[4]));
   const request = makeIncomingRequest(method, url, headerPairs, sourceId, cf);
   let ctx, result;
   try {

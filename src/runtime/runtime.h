@@ -32,6 +32,9 @@ struct RequestInfo {
   std::string tls_version;  // empty for plain HTTP
   std::string colo = "LOCAL";
   std::string client_ip;
+  // request.cf's geolocation fields as a JSON object ({"country":"DE",...}),
+  // from the node's GeoIP databases (edge/geoip.h); empty for none.
+  std::string cf_geo;
   // The request's Ray ID ("<16 hex digits>-<colo>"): the cf-ray header of
   // the request and of its response, as on Cloudflare; empty for none.
   std::string ray;

@@ -746,14 +746,16 @@ void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInf
       }
       v8::Local<v8::Array> headers = headerArray(isolate_, head.headers, ri.edge_headers);
       v8::Local<v8::Value> cf[] = {v8str(isolate_, ri.http_protocol), v8str(isolate_, ri.tls_version),
-                                   v8str(isolate_, ri.colo), v8str(isolate_, ri.client_ip)};
+                                   v8str(isolate_, ri.colo), v8str(isolate_, ri.client_ip),
+                                   ri.cf_geo.empty() ? v8::Undefined(isolate_).As<v8::Value>()
+                                                     : v8str(isolate_, ri.cf_geo).As<v8::Value>()};
       v8::Local<v8::Value> args[] = {
           v8::Integer::NewFromUnsigned(isolate_, rid),
           v8str(isolate_, head.method),
           v8str(isolate_, ri.url),
           headers,
           v8::Integer::NewFromUnsigned(isolate_, source_id),
-          v8::Array::New(isolate_, cf, 4),
+          v8::Array::New(isolate_, cf, std::size(cf)),
           v8str(isolate_, ri.entrypoint),
           v8str(isolate_, ri.props_json),
       };
