@@ -1,0 +1,140 @@
+// A streaming HTML tokenizer for rewriting (HTMLRewriter): the WHATWG
+// tokenizer's states, fed bytes in chunks of any size, handing each token
+// to a sink together with the exact bytes it came from, so that a rewriter
+// can pass what it does not change through byte for byte.
+//
+// Text is not decoded (entities stay as written, as lol-html gives them to
+// Cloudflare's text handlers) and is handed on as it arrives, so memory is
+// bounded by the longest tag, comment or doctype, not by the document. The
+// text states that follow a start tag (RCDATA after <title>, RAWTEXT after
+// <style>, script data after <script>, PLAINTEXT) and CDATA sections in SVG
+// and MathML need a little of the tree builder's knowledge: which namespace
+// the current element is in. The tokenizer tracks just that.
+//
+// Works on bytes: any ASCII-compatible encoding (UTF-8, windows-1252,
+// ISO-8859-x, …) tokenizes the same.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace verge::html {
+
+struct Attribute {
+  std::string_view name;   // as written
+  std::string_view value;  // as written (no quotes, entities not decoded)
+  char quote = 0;          // '"' or '\'' when quoted
+  bool has_value = false;  // `<input disabled>` has none
+};
+
+// Where text came from: what the tokenizer was in when it read it.
+enum class TextKind : uint8_t { kData, kRcdata, kRawtext, kScript, kPlaintext, kCdata };
+
+// Each view is valid only during the sink's call.
+struct StartTag {
+  std::string_view name;  // as written
+  std::vector<Attribute> attributes;
+  bool self_closing = false;
+  std::string_view raw;
+};
+struct EndTag {
+  std::string_view name;
+  std::string_view raw;
+};
+struct Comment {
+  std::string_view text;  // between <!-- and -->, or a bogus comment's content
+  std::string_view raw;
+};
+struct Doctype {
+  std::string_view name;
+  std::string_view public_id;
+  std::string_view system_id;
+  bool has_name = false, has_public_id = false, has_system_id = false;
+  bool force_quirks = false;
+  std::string_view raw;
+};
+
+class TokenSink {
+ public:
+  virtual ~TokenSink() = default;
+  virtual void startTag(const StartTag& tag) = 0;
+  virtual void endTag(const EndTag& tag) = 0;
+  // A piece of a text node; the pieces of one node arrive in order, and a
+  // node ends at the next token of another kind (or the end of input).
+  virtual void text(std::string_view raw, TextKind kind) = 0;
+  virtual void comment(const Comment& comment) = 0;
+  virtual void doctype(const Doctype& doctype) = 0;
+  // Bytes that are no token at all (`</>`, an unfinished tag at the end of
+  // input): a rewriter passes them through.
+  virtual void other(std::string_view raw) = 0;
+};
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(TokenSink& sink) : sink_(sink) {}
+
+  // Tokenizes `chunk`; tokens that end in it reach the sink now, a token
+  // cut by the chunk's end waits for the next write().
+  void write(std::string_view chunk);
+  // The end of input: what is pending is flushed.
+  void end();
+
+  // The longest token kept so far (the memory a document needs).
+  size_t maxPending() const { return max_pending_; }
+
+ private:
+  enum class State : uint8_t { kData, kRcdata, kRawtext, kScript, kPlaintext, kCdata };
+  // Script data's escape states (the HTML standard's "script data escaped"
+  // and "double escaped"), which decide whether </script> ends it.
+  enum class ScriptState : uint8_t { kNormal, kEscaped, kDoubleEscaped };
+
+  void run(bool at_end);
+  // Each returns how many bytes of buf_ from `pos` it consumed; one that
+  // needs more input first (never at the end) sets stall_.
+  size_t needMore();
+  size_t tagOpen(size_t pos, bool at_end);
+  size_t parseTag(size_t pos, size_t name_start);  // → past its '>', or npos
+  size_t startTag(size_t pos, bool at_end);
+  size_t endTag(size_t pos, bool at_end);
+  size_t markup(size_t pos, bool at_end);
+  size_t comment(size_t pos, bool at_end);
+  size_t bogusComment(size_t pos, size_t content, bool at_end);
+  size_t doctype(size_t pos, bool at_end);
+  size_t cdataText(size_t pos, bool at_end);
+  // Text states after a start tag: text up to the appropriate end tag.
+  size_t rawText(size_t pos, bool at_end);
+  size_t scriptText(size_t pos, bool at_end);
+  void emitText(size_t from, size_t to, TextKind kind);
+  // Tree knowledge: after a start or end tag, which state comes next and
+  // whether we are in foreign content.
+  void afterStartTag(const StartTag& tag);
+  void afterEndTag(std::string_view name);
+  bool inForeignContent() const { return !foreign_.empty() && !foreign_.back().html_integration; }
+
+  TokenSink& sink_;
+  std::string buf_;
+  size_t scan_ = 0;  // how far a pending comment was already scanned (resumes long ones)
+  bool stall_ = false;
+  State state_ = State::kData;
+  ScriptState script_state_ = ScriptState::kNormal;
+  int dashes_ = 0;  // '-' just seen in script data (for "-->")
+  std::string end_tag_;  // the name that ends RCDATA/RAWTEXT/script
+  // Open elements of SVG and MathML (and HTML integration points in them):
+  // enough of the tree to tell foreign content from HTML.
+  struct Foreign {
+    std::string name;  // lowercased
+    std::string ns;    // "svg" or "math"
+    bool html_integration;
+  };
+  std::vector<Foreign> foreign_;
+  size_t max_pending_ = 0;
+  StartTag tag_;  // reused: its attribute vector keeps its capacity
+};
+
+// ASCII case-insensitive equality (tag and attribute names).
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+
+}  // namespace verge::html
