@@ -166,6 +166,22 @@ const routes = {
     await s.closed;
     return { text, remote: info.remoteAddress, local: typeof info.localAddress, secure: s.secureTransport };
   },
+  async byob(q) {
+    const s = connect('127.0.0.1:' + q.get('port'));
+    const w = s.writable.getWriter();
+    await w.write(enc.encode('0123456789'));
+    await w.close();
+    const reader = s.readable.getReader({ mode: 'byob' });
+    let text = '';
+    let sizes = [];
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(4));
+      if (done) break;
+      sizes.push(value.byteLength);
+      text += dec.decode(value, { stream: true });
+    }
+    return { text, largest: Math.max(...sizes) };
+  },
   async halfopen(q) {
     const allowHalfOpen = q.get('allow') === '1';
     const s = connect('127.0.0.1:' + q.get('port'), { allowHalfOpen });
@@ -401,6 +417,10 @@ class SocketsTest(unittest.TestCase):
         self.assertEqual(r["text"], "hello worldbye\n")
         self.assertEqual(r["remote"], "127.0.0.1:%d" % self.echo.port)
         self.assertEqual(r["secure"], "off")
+
+    def test_byob_reader(self):
+        status, r = self.call("/byob?port=%d" % self.echo.port)
+        self.assertEqual((status, r), (200, {"text": "0123456789bye\n", "largest": 4}))
 
     def test_host_name_is_resolved(self):
         status, r = self.call("/echo?host=localhost&port=%d" % self.echo.port)
