@@ -40,6 +40,13 @@ struct TcpClient::State : std::enable_shared_from_this<TcpClient::State> {
   bool writing = false;
   bool upgrading = false;  // startTls() cancelled the outstanding read
 
+  // Ends the connection; later calls are refused with "the socket is closed".
+  void closeNow() {
+    closed = true;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  }
+
   void readSome(ReadCallback callback) {
     auto handler = [self = shared_from_this(), callback = std::move(callback)](boost::system::error_code ec,
                                                                                size_t n) mutable {
@@ -117,8 +124,7 @@ void TcpClient::connect(Options options, ConnectCallback callback) {
     }
     auto finish = [s, cb](std::string_view err) {
       if (!err.empty()) {
-        boost::system::error_code ignored;
-        s->socket.close(ignored);
+        s->closeNow();
         cb(err, {}, {});
         return;
       }
@@ -208,20 +214,14 @@ void TcpClient::startTls(std::string host, DoneCallback callback) {
     if (s->closed) return callback("the socket was closed");
     s->upgrading = false;
     s->handshake(host, [s, callback = std::move(callback)](std::string_view error) {
-      if (!error.empty()) {
-        boost::system::error_code ignored;
-        s->socket.close(ignored);
-      }
+      if (!error.empty()) s->closeNow();
       callback(error);
     });
   });
 }
 
 void TcpClient::close() {
-  if (!state_ || state_->closed) return;
-  state_->closed = true;
-  boost::system::error_code ignored;
-  state_->socket.close(ignored);
+  if (!state_->closed) state_->closeNow();
 }
 
 }  // namespace verge::net
