@@ -109,6 +109,11 @@ def firehose(conn, server):
     server.notes.append(sent)
 
 
+def sink(conn, server):
+    """Reads nothing for 4 seconds."""
+    time.sleep(4)
+
+
 def linger(conn, server):
     """Waits for the client to go; notes when it did."""
     conn.settimeout(30)
@@ -264,6 +269,25 @@ const routes = {
     const later = await Promise.race([seventh, new Promise((r) => setTimeout(() => r('still waiting'), 3000))]);
     for (const s of sockets) s.close();
     return { early, later };
+  },
+  async stall(q) {
+    // The peer reads nothing: writes stop completing once the kernel
+    // buffers are full, so a writer that awaits them stops too.
+    const s = connect('127.0.0.1:' + q.get('port'));
+    const w = s.writable.getWriter();
+    const chunk = new Uint8Array(65536);
+    let written = 0;
+    let stop = false;
+    (async () => {
+      while (!stop && written < (64 << 20)) {
+        await w.write(chunk);
+        written += chunk.byteLength;
+      }
+    })().catch(() => {});
+    await new Promise((r) => setTimeout(r, 2000));
+    stop = true;
+    s.close();
+    return { written };
   },
   async leave(q) {
     const s = connect('127.0.0.1:' + q.get('port'));
@@ -528,6 +552,17 @@ class SocketsTest(unittest.TestCase):
         # The worker took one chunk in the first 3 s: what the peer got rid
         # of is what the kernel buffers hold, not the 64 MiB it offered.
         self.assertLess(sent, 24 << 20, sent)
+
+
+    def test_a_peer_that_does_not_read_holds_the_writer_back(self):
+        server = TcpServer(sink)
+        try:
+            status, r = self.call("/stall?port=%d" % server.port)
+            self.assertEqual(status, 200, r)
+            self.assertGreater(r["written"], 0)
+            self.assertLess(r["written"], 24 << 20, r)
+        finally:
+            server.close()
 
 
 class NodeNetTest(unittest.TestCase):
