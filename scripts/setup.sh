@@ -22,7 +22,7 @@ PKGS=(
   # installed, because its node-* dependencies conflict with nodesource's nodejs).
   libbrotli1 libc-ares2 libicu72 libnghttp2-14 libuv1
   # tests and benchmarks
-  curl python3 openssl esbuild wrk nginx-light
+  curl python3 openssl esbuild wrk nginx-light postgresql
 )
 
 missing=()

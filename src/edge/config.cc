@@ -643,8 +643,10 @@ void addAdditionalModules(const ProjectFolder& folder, const ProjectConfig& proj
 
 // Checks every file esbuild read, as its metafile lists them, against the
 // project folder. Paths in the metafile are relative to esbuild's working
-// directory `cwd`; virtual inputs ("<data:...>", "(disabled):...") read no
-// file. Fails closed: an input that cannot be found is not accepted.
+// directory `cwd`; virtual inputs ("<data:...>", "(disabled):...", and the
+// bundler's "verge-node-require:<name>" for a require() of a Node.js
+// built-in) read no file. Fails closed: an input that cannot be found is
+// not accepted.
 void checkBundleInputs(const ProjectFolder& folder, const fs::path& where,
                        const fs::path& metafile, const fs::path& cwd) {
   nlohmann::json meta;
@@ -674,7 +676,10 @@ void checkBundleInputs(const ProjectFolder& folder, const fs::path& where,
     return "";
   };
   for (const auto& [path, input] : inputs->items()) {
-    if (path.empty() || path.front() == '<' || path.rfind("(disabled):", 0) == 0) continue;
+    if (path.empty() || path.front() == '<' || path.rfind("(disabled):", 0) == 0 ||
+        path.rfind("verge-node-require:", 0) == 0) {
+      continue;
+    }
     fs::path file = (cwd / path).lexically_normal();
     if (folder.resolve(file, true)) continue;
     std::string by = importedBy(path);

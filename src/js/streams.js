@@ -3301,6 +3301,13 @@ internals.isDisturbed = (x) => {
   return stream !== undefined && stream.disturbed;
 };
 internals.readableStreamCancel = (x, reason) => readableStreamCancel(readableOf(x), reason);
+// Close or abort a WritableStream whether or not a writer holds it (a
+// socket closing its write side when the peer's stream ended).
+internals.writableStreamClose = (x) => {
+  const s = writableOf(x);
+  return writableStreamCloseQueuedOrInFlight(s) ? resolvedUndefined() : writableStreamClose(s);
+};
+internals.writableStreamAbort = (x, reason) => writableStreamAbort(writableOf(x), reason);
 internals.readableStreamFromChunks = readableStreamFromChunks;
 internals.readableStreamFromIterable = (iterable) => readableStreamFromIterable(iterable).pub;
 internals.readAllBytes = readAllBytes;

@@ -74,6 +74,7 @@ internals.builtinModule = (specifier) => {
     cloudflareWorkers ??= { WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, env, waitUntil };
     return cloudflareWorkers;
   }
+  if (specifier === 'cloudflare:sockets') return internals.socketsModule();
   const node = internals.nodeModule;
   if (node && (nodeCompat() || (hasFlag('nodejs_als') && specifier === 'node:async_hooks'))) return node(specifier);
   return undefined;

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "net/client_connect.h"
 #include "net/egress.h"
 
 namespace asio = boost::asio;
@@ -114,14 +115,6 @@ bool unsafeHeaderText(std::string_view s) {
   return false;
 }
 
-std::string endpointText(const tcp::endpoint& ep) {
-  std::string host = ep.address().to_string();
-  if (ep.address().is_v6()) host = "[" + host + "]";
-  return host + ":" + std::to_string(ep.port());
-}
-
-std::string millis(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
-
 // Errors of beast's HTTP parser: the origin broke the protocol (as opposed to
 // the connection ending, which end_of_stream and partial_message report).
 bool isParseError(const beast::error_code& ec) {
@@ -133,19 +126,6 @@ bool isParseError(const beast::error_code& ec) {
 bool isClosed(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
-}
-
-ssl::context& tlsContext() {
-  // One context per thread: contexts are not shared across event loops.
-  thread_local ssl::context ctx = [] {
-    ssl::context c(ssl::context::tls_client);
-    c.set_default_verify_paths();
-    c.set_verify_mode(ssl::verify_peer);
-    c.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                  ssl::context::no_tlsv1_1);
-    return c;
-  }();
-  return ctx;
 }
 
 template <class Stream>
@@ -230,65 +210,12 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection<St
     pool_key_ = url.host + ":" + url.port;
     body_timeout_ = req.body_timeout;
     if (!reused) {
-      auto ex = co_await asio::this_coro::executor;
-      // getaddrinfo has no deadline of its own (a silent DNS server holds it
-      // for tens of seconds): the connect timeout bounds the lookup too. The
-      // timer's handler may outlive this frame, so what it touches is shared.
-      auto resolver = std::make_shared<tcp::resolver>(ex);
-      auto resolve_timer = std::make_shared<asio::steady_timer>(ex);
-      auto timed_out = std::make_shared<bool>(false);
-      resolve_timer->expires_after(req.connect_timeout);
-      resolve_timer->async_wait([resolver, timed_out](beast::error_code tec) {
-        if (tec) return;
-        *timed_out = true;
-        resolver->cancel();
-      });
-      auto results = co_await resolver->async_resolve(url.host, url.port,
-                                                      asio::redirect_error(asio::use_awaitable, ec));
-      resolve_timer->cancel();
-      if (*timed_out) {
-        co_return fail("cannot resolve " + url.host + ": no answer within " + millis(req.connect_timeout));
-      }
-      if (ec) co_return fail("cannot resolve " + url.host + ": " + ec.message());
-      // The egress policy judges each address before it is connected to,
-      // so the address checked is the address used (DNS rebinding).
-      std::vector<tcp::endpoint> endpoints;
-      std::string refused;
-      size_t refused_count = 0;
-      for (const auto& entry : results) {
-        tcp::endpoint ep = entry.endpoint();
-        std::string why = req.egress ? req.egress->refusal(ep.address(), ep.port()) : std::string();
-        if (why.empty()) {
-          endpoints.push_back(ep);
-        } else if (refused_count++ == 0) {
-          refused = "egress to " + endpointText(ep) + " refused: " + why;
-        }
-      }
-      if (endpoints.empty() && refused_count == 0) co_return fail("cannot resolve " + url.host + ": no address");
-      if (endpoints.empty()) {
-        if (refused_count > 1) refused += " (and " + std::to_string(refused_count - 1) + " more address(es))";
-        co_return fail(refused + " " + req.egress->hint());
-      }
-      lowest().expires_after(req.connect_timeout);
-      co_await lowest().async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == beast::error::timeout) {
-        co_return fail("connect timeout: no TCP connection to " + url.host_header + " within " +
-                       millis(req.connect_timeout));
-      }
-      if (ec == asio::error::connection_refused) {
-        co_return fail("connection refused by " + url.host_header + " (" + endpointText(endpoints.back()) + ")");
-      }
-      if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable) {
-        co_return fail("cannot reach " + url.host_header + ": " + ec.message());
-      }
-      if (ec) co_return fail("cannot connect to " + url.host_header + ": " + ec.message());
-      lowest().socket().set_option(tcp::no_delay(true), ec);
+      ConnectTarget target{url.host, url.port, url.host_header, req.connect_timeout, req.egress.get()};
+      std::string error = co_await connectSocket(lowest().socket(), target);
+      if (!error.empty()) co_return fail(std::move(error));
     }
     if constexpr (!kPlain) {
-      if (!SSL_set_tlsext_host_name(stream_.native_handle(), url.host.c_str())) {
-        co_return fail("TLS: cannot set SNI");
-      }
-      stream_.set_verify_callback(ssl::host_name_verification(url.host));
+      if (!setUpClientTls(stream_, url.host)) co_return fail("TLS: cannot set SNI");
       lowest().expires_after(req.connect_timeout);
       co_await stream_.async_handshake(ssl::stream_base::client,
                                        asio::redirect_error(asio::use_awaitable, ec));
@@ -629,7 +556,7 @@ void httpFetch(asio::io_context& ioc, ClientRequest request, FetchCallback callb
     }
   };
   if (url.tls) {
-    auto conn = std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(ioc, tlsContext());
+    auto conn = std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(ioc, clientTlsContext());
     // The completion handler owns the connection, so it lives until the
     // coroutine ends even when this is called from outside the loop.
     asio::co_spawn(ioc, conn->exchange(std::move(request), std::move(url), std::move(callback)),

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "net/egress.h"
+#include "net/test_util.h"
 
 namespace verge::net {
 namespace {
@@ -18,38 +19,24 @@ using tcp = asio::ip::tcp;
 
 // An origin that answers every request on a connection with "ok" and keeps
 // the connection open.
-class LoopbackOrigin {
- public:
-  explicit LoopbackOrigin(asio::io_context& ioc) : acceptor_(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    asio::co_spawn(ioc, accept(), asio::detached);
+asio::awaitable<void> answerOk(tcp::socket socket, int* requests) {
+  std::string buffer;
+  for (;;) {
+    auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n",
+                                                   asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    buffer.erase(0, n);
+    ++*requests;
+    static const std::string kAnswer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    auto [wec, written] = co_await asio::async_write(socket, asio::buffer(kAnswer), asio::as_tuple(asio::use_awaitable));
+    if (wec) co_return;
   }
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  int connections = 0;
-  int requests = 0;
+}
 
- private:
-  asio::awaitable<void> accept() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
-      if (ec) co_return;
-      ++connections;
-      asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), asio::detached);
-    }
-  }
-  asio::awaitable<void> serve(tcp::socket socket) {
-    std::string buffer;
-    for (;;) {
-      auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n",
-                                                     asio::as_tuple(asio::use_awaitable));
-      if (ec) co_return;
-      buffer.erase(0, n);
-      ++requests;
-      static const std::string kAnswer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-      auto [wec, written] = co_await asio::async_write(socket, asio::buffer(kAnswer), asio::as_tuple(asio::use_awaitable));
-      if (wec) co_return;
-    }
-  }
-  tcp::acceptor acceptor_;
+struct LoopbackOrigin : test::LoopbackPeer {
+  explicit LoopbackOrigin(asio::io_context& ioc)
+      : test::LoopbackPeer(ioc, [this](tcp::socket s) { return answerOk(std::move(s), &requests); }) {}
+  int requests = 0;
 };
 
 struct Result {
@@ -85,12 +72,7 @@ Result fetch(asio::io_context& ioc, ClientRequest request) {
     };
     (*pump)();
   });
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!done && std::chrono::steady_clock::now() < deadline) {
-    ioc.restart();
-    ioc.run_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(done) << "the fetch did not complete";
+  test::runUntil(ioc, done);
   return result;
 }
 

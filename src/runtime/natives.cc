@@ -17,6 +17,7 @@
 #include "runtime/api/structured_clone.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
+#include "runtime/socket_natives.h"
 #include "runtime/v8_util.h"
 #include "runtime/isolate_storage.h"
 #include "runtime/worker_isolate.h"
@@ -637,6 +638,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   installBindingNatives(isolate_, context, native, data);
   installRpcNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
+  installSocketNatives(isolate_, context, native, data);
   installCryptoNatives(isolate_, context, native);
   installEncodingNatives(isolate_, context, native);
   installCompressionNatives(isolate_, context, native);

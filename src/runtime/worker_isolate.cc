@@ -942,7 +942,9 @@ void WorkerIsolate::eraseRequest(uint32_t rid) {
   // Subrequests still waiting for a connection will never start; nothing
   // of the request awaits them any more, so their promises are let go.
   for (const auto& waiting : it->second.waiting_subrequests) pending_.erase(waiting.pending);
+  std::vector<std::function<void()>> on_end = std::move(it->second.on_end);
   requests_.erase(it);
+  for (auto& fn : on_end) fn();
   // RPC sessions live as long as the request that made or serves them.
   closeRpcSessionsOf(rid, "The request that this RPC session belonged to has ended.");
   if (!timers.empty()) {

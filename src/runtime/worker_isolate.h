@@ -39,6 +39,7 @@ class IsolateStorage;
 class LimitedAllocator;
 class RpcSession;
 struct ServiceCall;
+class SocketTable;
 
 // Adds the storage-binding natives (binding_natives.cc) to `native`.
 void installBindingNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
@@ -154,6 +155,9 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
       std::function<void()> start;
     };
     std::deque<WaitingSubrequest> waiting_subrequests;
+    // Run (inside the isolate) when the request is forgotten: what it
+    // opened that must not outlive it closes (its sockets, as on Cloudflare).
+    std::vector<std::function<void()>> on_end;
   };
   v8::Isolate* isolate() const { return isolate_; }
   net::EventLoop& home() { return *home_; }
@@ -163,6 +167,8 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   uint32_t addSource(std::shared_ptr<net::BodySource> source);
   std::shared_ptr<net::BodySource> source(uint32_t id);
   void removeSource(uint32_t id);
+  // The isolate's TCP sockets (socket_natives.cc), made on first use.
+  SocketTable& sockets();
   void startTimer(uint32_t id, double delay_ms, bool repeat);
   void cancelTimer(uint32_t id);
   // Native async work keeps its promise here, keyed by id, so that nothing
@@ -314,6 +320,7 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   };
   std::unordered_map<uint32_t, RpcEntry> rpc_sessions_;
   uint32_t next_rpc_session_ = 1;
+  std::shared_ptr<SocketTable> sockets_;  // closes its sockets when the isolate goes
   uint32_t next_pending_ = 1;
   uint32_t next_rid_ = 1;
   uint32_t next_source_ = 1;

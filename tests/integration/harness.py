@@ -137,6 +137,32 @@ def raw(port, data, timeout=10, read_until_close=True):
     return b"".join(chunks)
 
 
+def free_port():
+    """A loopback port nothing listens on (just now)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_certificates(tmpdir):
+    """Makes a test CA (ca.pem, to trust through SSL_CERT_FILE) and a server
+    certificate for "localhost" it signed (server.crt, server.key) in
+    tmpdir; returns their paths as a dict."""
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=tmpdir)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=verge test CA")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=localhost")
+    with open(os.path.join(tmpdir, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
+    return {name: os.path.join(tmpdir, file) for name, file in
+            (("ca", "ca.pem"), ("cert", "server.crt"), ("key", "server.key"))}
+
+
 def write_project(tmpdir, files):
     for name, content in files.items():
         path = os.path.join(tmpdir, name)

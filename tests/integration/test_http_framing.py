@@ -19,7 +19,7 @@ import time
 import unittest
 import uuid
 
-from harness import VERGE, Origin, request, serve_config, worker_dir
+from harness import VERGE, Origin, free_port, request, serve_config, worker_dir
 from hostile_client import HostileClient, parse_responses
 
 WORKER = r"""
@@ -69,14 +69,6 @@ name = "z"
 hosts = ["z.test"]
 origin = "%s"
 %s""" % (threads, limits, worker_dir(WORKER), origin.base, extra)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def run_to_exit(config_text, tmpdir, timeout=30):

@@ -10,18 +10,10 @@ import tempfile
 import time
 import unittest
 
-from harness import VERGE, Origin, Verge, raw, request
+from harness import VERGE, Origin, Verge, free_port, raw, request
 
 
 TOKEN = "s3cret-token"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def node_config(origin, admin_listen="127.0.0.1:0", extra=""):

@@ -73,12 +73,44 @@ function globToRegExp(glob) {
 const modules = [];
 const nodeBuiltins = new Set(builtinModules.filter((m) => !m.startsWith('_')));
 
+// The node:* modules the runtime provides: the registry of src/node/index.js
+// beside this bundler (null when the bundler was installed without it).
+function runtimeNodeModules() {
+  const index = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'src', 'node', 'index.js');
+  if (!fs.existsSync(index)) return null;
+  const text = fs.readFileSync(index, 'utf8');
+  const body = text.slice(text.indexOf('const factories = {'), text.indexOf('};', text.indexOf('const factories = {')));
+  return new Set([...body.matchAll(/^\s*'?([a-z_/]+)'?:\s*\(\)/gm)].map((m) => m[1]));
+}
+const providedNodeModules = runtimeNodeModules();
+
 const workerPlugin = {
   name: 'verge-worker',
   setup(build) {
     // cloudflare:* modules are the runtime's.
     build.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, external: true }));
     if (options.nodejsCompat) {
+      // require() of a built-in (npm packages in CommonJS): ESM output has no
+      // require, so, as wrangler does, the call reads a module that imports
+      // the runtime's module. One the runtime lacks fails when it is used,
+      // not when the package loads (pg requires node:dns and never calls it).
+      build.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+        if (args.kind !== 'require-call') return undefined;
+        const name = args.path.replace(/^node:/, '');
+        if (!nodeBuiltins.has(name)) return undefined;
+        return { path: name, namespace: 'verge-node-require' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'verge-node-require' }, (args) => {
+        const name = args.path;
+        if (providedNodeModules && !providedNodeModules.has(name)) {
+          const message = JSON.stringify(`verge does not provide the Node.js module "node:${name}"`);
+          return {
+            contents: `module.exports = new Proxy({}, { get(_, key) { if (typeof key === 'symbol' || key === '__esModule') return undefined; throw new Error(${message}); } });`,
+            loader: 'js',
+          };
+        }
+        return { contents: `import m from 'node:${name}'; module.exports = m;`, loader: 'js', resolveDir: root };
+      });
       // node:* and bare built-in names are the runtime's Node.js modules.
       build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /^[a-z_]+(\/[a-z_]+)?$/ }, (args) =>
