@@ -234,6 +234,7 @@ size_t Tokenizer::startTag(size_t pos, bool at_end) {
     return buf_.size() - pos;
   }
   tag_.raw = std::string_view(buf_).substr(pos, end - pos);
+  tag_.ns = namespaceOf(tag_);
   sink_.startTag(tag_);
   afterStartTag(tag_);
   return end - pos;
@@ -517,16 +518,28 @@ size_t Tokenizer::scriptText(size_t pos, bool at_end) {
   return n - pos;
 }
 
+bool Tokenizer::breaksOut(const StartTag& tag) const {
+  if (std::any_of(kBreakoutTags.begin(), kBreakoutTags.end(),
+                  [&](std::string_view t) { return equalsIgnoreCase(tag.name, t); })) {
+    return true;
+  }
+  return equalsIgnoreCase(tag.name, "font") &&
+         std::any_of(tag.attributes.begin(), tag.attributes.end(), [](const Attribute& a) {
+           return equalsIgnoreCase(a.name, "color") || equalsIgnoreCase(a.name, "face") ||
+                  equalsIgnoreCase(a.name, "size");
+         });
+}
+
+std::string_view Tokenizer::namespaceOf(const StartTag& tag) const {
+  if (equalsIgnoreCase(tag.name, "svg")) return "svg";
+  if (equalsIgnoreCase(tag.name, "math")) return "math";
+  if (!inForeignContent() || breaksOut(tag)) return "";
+  return foreign_.back().ns == "svg" ? "svg" : "math";
+}
+
 void Tokenizer::afterStartTag(const StartTag& tag) {
   if (inForeignContent()) {
-    bool breakout = std::any_of(kBreakoutTags.begin(), kBreakoutTags.end(),
-                                [&](std::string_view t) { return equalsIgnoreCase(tag.name, t); });
-    if (!breakout && equalsIgnoreCase(tag.name, "font")) {
-      breakout = std::any_of(tag.attributes.begin(), tag.attributes.end(), [](const Attribute& a) {
-        return equalsIgnoreCase(a.name, "color") || equalsIgnoreCase(a.name, "face") || equalsIgnoreCase(a.name, "size");
-      });
-    }
-    if (breakout) {
+    if (breaksOut(tag)) {
       while (!foreign_.empty() && !foreign_.back().html_integration) foreign_.pop_back();
       // Back in HTML: the tag is an HTML one.
     } else {

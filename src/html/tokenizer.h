@@ -36,6 +36,9 @@ enum class TextKind : uint8_t { kData, kRcdata, kRawtext, kScript, kPlaintext, k
 // Each view is valid only during the sink's call.
 struct StartTag {
   std::string_view name;  // as written
+  // The element's namespace as the tree builder would give it: "" for
+  // HTML, "svg" or "math" (foreign content, and <svg>/<math> themselves).
+  std::string_view ns;
   std::vector<Attribute> attributes;
   bool self_closing = false;
   std::string_view raw;
@@ -110,6 +113,8 @@ class Tokenizer {
   void emitText(size_t from, size_t to, TextKind kind);
   // Tree knowledge: after a start or end tag, which state comes next and
   // whether we are in foreign content.
+  std::string_view namespaceOf(const StartTag& tag) const;
+  bool breaksOut(const StartTag& tag) const;  // an HTML tag that ends foreign content
   void afterStartTag(const StartTag& tag);
   void afterEndTag(std::string_view name);
   bool inForeignContent() const { return !foreign_.empty() && !foreign_.back().html_integration; }

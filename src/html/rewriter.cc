@@ -1,0 +1,636 @@
+#include "html/rewriter.h"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <utility>
+
+namespace verge::html {
+
+namespace {
+
+// Elements that never have an end tag in HTML.
+constexpr std::array<std::string_view, 18> kVoidElements{
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "hr", "image",
+    "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"};
+
+bool isVoid(std::string_view name) {
+  return std::any_of(kVoidElements.begin(), kVoidElements.end(),
+                     [&](std::string_view v) { return equalsIgnoreCase(v, name); });
+}
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+// Text inserted as text: what would be markup is escaped.
+void appendEscaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+}
+
+void appendAttributeValue(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '"') out += "&quot;";
+    else out += c;
+  }
+}
+
+}  // namespace
+
+// An element some handler looked at: what its start tag's handlers asked
+// for at its end.
+struct Rewriter::Element {
+  uint64_t id = 0;
+  bool can_have_end_tag = true;
+  bool end_tag_handlers = false;
+  enum class Mode { kKeep, kRemove, kRemoveKeepContent, kInner } mode = Mode::kKeep;
+  std::vector<Content> append, after;
+};
+
+struct Rewriter::OpenElement {
+  std::string name;                 // lowercased
+  std::vector<uint64_t> m, a;       // selector positions matched here / here or above
+  int children = 0;                 // element children so far
+  std::vector<std::pair<std::string, int>> types;  // per child name: how many so far
+  std::vector<uint32_t> matched;    // ElementHandlers whose selector matched it
+  std::shared_ptr<Element> element; // null when no handler saw it
+  std::string_view ns;
+};
+
+struct Rewriter::Token {
+  enum class Kind { kStart, kEnd, kText, kComment, kDoctype, kOther, kDocumentEnd } kind;
+  std::string raw;
+  std::vector<Event> events;
+  bool events_ready = true;
+  // Start tag.
+  std::string name;  // as written
+  std::vector<std::pair<std::string, std::optional<std::string>>> attributes;
+  bool self_closing = false, tag_changed = false;
+  std::string_view ns;
+  std::shared_ptr<Element> element;
+  // End tag (and document end): the elements it closes, innermost first;
+  // `matched` when the last is the one its name names.
+  std::vector<std::shared_ptr<Element>> closes;
+  bool matched = false;
+  bool end_name_changed = false;
+  // Text.
+  bool last = false;
+  // Comment.
+  std::string comment_text;
+  bool comment_changed = false;
+  // Doctype.
+  Doctype doctype;
+  // Changes (element start tags keep theirs here and in `element`).
+  std::vector<Content> before, after, prepend;
+  std::optional<Content> replacement;
+  bool removed = false;
+};
+
+class Rewriter::Sink : public TokenSink {
+ public:
+  explicit Sink(Rewriter& r) : r_(r) {}
+  void startTag(const StartTag& tag) override { r_.onStartTag(tag); }
+  void endTag(const EndTag& tag) override { r_.onEndTag(tag); }
+  void text(std::string_view raw, TextKind kind) override { r_.onText(raw, kind); }
+  void comment(const Comment& c) override { r_.onComment(c); }
+  void doctype(const Doctype& d) override { r_.onDoctype(d); }
+  void other(std::string_view raw) override { r_.onOther(raw); }
+
+ private:
+  Rewriter& r_;
+};
+
+Rewriter::Rewriter(std::vector<ElementHandlers> elements, std::vector<DocumentHandlers> documents)
+    : elements_(std::move(elements)),
+      documents_(std::move(documents)),
+      sink_(std::make_unique<Sink>(*this)),
+      tokenizer_(*sink_) {
+  for (const auto& e : elements_) {
+    for (const auto& alt : e.selector.alternatives) positions_ += alt.compounds.size();
+  }
+  inside_.assign(elements_.size(), 0);
+  OpenElement root;
+  root.m.assign((positions_ + 63) / 64, 0);
+  root.a = root.m;
+  stack_.push_back(std::move(root));
+}
+
+Rewriter::~Rewriter() = default;
+
+void Rewriter::write(std::string_view chunk) {
+  if (ended_) throw std::logic_error("write() after end()");
+  tokenizer_.write(chunk);
+}
+
+void Rewriter::end() {
+  if (ended_) return;
+  tokenizer_.end();
+  closeTextNode();
+  ended_ = true;
+  auto t = std::make_unique<Token>();
+  t->kind = Token::Kind::kDocumentEnd;
+  while (stack_.size() > 1) {
+    for (uint32_t r : stack_.back().matched) --inside_[r];
+    if (stack_.back().element) t->closes.push_back(stack_.back().element);
+    stack_.pop_back();
+  }
+  for (uint32_t d = 0; d < documents_.size(); ++d) {
+    if (documents_[d].end) t->events.push_back({EventKind::kDocumentEnd, d, true, 0});
+  }
+  queue(std::move(t));
+}
+
+void Rewriter::queue(std::unique_ptr<Token> token) { queue_.push_back(std::move(token)); }
+
+// ---- tokenization: matching, and which handlers each token needs ----
+
+void Rewriter::onStartTag(const StartTag& tag) {
+  closeTextNode();
+  OpenElement& parent = stack_.back();
+  std::string name = lowered(tag.name);
+  int index = ++parent.children;
+  int type_index = 0;
+  for (auto& [n, count] : parent.types) {
+    if (n == name) type_index = ++count;
+  }
+  if (type_index == 0) {
+    parent.types.emplace_back(name, 1);
+    type_index = 1;
+  }
+  ElementFacts facts{tag.name, &tag.attributes, index, type_index};
+  OpenElement e;
+  e.m.assign(parent.m.size(), 0);
+  size_t pos = 0;
+  for (uint32_t r = 0; r < elements_.size(); ++r) {
+    bool matched = false;
+    for (const auto& alt : elements_[r].selector.alternatives) {
+      for (size_t k = 0; k < alt.compounds.size(); ++k, ++pos) {
+        bool ok = matchesCompound(alt.compounds[k], facts);
+        if (ok && k > 0) {
+          const auto& bits = alt.combinators[k - 1] == ComplexSelector::Combinator::kChild ? parent.m : parent.a;
+          ok = bits[(pos - 1) / 64] >> ((pos - 1) % 64) & 1;
+        }
+        if (ok) {
+          e.m[pos / 64] |= uint64_t{1} << (pos % 64);
+          if (k + 1 == alt.compounds.size()) matched = true;
+        }
+      }
+    }
+    if (matched) e.matched.push_back(r);
+  }
+  e.a = parent.a;
+  for (size_t i = 0; i < e.a.size(); ++i) e.a[i] |= e.m[i];
+  std::string_view ns = tag.ns;  // a static string
+  bool can_have_end_tag = ns.empty() ? !isVoid(name) : !tag.self_closing;
+
+  std::vector<Event> events;
+  for (uint32_t r : e.matched) {
+    if (elements_[r].element) events.push_back({EventKind::kElement, r, false, 0});
+  }
+  std::shared_ptr<Element> element;
+  if (!events.empty() || !queue_.empty()) {
+    auto t = std::make_unique<Token>();
+    t->kind = Token::Kind::kStart;
+    t->raw = std::string(tag.raw);
+    t->name = std::string(tag.name);
+    t->self_closing = tag.self_closing;
+    t->ns = ns;
+    for (const auto& a : tag.attributes) {
+      t->attributes.emplace_back(lowered(a.name), a.has_value ? std::optional<std::string>(std::string(a.value))
+                                                              : std::optional<std::string>());
+    }
+    if (!events.empty()) {
+      element = std::make_shared<Element>();
+      element->id = next_element_id_++;
+      element->can_have_end_tag = can_have_end_tag;
+      t->element = element;
+    }
+    t->events = std::move(events);
+    queue(std::move(t));
+  } else {
+    emit(tag.raw);
+  }
+  if (can_have_end_tag) {
+    e.name = std::move(name);
+    e.element = std::move(element);
+    e.ns = ns;
+    for (uint32_t r : e.matched) ++inside_[r];
+    stack_.push_back(std::move(e));
+  }
+}
+
+void Rewriter::onEndTag(const EndTag& tag) {
+  closeTextNode();
+  size_t k = stack_.size();
+  for (size_t i = stack_.size(); i-- > 1;) {
+    if (equalsIgnoreCase(stack_[i].name, tag.name)) {
+      k = i;
+      break;
+    }
+  }
+  std::vector<std::shared_ptr<Element>> closes;
+  bool any = false;
+  const bool matched = k < stack_.size();
+  if (matched) {
+    while (stack_.size() > k) {
+      for (uint32_t r : stack_.back().matched) --inside_[r];
+      any = any || stack_.back().element != nullptr;
+      closes.push_back(stack_.back().element);
+      stack_.pop_back();
+    }
+  }
+  if (!any && queue_.empty()) {
+    emit(tag.raw);
+    return;
+  }
+  auto t = std::make_unique<Token>();
+  t->kind = Token::Kind::kEnd;
+  t->raw = std::string(tag.raw);
+  t->name = std::string(tag.name);
+  t->closes = std::move(closes);
+  t->matched = matched;
+  // Its end tag handlers are known only once its start tag's ran.
+  t->events_ready = false;
+  queue(std::move(t));
+}
+
+void Rewriter::onText(std::string_view raw, TextKind) {
+  std::vector<Event> events;
+  for (uint32_t r = 0; r < elements_.size(); ++r) {
+    if (elements_[r].text && inside_[r] > 0) events.push_back({EventKind::kText, r, false, 0});
+  }
+  for (uint32_t d = 0; d < documents_.size(); ++d) {
+    if (documents_[d].text) events.push_back({EventKind::kText, d, true, 0});
+  }
+  if (events.empty() && queue_.empty()) {
+    emit(raw);
+    return;
+  }
+  auto t = std::make_unique<Token>();
+  t->kind = Token::Kind::kText;
+  t->raw = std::string(raw);
+  if (!events.empty()) {
+    // The node's last chunk (empty) comes when the next token starts.
+    text_open_ = true;
+    text_events_ = events;
+  }
+  t->events = std::move(events);
+  queue(std::move(t));
+}
+
+void Rewriter::closeTextNode() {
+  if (!text_open_) return;
+  text_open_ = false;
+  auto t = std::make_unique<Token>();
+  t->kind = Token::Kind::kText;
+  t->last = true;
+  t->events = std::move(text_events_);
+  queue(std::move(t));
+}
+
+void Rewriter::onComment(const Comment& comment) {
+  closeTextNode();
+  std::vector<Event> events;
+  for (uint32_t r = 0; r < elements_.size(); ++r) {
+    if (elements_[r].comments && inside_[r] > 0) events.push_back({EventKind::kComment, r, false, 0});
+  }
+  for (uint32_t d = 0; d < documents_.size(); ++d) {
+    if (documents_[d].comments) events.push_back({EventKind::kComment, d, true, 0});
+  }
+  if (events.empty() && queue_.empty()) {
+    emit(comment.raw);
+    return;
+  }
+  auto t = std::make_unique<Token>();
+  t->kind = Token::Kind::kComment;
+  t->raw = std::string(comment.raw);
+  t->comment_text = std::string(comment.text);
+  t->events = std::move(events);
+  queue(std::move(t));
+}
+
+void Rewriter::onDoctype(const Doctype& doctype) {
+  closeTextNode();
+  std::vector<Event> events;
+  for (uint32_t d = 0; d < documents_.size(); ++d) {
+    if (documents_[d].doctype) events.push_back({EventKind::kDoctype, d, true, 0});
+  }
+  if (events.empty() && queue_.empty()) {
+    emit(doctype.raw);
+    return;
+  }
+  auto t = std::make_unique<Token>();
+  t->kind = Token::Kind::kDoctype;
+  t->raw = std::string(doctype.raw);
+  // The views move to the token's own copy of the bytes.
+  auto rebase = [&](std::string_view v) {
+    return v.empty() ? std::string_view() : std::string_view(t->raw).substr(v.data() - doctype.raw.data(), v.size());
+  };
+  t->doctype = doctype;
+  t->doctype.name = rebase(doctype.name);
+  t->doctype.public_id = rebase(doctype.public_id);
+  t->doctype.system_id = rebase(doctype.system_id);
+  t->doctype.raw = t->raw;
+  t->events = std::move(events);
+  queue(std::move(t));
+}
+
+void Rewriter::onOther(std::string_view raw) {
+  closeTextNode();
+  if (queue_.empty()) {
+    emit(raw);
+    return;
+  }
+  auto t = std::make_unique<Token>();
+  t->kind = Token::Kind::kOther;
+  t->raw = std::string(raw);
+  queue(std::move(t));
+}
+
+// ---- serialization ----
+
+bool Rewriter::next(Event& event) {
+  while (!queue_.empty()) {
+    Token& t = *queue_.front();
+    if (!t.events_ready) {
+      t.events_ready = true;
+      if (t.matched && t.closes.back() && t.closes.back()->end_tag_handlers) {
+        t.events.push_back({EventKind::kEndTag, 0, false, t.closes.back()->id});
+      }
+    }
+    if (event_ < t.events.size()) {
+      event = t.events[event_++];
+      if (event.kind == EventKind::kDoctype) current_doctype_ = t.doctype;
+      return true;
+    }
+    serialize(t);
+    queue_.pop_front();
+    event_ = 0;
+  }
+  return false;
+}
+
+std::string Rewriter::takeOutput() { return std::exchange(output_, {}); }
+
+void Rewriter::emit(std::string_view bytes) {
+  if (!suppress_) output_.append(bytes);
+}
+
+void Rewriter::emitContent(const std::vector<Content>& contents) {
+  if (suppress_) return;
+  for (const auto& c : contents) {
+    if (c.html) output_ += c.text;
+    else appendEscaped(output_, c.text);
+  }
+}
+
+void Rewriter::serialize(Token& t) {
+  using Kind = Token::Kind;
+  using Mode = Element::Mode;
+  switch (t.kind) {
+    case Kind::kStart: {
+      Element* e = t.element.get();
+      emitContent(t.before);
+      Mode mode = e ? e->mode : Mode::kKeep;
+      if (mode == Mode::kRemove) {
+        if (t.replacement) emitContent({*t.replacement});
+        if (e->can_have_end_tag) {
+          if (!suppress_) suppress_ = e;
+        } else {
+          emitContent(e->after);
+        }
+        return;
+      }
+      if (mode != Mode::kRemoveKeepContent) {
+        if (!t.tag_changed) {
+          emit(t.raw);
+        } else if (!suppress_) {
+          output_ += '<';
+          output_ += t.name;
+          for (const auto& [name, value] : t.attributes) {
+            output_ += ' ';
+            output_ += name;
+            if (value) {
+              output_ += "=\"";
+              appendAttributeValue(output_, *value);
+              output_ += '"';
+            }
+          }
+          output_ += t.self_closing ? " />" : ">";
+        }
+      }
+      if (e && e->can_have_end_tag) {
+        emitContent(t.prepend);
+        if (mode == Mode::kInner && !suppress_) suppress_ = e;
+      } else if (e) {
+        emitContent(e->after);
+      }
+      return;
+    }
+    case Kind::kEnd:
+    case Kind::kDocumentEnd: {
+      for (size_t i = 0; i < t.closes.size(); ++i) {
+        bool own = t.kind == Kind::kEnd && t.matched && i + 1 == t.closes.size();
+        if (t.closes[i]) closeElement(*t.closes[i], own ? &t : nullptr);
+        else if (own) {
+          emitContent(t.before);
+          if (!t.removed) emit(t.end_name_changed ? "</" + t.name + ">" : t.raw);
+          emitContent(t.after);
+        }
+      }
+      if (t.kind == Kind::kEnd && !t.matched) emit(t.raw);  // an end tag of no open element
+      if (t.kind == Kind::kDocumentEnd) {
+        suppress_ = nullptr;
+        emitContent(document_end_);
+      }
+      return;
+    }
+    case Kind::kText:
+    case Kind::kComment: {
+      emitContent(t.before);
+      if (t.replacement) {
+        emitContent({*t.replacement});
+      } else if (!t.removed) {
+        if (t.kind == Kind::kComment && t.comment_changed) emit("<!--" + t.comment_text + "-->");
+        else emit(t.raw);
+      }
+      emitContent(t.after);
+      return;
+    }
+    case Kind::kDoctype:
+    case Kind::kOther:
+      emit(t.raw);
+      return;
+  }
+}
+
+// At `element`'s end tag (`end`), or where it ends without one (null).
+void Rewriter::closeElement(Element& element, const Token* end) {
+  using Mode = Element::Mode;
+  if (suppress_ == &element) suppress_ = nullptr;
+  if (element.mode == Mode::kRemove) {
+    emitContent(element.after);
+    return;
+  }
+  emitContent(element.append);
+  if (end && element.mode != Mode::kRemoveKeepContent) {
+    emitContent(end->before);
+    if (!end->removed) emit(end->end_name_changed ? "</" + end->name + ">" : end->raw);
+    emitContent(end->after);
+  }
+  emitContent(element.after);
+}
+
+// ---- the current token ----
+
+Rewriter::Token& Rewriter::current() {
+  if (queue_.empty() || event_ == 0) throw std::logic_error("no current token");
+  return *queue_.front();
+}
+const Rewriter::Token& Rewriter::current() const {
+  if (queue_.empty() || event_ == 0) throw std::logic_error("no current token");
+  return *queue_.front();
+}
+
+std::string_view Rewriter::tagName() const { return current().name; }
+
+void Rewriter::setTagName(std::string name) {
+  Token& t = current();
+  t.name = std::move(name);
+  t.tag_changed = true;
+}
+
+const std::vector<std::pair<std::string, std::optional<std::string>>>& Rewriter::attributes() const {
+  return current().attributes;
+}
+
+std::optional<std::string_view> Rewriter::getAttribute(std::string_view name) const {
+  for (const auto& [n, v] : current().attributes) {
+    if (equalsIgnoreCase(n, name)) return v ? std::string_view(*v) : std::string_view();
+  }
+  return std::nullopt;
+}
+
+void Rewriter::setAttribute(std::string_view name, std::string value) {
+  Token& t = current();
+  t.tag_changed = true;
+  for (auto& [n, v] : t.attributes) {
+    if (equalsIgnoreCase(n, name)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  t.attributes.emplace_back(lowered(name), std::move(value));
+}
+
+void Rewriter::removeAttribute(std::string_view name) {
+  Token& t = current();
+  auto it = std::find_if(t.attributes.begin(), t.attributes.end(),
+                         [&](const auto& a) { return equalsIgnoreCase(a.first, name); });
+  if (it == t.attributes.end()) return;
+  t.attributes.erase(it);
+  t.tag_changed = true;
+}
+
+std::string_view Rewriter::namespaceURI() const {
+  std::string_view ns = current().ns;
+  if (ns == "svg") return "http://www.w3.org/2000/svg";
+  if (ns == "math") return "http://www.w3.org/1998/Math/MathML";
+  return "http://www.w3.org/1999/xhtml";
+}
+
+bool Rewriter::canHaveEndTag() const {
+  const Token& t = current();
+  return t.element && t.element->can_have_end_tag;
+}
+
+uint64_t Rewriter::endTagHandlerId() {
+  Token& t = current();
+  if (!t.element || !t.element->can_have_end_tag) return 0;
+  t.element->end_tag_handlers = true;
+  return t.element->id;
+}
+
+void Rewriter::prepend(Content c) {
+  Token& t = current();
+  t.prepend.insert(t.prepend.begin(), std::move(c));
+}
+
+void Rewriter::append(Content c) {
+  Token& t = current();
+  if (t.element) t.element->append.push_back(std::move(c));
+}
+
+void Rewriter::setInnerContent(Content c) {
+  Token& t = current();
+  if (!t.element || !t.element->can_have_end_tag) return;
+  t.prepend = {std::move(c)};
+  t.element->append.clear();
+  t.element->mode = Element::Mode::kInner;
+}
+
+void Rewriter::removeAndKeepContent() {
+  Token& t = current();
+  if (t.element) t.element->mode = Element::Mode::kRemoveKeepContent;
+}
+
+void Rewriter::before(Content c) { current().before.push_back(std::move(c)); }
+
+void Rewriter::after(Content c) {
+  Token& t = current();
+  if (t.kind == Token::Kind::kStart && t.element) t.element->after.insert(t.element->after.begin(), std::move(c));
+  else t.after.insert(t.after.begin(), std::move(c));
+}
+
+void Rewriter::replace(Content c) {
+  Token& t = current();
+  t.replacement = std::move(c);
+  if (t.kind == Token::Kind::kStart && t.element) t.element->mode = Element::Mode::kRemove;
+  else t.removed = true;
+}
+
+void Rewriter::remove() {
+  Token& t = current();
+  if (t.kind == Token::Kind::kStart && t.element) t.element->mode = Element::Mode::kRemove;
+  else t.removed = true;
+}
+
+bool Rewriter::removed() const {
+  const Token& t = current();
+  if (t.kind == Token::Kind::kStart && t.element) return t.element->mode == Element::Mode::kRemove;
+  return t.removed || t.replacement.has_value();
+}
+
+std::string_view Rewriter::text() const { return current().raw; }
+bool Rewriter::lastInTextNode() const { return current().last; }
+
+std::string_view Rewriter::commentText() const { return current().comment_text; }
+
+void Rewriter::setCommentText(std::string text) {
+  Token& t = current();
+  t.comment_text = std::move(text);
+  t.comment_changed = true;
+}
+
+std::string_view Rewriter::endTagName() const { return current().name; }
+
+void Rewriter::setEndTagName(std::string name) {
+  Token& t = current();
+  t.name = std::move(name);
+  t.end_name_changed = true;
+}
+
+void Rewriter::appendToDocument(Content c) { document_end_.push_back(std::move(c)); }
+
+}  // namespace verge::html

@@ -1,0 +1,182 @@
+#include "html/rewriter.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+namespace verge::html {
+namespace {
+
+using Event = Rewriter::Event;
+using Kind = Rewriter::EventKind;
+using Handler = std::function<void(Rewriter&, const Event&)>;
+
+// Rewrites `input` fed in pieces of `chunk` bytes, with one .on() per
+// selector (element and text and comment handlers all) and one
+// onDocument(); `handle` runs for every event.
+std::string rewrite(std::string_view input, std::vector<std::string> selectors, const Handler& handle,
+                    size_t chunk = 1 << 20, DocumentHandlers doc = {}) {
+  std::vector<ElementHandlers> on;
+  for (const auto& s : selectors) on.push_back({parseSelector(s), true, true, true});
+  Rewriter r(std::move(on), {doc});
+  std::string out;
+  auto drain = [&] {
+    Event e;
+    while (r.next(e)) handle(r, e);
+    out += r.takeOutput();
+  };
+  for (size_t i = 0; i < input.size(); i += chunk) {
+    r.write(input.substr(i, chunk));
+    drain();
+  }
+  r.end();
+  drain();
+  return out;
+}
+
+// The same at every chunk size from 1 to 7 and whole: all must agree.
+std::string rewriteAll(std::string_view input, std::vector<std::string> selectors, const Handler& handle,
+                       DocumentHandlers doc = {}) {
+  std::string whole = rewrite(input, selectors, handle, 1 << 20, doc);
+  for (size_t chunk = 1; chunk <= 7; ++chunk) {
+    EXPECT_EQ(rewrite(input, selectors, handle, chunk, doc), whole) << "chunk " << chunk;
+  }
+  return whole;
+}
+
+const Handler kNothing = [](Rewriter&, const Event&) {};
+
+TEST(Rewriter, UntouchedDocumentsPassThroughByteForByte) {
+  std::string page = "<!DOCTYPE html><html><HEAD><title>x &amp; y</title></HEAD>"
+                     "<body class=a><p id=1>Hi <b>there</b><!-- c --></p><img src='x'><svg><path/></svg>"
+                     "<script>if (a<b) x='</p>'</script></body></html> trailing </div> <";
+  EXPECT_EQ(rewriteAll(page, {"p", "b", "img", "svg path"}, kNothing), page);
+}
+
+TEST(Rewriter, ElementHandlersSeeTagsAndAttributes) {
+  std::vector<std::string> seen;
+  auto out = rewrite("<DIV Class=\"a\" data-X='1' hidden><p></p></DIV>", {"div"}, [&](Rewriter& r, const Event& e) {
+    if (e.kind != Kind::kElement) return;
+    seen.push_back(std::string(r.tagName()));
+    for (const auto& [n, v] : r.attributes()) seen.push_back(n + "=" + (v ? *v : "(none)"));
+    seen.push_back(r.getAttribute("DATA-x").value_or("?").data());
+    seen.push_back(std::string(r.namespaceURI()));
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"DIV", "class=a", "data-x=1", "hidden=(none)", "1",
+                                            "http://www.w3.org/1999/xhtml"}));
+}
+
+TEST(Rewriter, AttributeChangesRewriteTheTag) {
+  auto out = rewriteAll("<a href='/x' title=\"t\">link</a><a>other</a>", {"a[href]"}, [](Rewriter& r, const Event& e) {
+    if (e.kind != Kind::kElement) return;
+    r.setAttribute("href", "https://example.com/x?a=\"1\"");
+    r.removeAttribute("title");
+    r.setAttribute("rel", "nofollow");
+  });
+  EXPECT_EQ(out, "<a href=\"https://example.com/x?a=&quot;1&quot;\" rel=\"nofollow\">link</a><a>other</a>");
+}
+
+TEST(Rewriter, ContentAroundAndInsideElements) {
+  auto out = rewriteAll("<div><p>one</p><p>two</p></div>", {"p"}, [](Rewriter& r, const Event& e) {
+    if (e.kind != Kind::kElement) return;
+    r.before({"<hr>", true});
+    r.prepend({"[", false});
+    r.append({"]", false});
+    r.after({"<br>", true});
+    r.after({"<i>&</i>", false});
+  });
+  EXPECT_EQ(out, "<div><hr><p>[one]</p>&lt;i&gt;&amp;&lt;/i&gt;<br><hr><p>[two]</p>&lt;i&gt;&amp;&lt;/i&gt;<br></div>");
+}
+
+TEST(Rewriter, RemoveReplaceAndInnerContent) {
+  std::string doc = "<ul><li class=x>a<b>b</b></li><li class=y>c</li><li class=z>d<i>e</i></li><li class=w>f</li></ul>";
+  auto out = rewriteAll(doc, {"li", "b", "i"}, [](Rewriter& r, const Event& e) {
+    if (e.kind != Kind::kElement) return;
+    auto cls = r.getAttribute("class");
+    if (!cls) return;
+    if (*cls == "x") r.remove();
+    if (*cls == "y") r.replace({"<li>new</li>", true});
+    if (*cls == "z") r.setInnerContent({"<em>inner</em>", true});
+    if (*cls == "w") r.removeAndKeepContent();
+  });
+  EXPECT_EQ(out, "<ul><li>new</li><li class=z><em>inner</em></li>f</ul>");
+}
+
+TEST(Rewriter, TextChunksEndWithAnEmptyLastOne) {
+  std::vector<std::string> chunks;
+  auto out = rewrite("<p>Hello <b>world</b>!</p>x", {"p"}, [&](Rewriter& r, const Event& e) {
+    if (e.kind != Kind::kText) return;
+    chunks.push_back(std::string(r.text()) + (r.lastInTextNode() ? "|last" : ""));
+    if (r.text() == "world") r.replace({"<u>planet</u>", false});
+  });
+  EXPECT_EQ(chunks, (std::vector<std::string>{"Hello ", "|last", "world", "|last", "!", "|last"}));
+  EXPECT_EQ(out, "<p>Hello <b>&lt;u&gt;planet&lt;/u&gt;</b>!</p>x");
+}
+
+TEST(Rewriter, CommentsAndDoctypeAndDocumentEnd) {
+  DocumentHandlers doc{true, true, false, true};
+  std::string name;
+  auto out = rewriteAll("<!DOCTYPE html><p><!-- secret --></p><!--keep-->", {"p"}, [&](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kDoctype) name = std::string(r.doctype().name);
+    if (e.kind == Kind::kComment && !e.document && r.commentText() == " secret ") r.remove();
+    if (e.kind == Kind::kComment && e.document && r.commentText() == "keep") r.setCommentText("kept");
+    if (e.kind == Kind::kDocumentEnd) r.appendToDocument({"<!-- end -->", true});
+  }, doc);
+  EXPECT_EQ(name, "html");
+  EXPECT_EQ(out, "<!DOCTYPE html><p></p><!--kept--><!-- end -->");
+}
+
+TEST(Rewriter, EndTagHandlers) {
+  std::vector<uint64_t> ids;
+  auto out = rewriteAll("<div><span>x</span></div><br>", {"span", "br"}, [&](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kElement) {
+      uint64_t id = r.endTagHandlerId();
+      if (r.tagName() == "br") EXPECT_EQ(id, 0u);  // a void element has no end tag
+      else ids.push_back(id);
+    }
+    if (e.kind == Kind::kEndTag) {
+      EXPECT_EQ(e.element, ids.back());
+      r.setEndTagName("em");
+      r.after({"!", false});
+    }
+  });
+  EXPECT_EQ(out, "<div><span>x</em>!</div><br>");
+}
+
+TEST(Rewriter, CombinatorsAndNthChild) {
+  auto out = rewriteAll("<div><p>1</p><section><p>2</p></section><p>3</p></div><p>4</p>", {"div > p:nth-child(odd)"},
+                        [](Rewriter& r, const Event& e) {
+                          if (e.kind == Kind::kElement) r.setAttribute("m", "");
+                        });
+  EXPECT_EQ(out, "<div><p m=\"\">1</p><section><p>2</p></section><p m=\"\">3</p></div><p>4</p>");
+  out = rewriteAll("<div><section><p>a</p></section></div><p>b</p>", {"div p"}, [](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kElement) r.remove();
+  });
+  EXPECT_EQ(out, "<div><section></section></div><p>b</p>");
+}
+
+TEST(Rewriter, UnclosedElementsAtTheEnd) {
+  auto out = rewriteAll("<div><p>open", {"p", "div"}, [](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kElement) r.append({"/" + std::string(r.tagName()), false});
+  });
+  EXPECT_EQ(out, "<div><p>open/p/div");
+}
+
+TEST(Rewriter, HandlersMayRunLaterThanTheInputArrives) {
+  // The binding may call handlers after more input was written (async
+  // handlers): nothing goes out of order.
+  std::vector<ElementHandlers> on;
+  on.push_back({parseSelector("p"), true, false, false});
+  Rewriter r(std::move(on), {});
+  r.write("<p>a</p>b<p>c");
+  r.write("</p>d");
+  r.end();
+  Event e;
+  std::string out;
+  while (r.next(e)) r.setAttribute("x", "1");
+  out += r.takeOutput();
+  EXPECT_EQ(out, "<p x=\"1\">a</p>b<p x=\"1\">c</p>d");
+}
+
+}  // namespace
+}  // namespace verge::html
