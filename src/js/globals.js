@@ -132,7 +132,7 @@ const kClasses = [
   'IdentityTransformStream', 'FixedLengthStream', 'MessageChannel', 'MessagePort', 'MessageEvent',
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
   'URL', 'URLSearchParams', 'URLPattern', 'Headers', 'Blob', 'File', 'FormData',
-  'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage',
+  'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage', 'HTMLRewriter',
 ];
 for (const name of kClasses) {
   if (internals[name] !== undefined) define(name, internals[name]);

@@ -14,6 +14,7 @@
 #include "runtime/api/crypto.h"
 #include "runtime/api/encoding.h"
 #include "runtime/api/errors.h"
+#include "runtime/api/html_rewriter.h"
 #include "runtime/api/structured_clone.h"
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
@@ -642,6 +643,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   installCryptoNatives(isolate_, context, native);
   installEncodingNatives(isolate_, context, native);
   installCompressionNatives(isolate_, context, native);
+  installHtmlRewriterNatives(isolate_, context, native);
   installBufferNatives(isolate_, context, native);
   installErrorNatives(isolate_, context, native);
 }

@@ -1,0 +1,234 @@
+#include "runtime/api/html_rewriter.h"
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "html/rewriter.h"
+#include "runtime/limited_allocator.h"
+#include "runtime/v8_util.h"
+
+namespace verge::runtime {
+
+namespace {
+
+using Args = const v8::FunctionCallbackInfo<v8::Value>&;
+using html::Content;
+using html::Rewriter;
+
+struct Handle {
+  std::unique_ptr<Rewriter> rewriter;
+  v8::Global<v8::Object> object;
+};
+
+void freeHandle(const v8::WeakCallbackInfo<Handle>& info) {
+  Handle* h = info.GetParameter();
+  h->object.Reset();
+  delete h;
+}
+
+Rewriter* rewriterOf(Args info) {
+  auto v = info[0];
+  if (!v->IsObject() || v.As<v8::Object>()->InternalFieldCount() != 2) return nullptr;
+  auto o = v.As<v8::Object>();
+  // The second field marks the handle as a rewriter's (other natives' handles have one field).
+  if (o->GetAlignedPointerFromInternalField(1) != &freeHandle) return nullptr;
+  return static_cast<Handle*>(o->GetAlignedPointerFromInternalField(0))->rewriter.get();
+}
+
+Rewriter* rewriterOrThrow(Args info) {
+  Rewriter* r = rewriterOf(info);
+  if (!r) throwError(info.GetIsolate(), "TypeError", "not an HTMLRewriter handle");
+  return r;
+}
+
+void selectorCheck(Args info) {
+  try {
+    html::parseSelector(toStdString(info.GetIsolate(), info[0]));
+  } catch (const html::SelectorError& e) {
+    throwError(info.GetIsolate(), "TypeError", std::string("Parser error: ") + e.what());
+  }
+}
+
+std::vector<int> intArray(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  std::vector<int> out;
+  if (!value->IsArray()) return out;
+  auto context = isolate->GetCurrentContext();
+  auto a = value.As<v8::Array>();
+  for (uint32_t i = 0; i < a->Length(); ++i) {
+    v8::Local<v8::Value> v;
+    if (!a->Get(context, i).ToLocal(&v)) return {};
+    out.push_back(v->Int32Value(context).FromMaybe(0));
+  }
+  return out;
+}
+
+void create(Args info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  if (!info[0]->IsArray()) {
+    throwError(isolate, "TypeError", "htmlRewriterCreate: bad arguments");
+    return;
+  }
+  std::vector<int> element_flags = intArray(isolate, info[1]);
+  std::vector<int> document_flags = intArray(isolate, info[2]);
+  auto selectors = info[0].As<v8::Array>();
+  std::vector<html::ElementHandlers> elements;
+  try {
+    for (uint32_t i = 0; i < selectors->Length(); ++i) {
+      v8::Local<v8::Value> s;
+      if (!selectors->Get(context, i).ToLocal(&s)) return;
+      int f = i < element_flags.size() ? element_flags[i] : 0;
+      elements.push_back({html::parseSelector(toStdString(isolate, s)), (f & 1) != 0, (f & 2) != 0, (f & 4) != 0});
+    }
+  } catch (const html::SelectorError& e) {
+    throwError(isolate, "TypeError", std::string("Parser error: ") + e.what());
+    return;
+  }
+  std::vector<html::DocumentHandlers> documents;
+  for (int f : document_flags) documents.push_back({(f & 1) != 0, (f & 2) != 0, (f & 4) != 0, (f & 8) != 0});
+  auto tmpl = v8::ObjectTemplate::New(isolate);
+  tmpl->SetInternalFieldCount(2);
+  v8::Local<v8::Object> object;
+  if (!tmpl->NewInstance(context).ToLocal(&object)) return;
+  auto* h = new Handle{std::make_unique<Rewriter>(std::move(elements), std::move(documents)), {}};
+  object->SetAlignedPointerInInternalField(0, h);
+  object->SetAlignedPointerInInternalField(1, reinterpret_cast<void*>(&freeHandle));
+  h->object.Reset(isolate, object);
+  h->object.SetWeak(h, freeHandle, v8::WeakCallbackType::kParameter);
+  info.GetReturnValue().Set(object);
+}
+
+void write(Args info) {
+  if (Rewriter* r = rewriterOrThrow(info)) r->write(bytesOf(info[1]));
+}
+
+void end(Args info) {
+  if (Rewriter* r = rewriterOrThrow(info)) r->end();
+}
+
+void next(Args info) {
+  Rewriter* r = rewriterOrThrow(info);
+  if (!r) return;
+  auto* isolate = info.GetIsolate();
+  Rewriter::Event e;
+  if (!r->next(e)) {
+    info.GetReturnValue().SetNull();
+    return;
+  }
+  v8::Local<v8::Value> parts[] = {v8::Integer::New(isolate, static_cast<int>(e.kind)),
+                                  v8::Integer::NewFromUnsigned(isolate, e.handler),
+                                  v8::Boolean::New(isolate, e.document),
+                                  v8::Number::New(isolate, static_cast<double>(e.element))};
+  info.GetReturnValue().Set(v8::Array::New(isolate, parts, 4));
+}
+
+void output(Args info) {
+  Rewriter* r = rewriterOrThrow(info);
+  if (!r) return;
+  std::string out = r->takeOutput();
+  if (out.empty()) {
+    info.GetReturnValue().SetNull();
+    return;
+  }
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!newBuffer(info.GetIsolate(), out.size()).ToLocal(&buffer)) return;
+  std::memcpy(buffer->GetBackingStore()->Data(), out.data(), out.size());
+  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, out.size()));
+}
+
+// htmlToken's operations (html_rewriter.js has the same table).
+enum Op {
+  kTagName, kSetTagName, kAttributes, kGetAttribute, kHasAttribute, kSetAttribute, kRemoveAttribute,
+  kNamespaceURI, kEndTagId, kBefore, kAfter, kPrepend, kAppend, kReplace, kSetInnerContent, kRemove,
+  kRemoveAndKeepContent, kRemoved, kText, kLastInTextNode, kCommentText, kSetCommentText, kDoctype,
+  kEndTagName, kSetEndTagName, kAppendToDocument,
+};
+
+v8::Local<v8::Value> stringOrNull(v8::Isolate* isolate, std::string_view s, bool has) {
+  return has ? v8str(isolate, s).As<v8::Value>() : v8::Null(isolate).As<v8::Value>();
+}
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+void token(Args info) {
+  Rewriter* r = rewriterOrThrow(info);
+  if (!r) return;
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  int op = info[1]->Int32Value(context).FromMaybe(-1);
+  auto arg = [&](int i) { return toStdString(isolate, info[i]); };
+  auto content = [&] { return Content{arg(2), info[3]->BooleanValue(isolate)}; };
+  auto ret = [&](v8::Local<v8::Value> v) { info.GetReturnValue().Set(v); };
+  try {
+    switch (op) {
+      case kTagName: ret(v8str(isolate, lowered(r->tagName()))); break;
+      case kSetTagName: r->setTagName(arg(2)); break;
+      case kAttributes: {
+        std::vector<v8::Local<v8::Value>> items;
+        for (const auto& [name, value] : r->attributes()) {
+          v8::Local<v8::Value> pair[] = {v8str(isolate, name), v8str(isolate, value ? *value : "")};
+          items.push_back(v8::Array::New(isolate, pair, 2));
+        }
+        ret(v8::Array::New(isolate, items.data(), items.size()));
+        break;
+      }
+      case kGetAttribute: {
+        auto v = r->getAttribute(arg(2));
+        ret(stringOrNull(isolate, v.value_or(""), v.has_value()));
+        break;
+      }
+      case kHasAttribute: ret(v8::Boolean::New(isolate, r->getAttribute(arg(2)).has_value())); break;
+      case kSetAttribute: r->setAttribute(arg(2), arg(3)); break;
+      case kRemoveAttribute: r->removeAttribute(arg(2)); break;
+      case kNamespaceURI: ret(v8str(isolate, r->namespaceURI())); break;
+      case kEndTagId: ret(v8::Number::New(isolate, static_cast<double>(r->endTagHandlerId()))); break;
+      case kBefore: r->before(content()); break;
+      case kAfter: r->after(content()); break;
+      case kPrepend: r->prepend(content()); break;
+      case kAppend: r->append(content()); break;
+      case kReplace: r->replace(content()); break;
+      case kSetInnerContent: r->setInnerContent(content()); break;
+      case kRemove: r->remove(); break;
+      case kRemoveAndKeepContent: r->removeAndKeepContent(); break;
+      case kRemoved: ret(v8::Boolean::New(isolate, r->removed())); break;
+      case kText: ret(v8str(isolate, r->text())); break;
+      case kLastInTextNode: ret(v8::Boolean::New(isolate, r->lastInTextNode())); break;
+      case kCommentText: ret(v8str(isolate, r->commentText())); break;
+      case kSetCommentText: r->setCommentText(arg(2)); break;
+      case kDoctype: {
+        const html::Doctype& d = r->doctype();
+        v8::Local<v8::Value> parts[] = {stringOrNull(isolate, lowered(d.name), d.has_name),
+                                        stringOrNull(isolate, d.public_id, d.has_public_id),
+                                        stringOrNull(isolate, d.system_id, d.has_system_id)};
+        ret(v8::Array::New(isolate, parts, 3));
+        break;
+      }
+      case kEndTagName: ret(v8str(isolate, lowered(r->endTagName()))); break;
+      case kSetEndTagName: r->setEndTagName(arg(2)); break;
+      case kAppendToDocument: r->appendToDocument(content()); break;
+      default: throwError(isolate, "TypeError", "htmlToken: unknown operation");
+    }
+  } catch (const std::logic_error& e) {
+    throwError(isolate, "TypeError", e.what());
+  }
+}
+
+}  // namespace
+
+void installHtmlRewriterNatives(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native) {
+  const std::pair<const char*, v8::FunctionCallback> natives[] = {
+      {"htmlSelectorCheck", selectorCheck}, {"htmlRewriterCreate", create}, {"htmlWrite", write},
+      {"htmlEnd", end}, {"htmlNext", next}, {"htmlOutput", output}, {"htmlToken", token}};
+  for (const auto& [name, fn] : natives) {
+    native->Set(context, v8str(isolate, name), v8::Function::New(context, fn).ToLocalChecked()).Check();
+  }
+}
+
+}  // namespace verge::runtime

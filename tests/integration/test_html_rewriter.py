@@ -1,0 +1,156 @@
+"""HTMLRewriter through the real binary (issue 11): the API a worker uses
+(selectors, element/text/comment/doctype/end handlers, async handlers,
+onEndTag, content tokens that expire), streaming of a large body, and
+errors: a bad selector is a TypeError at on(), an exception in a handler
+fails the response."""
+import http.client
+import json
+import tempfile
+import unittest
+
+from harness import dev, request, write_project
+
+WORKER = r"""
+const PAGE = `<!DOCTYPE html><html><head><title>Shop</title></head><body>
+<h1 class="title">Hello</h1><ul><li>a</li><li>b</li><li>c</li></ul>
+<p class="price" data-usd="10">$10</p><a href="/x">x</a><!-- tracking --><img src=i.png></body></html>`;
+
+function html(body, headers = {}) {
+  return new Response(body, { headers: { "content-type": "text/html; charset=utf-8", ...headers } });
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const path = new URL(request.url).pathname;
+    if (path === "/rewrite") {
+      const seen = [];
+      return new HTMLRewriter()
+        .on("h1.title", { element(e) { seen.push(e.tagName, e.namespaceURI); e.setInnerContent("Welcome <b>back</b>"); } })
+        .on("ul > li:nth-child(2)", { element(e) { e.remove(); } })
+        .on("li:first-child", { element(e) { e.prepend("1. "); e.append("!", { html: true }); } })
+        .on("p.price", {
+          async element(e) {
+            await new Promise((r) => setTimeout(r, 5));
+            e.setAttribute("data-eur", "9");
+            e.onEndTag((end) => { seen.push("end:" + end.name); end.after(" (incl. VAT)"); });
+          },
+          text(t) { if (!t.lastInTextNode) t.replace(t.text.replace("$", "USD ")); },
+        })
+        .on("a[href^='/']", { element(e) { e.setAttribute("href", "https://example.com" + e.getAttribute("href")); } })
+        .on("img", { element(e) { e.after("<br>", { html: true }); } })
+        .onDocument({
+          comments(c) { c.remove(); },
+          doctype(d) { seen.push("doctype:" + d.name); },
+          end(end) { end.append(`<!-- ${seen.join(",")} -->`, { html: true }); },
+        })
+        .transform(html(PAGE, { "content-length": String(PAGE.length) }));
+    }
+    if (path === "/tokens") {
+      // Attributes, text chunks and token expiry.
+      const out = {};
+      let kept;
+      const res = new HTMLRewriter()
+        .on("div", {
+          element(e) {
+            out.attributes = [...e.attributes];
+            out.has = [e.hasAttribute("ID"), e.hasAttribute("nope")];
+            out.missing = e.getAttribute("nope");
+            kept = e;
+          },
+          text(t) { (out.text ??= []).push([t.text, t.lastInTextNode]); },
+        })
+        .transform(html('<DIV ID=x Class="a b" hidden>one <i>two</i></DIV>'));
+      await res.text();
+      try { kept.tagName; out.expired = "no error"; } catch (e) { out.expired = e.constructor.name + ": " + e.message; }
+      return Response.json(out);
+    }
+    if (path === "/selector") {
+      try { new HTMLRewriter().on("p:last-child", {}); return new Response("accepted"); }
+      catch (e) { return new Response(e.constructor.name + ": " + e.message); }
+    }
+    if (path === "/throws") {
+      return new HTMLRewriter().on("p", { element() { throw new Error("handler failed"); } })
+        .transform(html("<p>x</p>"));
+    }
+    if (path === "/big") {
+      // 8 MiB of HTML produced in chunks, rewritten as it streams.
+      const chunk = "<p class=x>" + "y".repeat(1000) + "</p>\n";
+      let n = 0;
+      const body = new ReadableStream({
+        pull(c) { if (n++ < 8 * 1024) c.enqueue(new TextEncoder().encode(chunk)); else c.close(); },
+      });
+      return new HTMLRewriter().on("p.x", { element(e) { e.setAttribute("class", "z"); } }).transform(html(body));
+    }
+    if (path === "/nobody") {
+      const r = new Response(null, { status: 204 });
+      return new Response(String(new HTMLRewriter().transform(r) === r));
+    }
+    return new Response("?", { status: 404 });
+  },
+};
+"""
+
+
+class HtmlRewriterTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        d = tempfile.mkdtemp(prefix="verge-htmlrewriter-")
+        write_project(d, {"wrangler.toml": 'name = "hr"\nmain = "index.js"\n', "index.js": WORKER})
+        cls.v = dev(d)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.stop()
+
+    def get(self, path):
+        status, headers, body = request(self.v.port, path=path)
+        return status, headers, body
+
+    def test_rewrites_a_page(self):
+        status, headers, body = self.get("/rewrite")
+        self.assertEqual(status, 200, body)
+        self.assertNotIn("content-length", headers)  # the length changed
+        self.assertEqual(body.decode(), (
+            '<!DOCTYPE html><html><head><title>Shop</title></head><body>\n'
+            '<h1 class="title">Welcome &lt;b&gt;back&lt;/b&gt;</h1><ul><li>1. a!</li><li>c</li></ul>\n'
+            '<p class="price" data-usd="10" data-eur="9">USD 10</p> (incl. VAT)<a href="https://example.com/x">x</a>'
+            '<img src=i.png><br></body></html>'
+            '<!-- doctype:html,h1,http://www.w3.org/1999/xhtml,end:p -->'))
+
+    def test_tokens(self):
+        status, _, body = self.get("/tokens")
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        self.assertEqual(got["attributes"], [["id", "x"], ["class", "a b"], ["hidden", ""]])
+        self.assertEqual(got["has"], [True, False])
+        self.assertIsNone(got["missing"])
+        self.assertEqual(got["text"], [["one ", False], ["", True], ["two", False], ["", True]])
+        self.assertEqual(got["expired"], "TypeError: This content token is no longer valid. Content tokens are "
+                                         "only valid during the execution of the relevant content handler.")
+
+    def test_bad_selector_is_a_type_error_at_on(self):
+        self.assertEqual(self.get("/selector")[2],
+                         b"TypeError: Parser error: Unsupported pseudo-class or pseudo-element in selector.")
+
+    def test_a_throwing_handler_fails_the_response(self):
+        # The body fails after the head: the client gets a cut-short
+        # response or none at all, never the unrewritten document.
+        try:
+            _, _, body = self.get("/throws")
+            self.assertNotIn(b"<p>x</p>", body)
+        except (http.client.HTTPException, ConnectionError):
+            pass
+        self.assertTrue(any("handler failed" in l for l in self.v.stderr().splitlines()), self.v.stderr())
+
+    def test_streams_a_large_body(self):
+        status, _, body = self.get("/big")
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body), 8 * 1024 * (len("<p class=x>") + 1000 + len("</p>\n") + 2))
+        self.assertEqual(body.count(b'<p class="z">'), 8 * 1024)
+
+    def test_a_response_without_body_is_returned_as_is(self):
+        self.assertEqual(self.get("/nobody")[2], b"true")
+
+
+if __name__ == "__main__":
+    unittest.main()
