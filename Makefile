@@ -26,7 +26,7 @@ test: build
 
 # The unit tests (no integration tests) again under AddressSanitizer and
 # UBSan: the `asan` preset of CMakePresets.json, in build-asan/.
-ASAN_TESTS = verge_storage_tests verge_http_tests verge_html_tests verge_cache_tests verge_unit_tests
+ASAN_TESTS = verge_storage_tests verge_http_tests verge_html_tests verge_websocket_tests verge_cache_tests verge_unit_tests
 test-asan: setup
 	@test -f build-asan/build.ninja || cmake --preset asan
 	cmake --build build-asan --target $(ASAN_TESTS)

@@ -6,10 +6,10 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <vector>
+
+#include "base/fuzz_corpus.h"
 
 namespace verge::edge {
 int fuzzAssetHeaders(const uint8_t* data, size_t size);    // asset_headers_fuzz.cc
@@ -18,12 +18,7 @@ int fuzzAssetRedirects(const uint8_t* data, size_t size);  // asset_redirects_fu
 namespace {
 
 std::vector<std::vector<uint8_t>> corpus(const char* name) {
-  std::vector<std::vector<uint8_t>> out;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(VERGE_FUZZ_CORPUS_DIR) / name)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    out.emplace_back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  }
-  return out;
+  return base::readFuzzCorpus(std::filesystem::path(VERGE_FUZZ_CORPUS_DIR) / name);
 }
 
 void replay(const char* name, int (*fuzz)(const uint8_t*, size_t)) {

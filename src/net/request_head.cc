@@ -44,28 +44,6 @@ std::string_view trimOws(std::string_view s) {
   return s;
 }
 
-// Splits a list-valued field (RFC 9110 §5.6.1) at commas, keeping empty
-// elements (the callers decide whether those are allowed). Commas inside a
-// quoted string (a transfer-parameter value) do not split.
-std::vector<std::string_view> splitList(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  bool quoted = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (quoted) {
-      if (s[i] == '\\') ++i;
-      else if (s[i] == '"') quoted = false;
-    } else if (s[i] == '"') {
-      quoted = true;
-    } else if (s[i] == ',') {
-      out.push_back(trimOws(s.substr(start, i - start)));
-      start = i + 1;
-    }
-  }
-  out.push_back(trimOws(s.substr(start)));
-  return out;
-}
-
 // transfer-parameter = token BWS "=" BWS ( token / quoted-string ), after a
 // ";" (RFC 9112 §7). Returns false when `params` ("; a=b; c=d") is malformed.
 bool validParameters(std::string_view params) {
@@ -165,6 +143,33 @@ bool validIpLiteral(std::string_view s) {
 
 }  // namespace
 
+std::vector<std::string_view> splitFieldList(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (quoted) {
+      if (s[i] == '\\') ++i;
+      else if (s[i] == '"') quoted = false;
+    } else if (s[i] == '"') {
+      quoted = true;
+    } else if (s[i] == ',') {
+      out.push_back(trimOws(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  out.push_back(trimOws(s.substr(start)));
+  return out;
+}
+
+bool isToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!isTchar(c)) return false;
+  }
+  return true;
+}
+
 bool isValidHost(std::string_view value) {
   std::string_view host = value;
   std::string_view port;
@@ -246,7 +251,7 @@ std::optional<HeadError> checkTransferEncoding(const HeaderList& headers) {
   size_t chunked = 0;
   for (const auto& h : headers) {
     if (!iequals(h.name, "transfer-encoding")) continue;
-    for (std::string_view element : splitList(h.value)) {
+    for (std::string_view element : splitFieldList(h.value)) {
       // RFC 9110 §5.6.1.2: empty list elements are ignored.
       if (element.empty()) continue;
       size_t name_end = 0;
@@ -284,7 +289,7 @@ std::optional<uint64_t> agreedContentLength(const HeaderList& headers) {
   for (const auto& h : headers) {
     if (!iequals(h.name, "content-length")) continue;
     any = true;
-    for (std::string_view element : splitList(h.value)) {
+    for (std::string_view element : splitFieldList(h.value)) {
       auto n = parseDecimal(element);
       if (!n) return std::nullopt;
       if (agreed && *agreed != *n) return std::nullopt;

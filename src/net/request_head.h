@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/http_types.h"
 
@@ -79,5 +80,14 @@ TargetForm targetForm(std::string_view target);
 // authority ("host:8080") and origin-form path ("/a?b"; "/" when empty, "/?b"
 // for "http://host?b"). False when `target` is not such a URI.
 bool splitAbsoluteForm(std::string_view target, std::string& authority, std::string& path);
+
+// Splits a list-valued field (RFC 9110 §5.6.1) at commas and trims optional
+// whitespace around each element, keeping empty elements (the callers decide
+// whether those are allowed). Commas inside a quoted string do not split.
+// The views point into `s`.
+std::vector<std::string_view> splitFieldList(std::string_view s);
+
+// Whether `s` is a non-empty token (RFC 9110 §5.6.2).
+bool isToken(std::string_view s);
 
 }  // namespace verge::net

@@ -5,11 +5,11 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "base/fuzz_corpus.h"
 
 namespace verge::net {
 int fuzzHttpRequest(const uint8_t* data, size_t size);  // request_parser_fuzz.cc
@@ -17,14 +17,7 @@ int fuzzHttpRequest(const uint8_t* data, size_t size);  // request_parser_fuzz.c
 namespace {
 
 std::vector<std::vector<uint8_t>> corpus() {
-  const std::filesystem::path dir = std::filesystem::path(VERGE_FUZZ_CORPUS_DIR) / "http_request";
-  std::vector<std::vector<uint8_t>> out;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    out.emplace_back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  }
-  return out;
+  return base::readFuzzCorpus(std::filesystem::path(VERGE_FUZZ_CORPUS_DIR) / "http_request");
 }
 
 TEST(HttpRequestFuzzReplay, Corpus) {
