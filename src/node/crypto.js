@@ -8,8 +8,9 @@
 // runtime/api/node_crypto.cc).
 // Work Node does on its thread pool (pbkdf2, hkdf, scrypt, key generation
 // with a callback) runs here on the request's thread; the callback comes on
-// a later tick. Classic Diffie-Hellman (createDiffieHellman), X509Certificate,
-// Certificate and the legacy createCipher are absent.
+// a later tick. X509Certificate is in crypto_x509.js. Classic
+// Diffie-Hellman (createDiffieHellman), Certificate and the legacy
+// createCipher are absent.
 
 const { Buffer } = require('./buffer.js');
 const process = require('./process.js');
@@ -17,6 +18,7 @@ const process = require('./process.js');
 const { codeError, invalidArg, toBytes, encodeOutput } = require('./crypto_util.js');
 const keys = require('./crypto_keys.js');
 const ciphers = require('./crypto_cipher.js');
+const x509 = require('./crypto_x509.js');
 
 // Natives throw [DOMException name, message]; Node throws Errors.
 function callNative(fn) {
@@ -76,7 +78,7 @@ class Hmac {
     const name = hashName(algorithm);
     if (name === undefined) throw new Error(`Invalid digest: ${algorithm}`);
     if (key === null || key === undefined) throw invalidArg('key', 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey', key);
-    const bytes = keys.secretKeyBytes(key, options && options.encoding);
+    const bytes = keys.internal.secretKeyBytes(key, options && options.encoding);
     this.#algorithm = name;
     this.#key = callNative(() => native.cryptoSecretImport(bytes));
   }
@@ -295,9 +297,9 @@ module.exports = {
   webcrypto,
   subtle: webcrypto.subtle,
 };
-for (const from of [keys, ciphers]) {
+for (const from of [keys, ciphers, x509]) {
   for (const name of Object.keys(from)) {
-    if (name === 'secretKeyBytes') continue;
+    if (name === 'internal') continue;
     Object.defineProperty(module.exports, name, Object.getOwnPropertyDescriptor(from, name));
   }
 }

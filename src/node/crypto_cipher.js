@@ -9,7 +9,7 @@
 
 const { Buffer } = require('./buffer.js');
 const { codeError, invalidArg, toBytes } = require('./crypto_util.js');
-const { secretKeyBytes } = require('./crypto_keys.js');
+const { secretKeyBytes } = require('./crypto_keys.js').internal;
 
 let StringDecoder;
 function decoderFor(encoding) {

@@ -572,11 +572,12 @@ class ECDH {
 const createECDH = (curve) => new ECDH(curve);
 
 module.exports = {
+  // For the other node:crypto files, not exported by node:crypto.
+  internal: { secretKeyBytes, handleOf: (key) => slots(key).handle, keyFromHandle: newAsym },
   KeyObject,
   createSecretKey,
   createPublicKey,
   createPrivateKey,
-  secretKeyBytes,
   generateKeyPair,
   generateKeyPairSync,
   generateKey,

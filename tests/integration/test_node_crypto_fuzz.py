@@ -4,7 +4,9 @@ X25519; public and private; PKCS#1, SPKI, PKCS#8, SEC1, encrypted PKCS#8)
 are mutated by a seeded PRNG (bytes flipped, cut short, grown, replaced;
 PEM labels, base64 bodies and lines damaged; JWK members dropped, replaced
 by random base64url, other types, members of another key) and given to
-createPublicKey / createPrivateKey in the real binary. Every call must
+createPublicKey / createPrivateKey in the real binary; a certificate,
+mutated as PEM and DER, goes to new X509Certificate, whose fields and
+checks are then read. Every call must
 either succeed, giving a KeyObject that then signs, verifies, encrypts,
 derives or exports, or throw an Error with one of Node's codes (ERR_OSSL_…
 from OpenSSL, ERR_CRYPTO_…, ERR_INVALID_ARG_…, ERR_MISSING_PASSPHRASE);
@@ -81,6 +83,24 @@ function use(key) {
   void key.asymmetricKeyDetails;
 }
 
+// A certificate (an RSA leaf with subjectAltName and authorityInfoAccess,
+// made with openssl when this test was written), mutated as PEM and DER.
+const CERT = "-----BEGIN CERTIFICATE-----\nMIICtTCCAlygAwIBAgIUV1yR8xS9fDsS5PfLrzU5Ybx4OPMwCgYIKoZIzj0EAwIw\nRzELMAkGA1UEBhMCVVMxCzAJBgNVBAgMAkNBMRMwEQYDVQQKDApWZXJnZSBUZXN0\nMRYwFAYDVQQDDA1WZXJnZSBUZXN0IENBMB4XDTI2MTIwNzE1MDUwN1oXDTI3MTIw\nNzE1MDUwN1owOzELMAkGA1UEBhMCREUxFjAUBgNVBAoMDUV4YW1wbGUsIEluYy4x\nFDASBgNVBAMMC2V4YW1wbGUuY29tMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKB\ngQDahesdr4gGzygXAVVEI5SAeSS3zBjMXrE0sxFxKwYgXKS5jrCcAAEjVcNOv2iv\nq2lZce9vvIhriV21rbh54aqJAhliIvS/YkZBVhGmd9tW/dKhMG/juEXOviZiXaeQ\nEMd7rRRc3zBlTFoC+2Ib3tcPJEhJgoOp2hYD8tGEpqF/qwIDAQABo4HqMIHnMDoG\nA1UdEQQzMDGCC2V4YW1wbGUuY29tgg0qLmV4YW1wbGUub3JnhwR/AAABgQ1hQGV4\nYW1wbGUuY29tMAkGA1UdEwQCMAAwXgYIKwYBBQUHAQEEUjBQMCQGCCsGAQUFBzAB\nhhhodHRwOi8vb2NzcC5leGFtcGxlLmNvbS8wKAYIKwYBBQUHMAKGHGh0dHA6Ly9j\nYS5leGFtcGxlLmNvbS9jYS5wZW0wHQYDVR0OBBYEFL2P7RMJ748shFrEZDTSBFJ0\nfq5rMB8GA1UdIwQYMBaAFEU4j/YpINL9gHj2xU6LbH153d7EMAoGCCqGSM49BAMC\nA0cAMEQCIG2GBALMFaxHJjCKOXvsaBtBJmPTdazedDo/kX2g4F6HAiBOZwIYK4CX\nVe2OWCjnBgqU5XwAlKcBmpTLrupULB6JWQ==\n-----END CERTIFICATE-----\n";
+
+function useCert(cert, key) {
+  for (const f of ['subject', 'issuer', 'subjectAltName', 'infoAccess', 'validFrom', 'validTo', 'fingerprint',
+    'fingerprint256', 'fingerprint512', 'serialNumber', 'ca', 'raw']) void cert[f];
+  cert.toString();
+  cert.checkHost('example.com');
+  cert.checkHost('a.example.org', { subject: 'always' });
+  cert.checkEmail('a@example.com');
+  cert.checkIP('127.0.0.1');
+  cert.checkIssued(cert);
+  const pub = cert.publicKey;
+  cert.verify(pub);
+  if (key) key.type === 'private' ? cert.checkPrivateKey(key) : cert.verify(key);
+}
+
 const CODES = /^(ERR_OSSL_|ERR_CRYPTO_|ERR_INVALID_ARG_|ERR_MISSING_PASSPHRASE$|ERR_OUT_OF_RANGE$)/;
 
 export default {
@@ -110,6 +130,9 @@ export default {
         inputs.push({ priv: true, format: 'jwk', key: privJwk, other: pubJwk });
       }
     }
+    const certDer = new crypto.X509Certificate(CERT).raw;
+    const rsaPair = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });
+    inputs.push({ cert: true, format: 'pem', key: CERT }, { cert: true, format: 'der', key: certDer });
     for (let i = 0; i < rounds; i++) {
       const input = inputs[Math.floor(rnd() * inputs.length)];
       const other = inputs[Math.floor(rnd() * inputs.length)];
@@ -124,10 +147,17 @@ export default {
       let outcome;
       let stage = 'import';
       try {
-        const k = wantPrivate ? crypto.createPrivateKey(options) : crypto.createPublicKey(options);
-        stage = 'use';
-        use(k);
-        outcome = 'ok';
+        if (input.cert) {
+          const cert = new crypto.X509Certificate(key);
+          stage = 'use';
+          useCert(cert, rnd() < 0.5 ? rsaPair.privateKey : rsaPair.publicKey);
+          outcome = 'cert ok';
+        } else {
+          const k = wantPrivate ? crypto.createPrivateKey(options) : crypto.createPublicKey(options);
+          stage = 'use';
+          use(k);
+          outcome = 'ok';
+        }
       } catch (e) {
         const fine = e instanceof Error && typeof e.code === 'string' && CODES.test(e.code);
         outcome = `${stage} ${e instanceof Error ? e.code || e.constructor.name : typeof e}`;
@@ -156,6 +186,8 @@ class NodeKeyImportFuzzTest(KeyFuzzCase):
         self.assertGreater(total.get("ok", 0), 300, total)
         refused = sum(v for k, v in total.items() if k.startswith("import ERR_OSSL_"))
         self.assertGreater(refused, 2000, total)
+        # Certificates too: some mutated ones still parse and answer.
+        self.assertGreater(total.get("cert ok", 0), 10, total)
 
 
 if __name__ == "__main__":

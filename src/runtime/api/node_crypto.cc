@@ -1,11 +1,12 @@
-// Natives of node:crypto (src/node/crypto.js) on OpenSSL 3 EVP: ciphers,
+// Natives of node:crypto (src/node/crypto*.js) on OpenSSL 3 EVP: ciphers,
 // key parsing and encoding, key generation, signatures, RSA encryption,
-// ECDH and key agreement.
+// ECDH and key agreement, X509Certificate.
 //
 // Handles. A cipher's EVP_CIPHER_CTX lives in a `CipherState`, the backing
-// store of a small ArrayBuffer that crypto.js keeps in a private field of
-// the Cipheriv; V8 frees it (wiping the key schedule) when that buffer is
-// collected. Asymmetric keys are WebCrypto's key handles (crypto.h), so a
+// store of a small ArrayBuffer that crypto_cipher.js keeps in a private
+// field of the Cipheriv; V8 frees it (wiping the key schedule) when that
+// buffer is collected. An X509Certificate's X509 lives in a `CertState` the
+// same way. Asymmetric keys are WebCrypto's key handles (crypto.h), so a
 // KeyObject, the CryptoKey made from it and back share one EVP_PKEY.
 // Secret keys stay bytes in JS: nothing here needs them parsed.
 //
@@ -31,6 +32,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cctype>
@@ -211,14 +213,26 @@ struct CipherState {
   }
 };
 
-CipherState* cipherOf(v8::Local<v8::Value> v) {
-  if (v.IsEmpty() || !v->IsArrayBuffer()) fail(ErrorType::kTypeError, "", "internal: not a cipher");
-  auto buffer = v.As<v8::ArrayBuffer>();
-  auto* s = static_cast<CipherState*>(buffer->Data());
-  if (buffer->ByteLength() != sizeof(CipherState) || !s || s->magic != kCipherMagic)
-    fail(ErrorType::kTypeError, "", "internal: not a cipher");
+// A new ArrayBuffer whose backing store is `state` (freed with it).
+template <class T>
+v8::Local<v8::ArrayBuffer> wrapState(v8::Isolate* isolate, std::unique_ptr<T> state) {
+  T* raw = state.release();
+  auto store = v8::ArrayBuffer::NewBackingStore(
+      raw, sizeof(T), [](void* p, size_t, void*) { delete static_cast<T*>(p); }, nullptr);
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
+// The T that wrapState put in `v` (checked by its magic number).
+template <class T>
+T* stateOf(v8::Local<v8::Value> v, uint64_t magic, const char* what) {
+  T* s = nullptr;
+  if (!v.IsEmpty() && v->IsArrayBuffer() && v.As<v8::ArrayBuffer>()->ByteLength() == sizeof(T))
+    s = static_cast<T*>(v.As<v8::ArrayBuffer>()->Data());
+  if (!s || s->magic != magic) fail(ErrorType::kTypeError, "", std::string("internal: not a ") + what);
   return s;
 }
+
+CipherState* cipherOf(v8::Local<v8::Value> v) { return stateOf<CipherState>(v, kCipherMagic, "cipher"); }
 
 [[noreturn]] void invalidState(const char* op) {
   fail(ErrorType::kError, "ERR_CRYPTO_INVALID_STATE", std::string("Invalid state for operation ") + op);
@@ -296,10 +310,7 @@ void nodeCipherCreate(Args info) {
     if (!EVP_CipherInit_ex2(s->ctx, nullptr, key.ptr(), has_iv && iv.size() ? iv.ptr() : nullptr,
                             encrypt ? 1 : 0, nullptr))
       opensslFail("cipher initialization failed");
-    CipherState* raw = s.release();
-    auto store = v8::ArrayBuffer::NewBackingStore(
-        raw, sizeof(CipherState), [](void* p, size_t, void*) { delete static_cast<CipherState*>(p); }, nullptr);
-    info.GetReturnValue().Set(v8::ArrayBuffer::New(isolate, std::move(store)));
+    info.GetReturnValue().Set(wrapState(isolate, std::move(s)));
   });
 }
 
@@ -1041,6 +1052,179 @@ void nodeCurves(Args info) {
   });
 }
 
+// ---- X509Certificate ----
+
+constexpr uint64_t kCertMagic = 0x76657267652d7831;  // "verge-x1"
+
+struct CertState {
+  uint64_t magic = kCertMagic;
+  X509* cert = nullptr;
+  ~CertState() {
+    magic = 0;
+    X509_free(cert);
+  }
+};
+
+X509* certOf(v8::Local<v8::Value> v) { return stateOf<CertState>(v, kCertMagic, "certificate")->cert; }
+
+// nodeX509Parse(bytes) → handle: PEM, else DER; a failure reports PEM's
+// error, as Node does.
+void nodeX509Parse(Args info) {
+  guarded(info, [&] {
+    Input in(bytesOf(info[0]));
+    if (in.size() > INT_MAX) fail(ErrorType::kRangeError, "ERR_OUT_OF_RANGE", "certificate is too long");
+    BioPtr bio(BIO_new_mem_buf(in.size() ? in.ptr() : u8(" "), static_cast<int>(in.size())));
+    if (!bio) throw std::bad_alloc();
+    ERR_clear_error();
+    X509* cert = PEM_read_bio_X509_AUX(bio.get(), nullptr, [](char*, int, int, void*) { return -1; }, nullptr);
+    if (!cert) {
+      unsigned long pem_error = ERR_peek_last_error();
+      ERR_set_mark();
+      const unsigned char* p = in.ptr();
+      cert = d2i_X509(nullptr, &p, static_cast<long>(in.size()));
+      if (cert && p != in.ptr() + in.size()) {
+        X509_free(cert);
+        cert = nullptr;
+      }
+      ERR_pop_to_mark();
+      if (!cert) {
+        if (pem_error == 0) fail(ErrorType::kError, "ERR_OSSL_PEM_NO_START_LINE", "error:0480006C:PEM routines::no start line");
+        opensslFail("");
+      }
+    }
+    auto s = std::make_unique<CertState>();
+    s->cert = cert;
+    info.GetReturnValue().Set(wrapState(info.GetIsolate(), std::move(s)));
+  });
+}
+
+// What `fn` prints into a memory BIO.
+template <class F>
+std::string printed(F&& fn) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) throw std::bad_alloc();
+  if (fn(bio.get()) <= 0) return {};
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
+// A name as Node prints it: one RDN a line, RFC 2253 escapes, short names.
+std::string nameString(const X509_NAME* name) {
+  constexpr unsigned long kFlags = ASN1_STRFLGS_ESC_2253 | ASN1_STRFLGS_ESC_CTRL | ASN1_STRFLGS_UTF8_CONVERT |
+                                   XN_FLAG_SEP_MULTILINE | XN_FLAG_FN_SN;
+  return printed([&](BIO* b) { return X509_NAME_print_ex(b, name, 0, kFlags) >= 0 ? 1 : 0; });
+}
+
+v8::Local<v8::Value> extensionString(v8::Isolate* isolate, X509* cert, int nid) {
+  int at = X509_get_ext_by_NID(cert, nid, -1);
+  if (at < 0) return v8::Undefined(isolate);
+  X509_EXTENSION* ext = X509_get_ext(cert, at);
+  std::string text = printed([&](BIO* b) { return X509V3_EXT_print(b, ext, 0, 0); });
+  if (text.empty()) return v8::Undefined(isolate);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return v8str(isolate, text);
+}
+
+std::string fingerprint(X509* cert, const EVP_MD* md) {
+  unsigned char buf[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!X509_digest(cert, md, buf, &n)) opensslFail("fingerprint failed");
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) {
+    if (i) out += ':';
+    out += kHex[buf[i] >> 4];
+    out += kHex[buf[i] & 15];
+  }
+  return out;
+}
+
+// nodeX509Info(handle) → [subject, issuer, subjectAltName, infoAccess,
+//   validFrom, validTo, fingerprint, fingerprint256, fingerprint512,
+//   serialNumber, ca, der, pem, publicKeyHandle]
+void nodeX509Info(Args info) {
+  guarded(info, [&] {
+    v8::Isolate* isolate = info.GetIsolate();
+    X509* cert = certOf(info[0]);
+    auto time = [&](const ASN1_TIME* t) {
+      return v8str(isolate, printed([&](BIO* b) { return ASN1_TIME_print(b, t); }));
+    };
+    BnPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+    if (!serial) throw std::bad_alloc();
+    char* hex = BN_bn2hex(serial.get());
+    if (!hex) throw std::bad_alloc();
+    std::string serial_hex(hex);
+    OPENSSL_free(hex);
+    unsigned char* der = nullptr;
+    int der_len = i2d_X509(cert, &der);
+    if (der_len <= 0) opensslFail("certificate encoding failed");
+    std::vector<unsigned char> der_bytes(der, der + der_len);
+    OPENSSL_free(der);
+    std::string pem = printed([&](BIO* b) { return PEM_write_bio_X509(b, cert); });
+    EVP_PKEY* pkey = X509_get_pubkey(cert);  // a new reference, for the handle
+    v8::Local<v8::Value> key = v8::Undefined(isolate);
+    if (pkey) key = newPkeyHandle(isolate, pkey, false);
+    ERR_clear_error();
+    v8::Local<v8::Value> items[] = {
+        v8str(isolate, nameString(X509_get_subject_name(cert))),
+        v8str(isolate, nameString(X509_get_issuer_name(cert))),
+        extensionString(isolate, cert, NID_subject_alt_name),
+        extensionString(isolate, cert, NID_info_access),
+        time(X509_get0_notBefore(cert)),
+        time(X509_get0_notAfter(cert)),
+        v8str(isolate, fingerprint(cert, EVP_sha1())),
+        v8str(isolate, fingerprint(cert, EVP_sha256())),
+        v8str(isolate, fingerprint(cert, EVP_sha512())),
+        v8str(isolate, serial_hex),
+        v8::Boolean::New(isolate, X509_check_ca(cert) == 1),
+        toBuffer(isolate, der_bytes),
+        v8str(isolate, pem),
+        key,
+    };
+    info.GetReturnValue().Set(v8::Array::New(isolate, items, 14));
+  });
+}
+
+// nodeX509Check(handle, "host" | "email" | "ip", name, flags) → the name
+// that matched, or undefined
+void nodeX509Check(Args info) {
+  guarded(info, [&] {
+    v8::Isolate* isolate = info.GetIsolate();
+    X509* cert = certOf(info[0]);
+    std::string kind = strArg(info, 1), name = strArg(info, 2);
+    auto flags = static_cast<unsigned int>(intArg(info, 3, 0));
+    int rc;
+    char* peer = nullptr;
+    if (kind == "host") rc = X509_check_host(cert, name.data(), name.size(), flags, &peer);
+    else if (kind == "email") rc = X509_check_email(cert, name.data(), name.size(), flags);
+    else rc = X509_check_ip_asc(cert, name.c_str(), flags);
+    ERR_clear_error();
+    if (rc == 1) info.GetReturnValue().Set(v8str(isolate, peer ? std::string(peer) : name));
+    OPENSSL_free(peer);
+  });
+}
+
+// nodeX509Verify(handle, publicKeyHandle) → whether the key signed it
+void nodeX509Verify(Args info) {
+  guarded(info, [&] {
+    bool is_private = false;
+    EVP_PKEY* pkey = keyArg(info, 1, &is_private);
+    bool ok = X509_verify(certOf(info[0]), pkey) > 0;
+    ERR_clear_error();
+    info.GetReturnValue().Set(ok);
+  });
+}
+
+// nodeX509Issued(handle, issuerHandle) → whether issuerHandle's certificate issued this one
+void nodeX509Issued(Args info) {
+  guarded(info, [&] {
+    bool ok = X509_check_issued(certOf(info[1]), certOf(info[0])) == X509_V_OK;
+    ERR_clear_error();
+    info.GetReturnValue().Set(ok);
+  });
+}
+
 // nodeHasDigest(name) → boolean
 void nodeHasDigest(Args info) {
   guarded(info, [&] { info.GetReturnValue().Set(digestOf(strArg(info, 0)) != nullptr); });
@@ -1078,6 +1262,11 @@ void installNodeCryptoNatives(v8::Isolate* isolate, v8::Local<v8::Context> conte
       {"nodeEcdhConvert", nodeEcdhConvert},
       {"nodeCurves", nodeCurves},
       {"nodeHasDigest", nodeHasDigest},
+      {"nodeX509Parse", nodeX509Parse},
+      {"nodeX509Info", nodeX509Info},
+      {"nodeX509Check", nodeX509Check},
+      {"nodeX509Verify", nodeX509Verify},
+      {"nodeX509Issued", nodeX509Issued},
   };
   for (const auto& e : kNatives) {
     auto fn = v8::Function::New(context, e.fn).ToLocalChecked();

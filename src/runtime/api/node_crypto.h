@@ -1,6 +1,6 @@
 // The natives behind node:crypto's ciphers, key objects, signatures, RSA
-// encryption and ECDH (src/node/crypto.js), on OpenSSL 3 EVP. Internal to
-// the runtime layer.
+// encryption, ECDH and X509Certificate (src/node/crypto*.js), on OpenSSL 3.
+// Internal to the runtime layer.
 //
 // They are synchronous, as Node's APIs are. Asymmetric keys are the key
 // handles of WebCrypto (crypto.h: pkeyOfHandle / newPkeyHandle), so that a

@@ -134,6 +134,25 @@ const E = {
  }
 };
 
+// An EC CA and an RSA leaf it issued (openssl req/x509 when the cases
+// were written), with what Node 20 reports of the leaf.
+const X = {
+ "leafPem": "-----BEGIN CERTIFICATE-----\nMIICtTCCAlygAwIBAgIUV1yR8xS9fDsS5PfLrzU5Ybx4OPMwCgYIKoZIzj0EAwIw\nRzELMAkGA1UEBhMCVVMxCzAJBgNVBAgMAkNBMRMwEQYDVQQKDApWZXJnZSBUZXN0\nMRYwFAYDVQQDDA1WZXJnZSBUZXN0IENBMB4XDTI2MTIwNzE1MDUwN1oXDTI3MTIw\nNzE1MDUwN1owOzELMAkGA1UEBhMCREUxFjAUBgNVBAoMDUV4YW1wbGUsIEluYy4x\nFDASBgNVBAMMC2V4YW1wbGUuY29tMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKB\ngQDahesdr4gGzygXAVVEI5SAeSS3zBjMXrE0sxFxKwYgXKS5jrCcAAEjVcNOv2iv\nq2lZce9vvIhriV21rbh54aqJAhliIvS/YkZBVhGmd9tW/dKhMG/juEXOviZiXaeQ\nEMd7rRRc3zBlTFoC+2Ib3tcPJEhJgoOp2hYD8tGEpqF/qwIDAQABo4HqMIHnMDoG\nA1UdEQQzMDGCC2V4YW1wbGUuY29tgg0qLmV4YW1wbGUub3JnhwR/AAABgQ1hQGV4\nYW1wbGUuY29tMAkGA1UdEwQCMAAwXgYIKwYBBQUHAQEEUjBQMCQGCCsGAQUFBzAB\nhhhodHRwOi8vb2NzcC5leGFtcGxlLmNvbS8wKAYIKwYBBQUHMAKGHGh0dHA6Ly9j\nYS5leGFtcGxlLmNvbS9jYS5wZW0wHQYDVR0OBBYEFL2P7RMJ748shFrEZDTSBFJ0\nfq5rMB8GA1UdIwQYMBaAFEU4j/YpINL9gHj2xU6LbH153d7EMAoGCCqGSM49BAMC\nA0cAMEQCIG2GBALMFaxHJjCKOXvsaBtBJmPTdazedDo/kX2g4F6HAiBOZwIYK4CX\nVe2OWCjnBgqU5XwAlKcBmpTLrupULB6JWQ==\n-----END CERTIFICATE-----\n",
+ "caPem": "-----BEGIN CERTIFICATE-----\nMIIB4zCCAYmgAwIBAgIUaMgtTkTNkwctfrLpjddCccc7uqMwCgYIKoZIzj0EAwIw\nRzELMAkGA1UEBhMCVVMxCzAJBgNVBAgMAkNBMRMwEQYDVQQKDApWZXJnZSBUZXN0\nMRYwFAYDVQQDDA1WZXJnZSBUZXN0IENBMB4XDTI2MTIwNzE1MDQxN1oXDTM2MTIw\nNDE1MDQxN1owRzELMAkGA1UEBhMCVVMxCzAJBgNVBAgMAkNBMRMwEQYDVQQKDApW\nZXJnZSBUZXN0MRYwFAYDVQQDDA1WZXJnZSBUZXN0IENBMFkwEwYHKoZIzj0CAQYI\nKoZIzj0DAQcDQgAEbkSXN4N3xBe+u1wvsj2WMz1iGkny67tqTe6mKTvuFMjy75mz\nMvciKpslPrT38YxJ9VmxkfMz4atO9tHfVDTYVKNTMFEwHQYDVR0OBBYEFEU4j/Yp\nINL9gHj2xU6LbH153d7EMB8GA1UdIwQYMBaAFEU4j/YpINL9gHj2xU6LbH153d7E\nMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIhALgw7ymirlrfKkr+\nVWKRSq0L2uTFYy3+r/VSOg88yQeMAiBu9qqTeX+FZlZgF9Pklierb7cgSKjb65G3\ndkuiP6qRyA==\n-----END CERTIFICATE-----\n",
+ "leafKey": "-----BEGIN PRIVATE KEY-----\nMIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBANqF6x2viAbPKBcB\nVUQjlIB5JLfMGMxesTSzEXErBiBcpLmOsJwAASNVw06/aK+raVlx72+8iGuJXbWt\nuHnhqokCGWIi9L9iRkFWEaZ321b90qEwb+O4Rc6+JmJdp5AQx3utFFzfMGVMWgL7\nYhve1w8kSEmCg6naFgPy0YSmoX+rAgMBAAECgYBwB949LuOfEg9sk+th7pfQscro\nS8Oe6yEQcomLqlIOv1BYLVZP9BShR/PEaI9EGK3/BFGLyG1sLFWVsgV0vwQNHLpS\nF3OGTt7BRpmjyQ/wf7m/jL++kVTMY5Prf2yHL352xUitmjEOrvZZxNHz895l0xu4\n151d9z7Y25wfzPrUwQJBAPwYo9JQsehhgxIYCeAPbJqC3F0CFuLl9ug0IldUuZ6O\n+odhkB/kPWW8wVpL9bB6G/xeesbxdL6m6Q4IAfTZT0sCQQDd6DAYadvD1o4WDegQ\na1wflvA6pxBuXdtKwUm+iNqLkKpDReX7uI5lKZzx6AIwYxvJIBhiupHnvwuyh9JW\ng3UhAkEAt42hSnMi9pZ5fuUt24yfgOkjVj09OLxESNIc5wVzmbV1SLmK3Q2sfrUu\n+3YvT+25DsokD1KjtGWHb4X5FrRbfQJBALLpbDWSy9w2lXJUngD2/lx9zowLfGTv\niUnZU0KqhkG2ToBUz9tG7o/DoEUtwO4QSiu7k82uDMsjLiQv+7dC3+ECQDXYIMC8\nmFoENBmH8HQbOhYrbDv4dCj7jx5DdSh4MkqeGNloFCZrbm7tyjS9Z73Ss0ZZ+Qlm\nee95fIT9ecJvYug=\n-----END PRIVATE KEY-----\n",
+ "subject": "C=DE\nO=Example\\, Inc.\nCN=example.com",
+ "issuer": "C=US\nST=CA\nO=Verge Test\nCN=Verge Test CA",
+ "subjectAltName": "DNS:example.com, DNS:*.example.org, IP Address:127.0.0.1, email:a@example.com",
+ "infoAccess": "OCSP - URI:http://ocsp.example.com/\nCA Issuers - URI:http://ca.example.com/ca.pem",
+ "validFrom": "Dec  7 15:05:07 2026 GMT",
+ "validTo": "Dec  7 15:05:07 2027 GMT",
+ "fingerprint": "9B:F2:17:E6:A4:F5:8D:7E:EA:7C:8E:FC:AA:3D:87:FA:AE:3F:04:A3",
+ "fingerprint256": "A1:49:F6:14:FF:47:60:C2:5B:B5:44:94:12:D5:37:9C:19:C3:CF:EE:5A:71:76:F6:17:F3:DB:C6:FE:FA:78:DF",
+ "fingerprint512": "6A:94:99:F2:17:77:7A:63:A7:02:96:AE:64:12:AE:69:97:D5:3A:4A:9E:28:2D:55:95:51:98:AF:B3:B8:50:18:D2:0B:F4:4E:65:F4:A7:39:CF:27:0F:06:F7:89:96:FD:17:84:DA:34:19:21:E9:14:6B:25:5D:14:D5:85:B3:D7",
+ "serialNumber": "575C91F314BD7C3B12E4F7CBAF353961BC7838F3",
+ "rawHex": "308202b53082025ca0030201020214575c91f314bd7c3b12e4f7cbaf353961bc7838f3300a06082a8648ce3d0403023047310b3009060355040613025553310b300906035504080c02434131133011060355040a0c0a566572676520546573743116301406035504030c0d56657267652054657374204341301e170d3236313230373135303530375a170d3237313230373135303530375a303b310b300906035504061302444531163014060355040a0c0d4578616d706c652c20496e632e3114301206035504030c0b6578616d706c652e636f6d30819f300d06092a864886f70d010101050003818d0030818902818100da85eb1daf8806cf28170155442394807924b7cc18cc5eb134b311712b06205ca4b98eb09c00012355c34ebf68afab695971ef6fbc886b895db5adb879e1aa8902196222f4bf6246415611a677db56fdd2a1306fe3b845cebe26625da79010c77bad145cdf30654c5a02fb621bded70f2448498283a9da1603f2d184a6a17fab0203010001a381ea3081e7303a0603551d1104333031820b6578616d706c652e636f6d820d2a2e6578616d706c652e6f726787047f000001810d61406578616d706c652e636f6d30090603551d1304023000305e06082b0601050507010104523050302406082b060105050730018618687474703a2f2f6f6373702e6578616d706c652e636f6d2f302806082b06010505073002861c687474703a2f2f63612e6578616d706c652e636f6d2f63612e70656d301d0603551d0e04160414bd8fed1309ef8f2c845ac46434d20452747eae6b301f0603551d2304183016801445388ff62920d2fd8078f6c54e8b6c7d79dddec4300a06082a8648ce3d040302034700304402206d860402cc15ac4726308a397bec681b412663d375acde743a3f917da0e05e8702204e6702182b809755ed8e5828e7060a94e57c0094a7019a94cbaeea542c1e8959"
+};
+
 function caseRunner(crypto, Buffer) {
   const { t, eq, deepEq, throws, run } = caseHarness();
   const key = (n) => Buffer.alloc(n).map((_, i) => (i * 7 + 1) & 255);
@@ -441,6 +460,39 @@ function caseRunner(crypto, Buffer) {
     eq(crypto.verify(null, pt, publicKey, sig), true);
     eq(crypto.ECDH.convertKey(E.ecdhPub1c, 'prime256v1', 'hex', 'hex', 'uncompressed'), E.ecdhPub1);
     eq(crypto.ECDH.convertKey(E.ecdhPub1, 'prime256v1', 'hex', 'hex', 'compressed'), E.ecdhPub1c);
+  });
+
+  // ---- X509Certificate ----
+  t('X509Certificate: fields as Node prints them', () => {
+    const leaf = new crypto.X509Certificate(X.leafPem);
+    for (const k of ['subject', 'issuer', 'subjectAltName', 'infoAccess', 'validFrom', 'validTo', 'fingerprint',
+      'fingerprint256', 'fingerprint512', 'serialNumber']) eq(leaf[k], X[k], k);
+    eq(hex(leaf.raw), X.rawHex);
+    eq(leaf.toString(), X.leafPem);
+    eq(leaf.ca, false);
+    eq(new crypto.X509Certificate(X.caPem).ca, true);
+    const fromDer = new crypto.X509Certificate(Buffer.from(X.rawHex, 'hex'));
+    eq(fromDer.fingerprint256, X.fingerprint256);
+    eq(leaf.publicKey.asymmetricKeyType, 'rsa');
+    eq(leaf.publicKey.equals(crypto.createPublicKey(X.leafKey)), true);
+  });
+  t('X509Certificate: checks and verification', () => {
+    const leaf = new crypto.X509Certificate(X.leafPem);
+    const ca = new crypto.X509Certificate(Buffer.from(X.caPem));
+    eq(leaf.verify(ca.publicKey), true);
+    eq(leaf.verify(leaf.publicKey), false);
+    eq(leaf.checkIssued(ca), true);
+    eq(ca.checkIssued(leaf), false);
+    eq(leaf.checkHost('example.com'), 'example.com');
+    eq(leaf.checkHost('a.example.org'), '*.example.org');
+    eq(leaf.checkHost('a.example.org', { wildcards: false }), undefined);
+    eq(leaf.checkHost('x.com'), undefined);
+    eq(leaf.checkIP('127.0.0.1'), '127.0.0.1');
+    eq(leaf.checkIP('127.0.0.2'), undefined);
+    eq(leaf.checkEmail('a@example.com'), 'a@example.com');
+    eq(leaf.checkPrivateKey(crypto.createPrivateKey(X.leafKey)), true);
+    throws(() => new crypto.X509Certificate('garbage'), Error, 'ERR_OSSL_PEM_NO_START_LINE', 'error:0480006C:PEM routines::no start line');
+    throws(() => leaf.verify(crypto.createPrivateKey(X.leafKey)), TypeError, 'ERR_INVALID_ARG_VALUE');
   });
 
   // ---- the rest ----
