@@ -65,7 +65,10 @@ class KeyObject {
     if (type === 'rsa' || type === 'rsa-pss') {
       let e = 0n;
       for (const b of new Uint8Array(exponent)) e = (e << 8n) | BigInt(b);
-      return { modulusLength: bits, publicExponent: e };
+      const out = { modulusLength: bits, publicExponent: e };
+      const pss = details(s);
+      if (pss.length > 4) [out.hashAlgorithm, out.mgf1HashAlgorithm, out.saltLength] = pss.slice(4);
+      return out;
     }
     if (type === 'ec') return { namedCurve: curve };
     return {};
@@ -340,7 +343,19 @@ function generateKeyPairSync(type, options = {}) {
       throw codeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options.namedCurve" property must be of type string. Received ${describe(namedCurve)}`);
     }
   }
-  const [pub, priv] = native.nodeKeyGenerate(type, modulusLength, publicExponent, namedCurve);
+  let hash, mgf1, saltLength;
+  if (type === 'rsa-pss') {
+    // hash and mgf1Hash are Node's deprecated names.
+    hash = options.hashAlgorithm ?? options.hash;
+    mgf1 = options.mgf1HashAlgorithm ?? options.mgf1Hash;
+    saltLength = options.saltLength;
+    if (hash !== undefined && typeof hash !== 'string') throw invalidArg('options.hashAlgorithm', 'of type string', hash);
+    if (mgf1 !== undefined && typeof mgf1 !== 'string') throw invalidArg('options.mgf1HashAlgorithm', 'of type string', mgf1);
+    if (saltLength !== undefined && (!Number.isInteger(saltLength) || saltLength < 0)) {
+      throw codeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "options.saltLength" is out of range. It must be >= 0 && <= 2147483647. Received ${saltLength}`);
+    }
+  }
+  const [pub, priv] = native.nodeKeyGenerate(type, modulusLength, publicExponent, namedCurve, hash, mgf1, saltLength);
   return {
     publicKey: encodeGenerated(newAsym('public', pub), options.publicKeyEncoding, 'publicKeyEncoding'),
     privateKey: encodeGenerated(newAsym('private', priv), options.privateKeyEncoding, 'privateKeyEncoding'),

@@ -650,7 +650,46 @@ void nodeKeyExport(Args info) {
   });
 }
 
-// nodeKeyDetails(handle) → [type, bits, publicExponent bytes | undefined, curve | undefined]
+// An RSA-PSS key's restrictions, from the RSASSA-PSS-params of its SPKI
+// (OpenSSL 3.0 does not report them all as key parameters): whether it has
+// any, and Node's names of the hash and MGF1 hash (RFC 8017's defaults,
+// SHA-1 and a 20-byte salt, for members left out).
+struct PssParams {
+  std::string hash, mgf1;
+  int64_t salt = 20;
+};
+bool pssParamsOf(EVP_PKEY* pkey, PssParams* out) {
+  X509_PUBKEY* xpk = nullptr;
+  if (!X509_PUBKEY_set(&xpk, pkey)) return false;
+  OpensslPtr<X509_PUBKEY, X509_PUBKEY_free> owned(xpk);
+  X509_ALGOR* alg = nullptr;
+  const void* pval = nullptr;
+  int ptype = 0;
+  if (!X509_PUBKEY_get0_param(nullptr, nullptr, nullptr, &alg, xpk) || !alg) return false;
+  X509_ALGOR_get0(nullptr, &ptype, &pval, alg);
+  if (ptype != V_ASN1_SEQUENCE || !pval) return false;
+  const auto* seq = static_cast<const ASN1_STRING*>(pval);
+  const unsigned char* p = ASN1_STRING_get0_data(seq);
+  OpensslPtr<RSA_PSS_PARAMS, RSA_PSS_PARAMS_free> params(d2i_RSA_PSS_PARAMS(nullptr, &p, ASN1_STRING_length(seq)));
+  if (!params) return false;
+  auto name = [](const X509_ALGOR* a) {
+    const char* ln = OBJ_nid2ln(a ? OBJ_obj2nid(a->algorithm) : NID_sha1);
+    return std::string(ln ? ln : "");
+  };
+  out->hash = name(params->hashAlgorithm);
+  // MGF1's hash is the AlgorithmIdentifier inside maskGenAlgorithm's parameter.
+  OpensslPtr<X509_ALGOR, X509_ALGOR_free> mask_hash(
+      params->maskGenAlgorithm && params->maskGenAlgorithm->parameter
+          ? static_cast<X509_ALGOR*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+                                                               params->maskGenAlgorithm->parameter))
+          : nullptr);
+  out->mgf1 = name(mask_hash.get());
+  if (params->saltLength) out->salt = ASN1_INTEGER_get(params->saltLength);
+  return true;
+}
+
+// nodeKeyDetails(handle) → [type, bits, publicExponent bytes | undefined, curve | undefined,
+//   and for an RSA-PSS key with parameters: hash, mgf1 hash, salt length]
 //   type: "rsa", "rsa-pss", "dsa", "dh", "ec", "ed25519", "ed448", "x25519", "x448" or "".
 void nodeKeyDetails(Args info) {
   guarded(info, [&] {
@@ -683,10 +722,16 @@ void nodeKeyDetails(Args info) {
     if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
         EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen))
       curve = v8str(isolate, std::string_view(group, glen));
+    std::vector<v8::Local<v8::Value>> items = {v8str(isolate, type), v8::Integer::New(isolate, EVP_PKEY_get_bits(pkey)),
+                                               exponent, curve};
+    PssParams pss;
+    if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA_PSS && pssParamsOf(pkey, &pss)) {
+      items.push_back(v8str(isolate, pss.hash));
+      items.push_back(v8str(isolate, pss.mgf1));
+      items.push_back(v8::Number::New(isolate, static_cast<double>(pss.salt)));
+    }
     ERR_clear_error();
-    v8::Local<v8::Value> items[] = {v8str(isolate, type), v8::Integer::New(isolate, EVP_PKEY_get_bits(pkey)),
-                                    exponent, curve};
-    info.GetReturnValue().Set(v8::Array::New(isolate, items, 4));
+    info.GetReturnValue().Set(v8::Array::New(isolate, items.data(), items.size()));
   });
 }
 
@@ -713,7 +758,29 @@ int curveNid(const std::string& name) {
   return nid;
 }
 
-// nodeKeyGenerate(type, modulusLength, publicExponent, namedCurve) → [public, private]
+// An RSA-PSS key restricted to a hash, an MGF1 hash (the hash's unless
+// given) and a minimum salt length (the hash's size unless given), as
+// Node's generateKeyPair('rsa-pss') options make it.
+void restrictPss(EVP_PKEY_CTX* ctx, Args info) {
+  auto md = [&](int i) -> const EVP_MD* {
+    if (!has(info, i)) return nullptr;
+    std::string name = strArg(info, i);
+    const EVP_MD* m = digestOf(name);
+    if (!m) fail(ErrorType::kTypeError, "ERR_CRYPTO_INVALID_DIGEST", "Invalid digest: " + name);
+    return m;
+  };
+  const EVP_MD* hash = md(4);
+  const EVP_MD* mgf1 = md(5);
+  if (!mgf1) mgf1 = hash;
+  int64_t salt = intArg(info, 6, hash ? EVP_MD_get_size(hash) : -1);
+  if ((hash && EVP_PKEY_CTX_set_rsa_pss_keygen_md(ctx, hash) <= 0) ||
+      (mgf1 && EVP_PKEY_CTX_set_rsa_pss_keygen_mgf1_md(ctx, mgf1) <= 0) ||
+      (salt >= 0 && (salt > INT_MAX || EVP_PKEY_CTX_set_rsa_pss_keygen_saltlen(ctx, static_cast<int>(salt)) <= 0)))
+    opensslFail("key generation failed");
+}
+
+// nodeKeyGenerate(type, modulusLength, publicExponent, namedCurve,
+//   hash, mgf1Hash, saltLength (rsa-pss; each may be undefined)) → [public, private]
 //   type: "rsa", "rsa-pss", "ec", "ed25519", "ed448", "x25519", "x448"
 void nodeKeyGenerate(Args info) {
   guarded(info, [&] {
@@ -733,6 +800,7 @@ void nodeKeyGenerate(Args info) {
           EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), static_cast<int>(bits)) <= 0 ||
           EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) <= 0)
         opensslFail("key generation failed");
+      if (type == "rsa-pss") restrictPss(ctx.get(), info);
     } else if (type == "ec") {
       int nid = curveNid(strArg(info, 3));
       ctx.reset(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
@@ -765,13 +833,14 @@ void nodeKeyGenerate(Args info) {
 size_t ecOrderBytes(EVP_PKEY* pkey) { return static_cast<size_t>((EVP_PKEY_get_bits(pkey) + 7) / 8); }
 
 // Sets RSA padding and PSS salt length on a sign/verify context.
-void setRsaOptions(EVP_PKEY* pkey, EVP_PKEY_CTX* pctx, int64_t padding, int64_t salt, bool sign) {
+void setRsaOptions(EVP_PKEY* pkey, EVP_PKEY_CTX* pctx, int64_t padding, int64_t salt) {
   int base = EVP_PKEY_get_base_id(pkey);
   if (base != EVP_PKEY_RSA && base != EVP_PKEY_RSA_PSS) return;
   if (padding < 0) padding = base == EVP_PKEY_RSA_PSS ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING;
   if (EVP_PKEY_CTX_set_rsa_padding(pctx, static_cast<int>(padding)) <= 0) opensslFail("illegal or unsupported padding mode");
-  if (padding == RSA_PKCS1_PSS_PADDING) {
-    if (salt == INT64_MIN) salt = sign ? RSA_PSS_SALTLEN_MAX_SIGN : RSA_PSS_SALTLEN_AUTO;
+  // Without saltLength, OpenSSL's defaults (as in Node): the longest salt
+  // when signing, any when verifying, within a restricted key's minimum.
+  if (padding == RSA_PKCS1_PSS_PADDING && salt != INT64_MIN) {
     if (salt < INT_MIN || salt > INT_MAX || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, static_cast<int>(salt)) <= 0)
       opensslFail("invalid salt length");
   }
@@ -790,7 +859,7 @@ MdCtxPtr signContext(EVP_PKEY* pkey, Args info, bool sign) {
   int ok = sign ? EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, pkey)
                 : EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey);
   if (ok <= 0) opensslFail("the key cannot sign with this digest");
-  setRsaOptions(pkey, pctx, intArg(info, 3, -1), has(info, 4) ? intArg(info, 4, 0) : INT64_MIN, sign);
+  setRsaOptions(pkey, pctx, intArg(info, 3, -1), has(info, 4) ? intArg(info, 4, 0) : INT64_MIN);
   return ctx;
 }
 

@@ -341,6 +341,14 @@ function caseRunner(crypto, Buffer) {
     eq(r.privateKey.asymmetricKeyDetails.modulusLength, 1024);
     eq(r.publicKey.asymmetricKeyDetails.publicExponent, 3n);
     eq(crypto.generateKeyPairSync('rsa-pss', { modulusLength: 1024 }).privateKey.asymmetricKeyType, 'rsa-pss');
+    eq(Object.keys(crypto.generateKeyPairSync('rsa-pss', { modulusLength: 1024 }).privateKey.asymmetricKeyDetails).length, 2);
+    const pss = crypto.generateKeyPairSync('rsa-pss', { modulusLength: 1024, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha1', saltLength: 16 });
+    deepEq(pss.publicKey.asymmetricKeyDetails, { modulusLength: 1024, publicExponent: 65537n, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha1', saltLength: 16 });
+    const pss384 = crypto.generateKeyPairSync('rsa-pss', { modulusLength: 1024, hashAlgorithm: 'sha384' }).privateKey.asymmetricKeyDetails;
+    eq(`${pss384.hashAlgorithm} ${pss384.mgf1HashAlgorithm} ${pss384.saltLength}`, 'sha384 sha384 48');
+    eq(crypto.verify('sha256', pt, pss.publicKey, crypto.sign('sha256', pt, pss.privateKey)), true);
+    throws(() => crypto.sign('sha512', pt, pss.privateKey), Error, 'ERR_OSSL_DIGEST_NOT_ALLOWED');
+    throws(() => crypto.generateKeyPairSync('rsa-pss', { modulusLength: 1024, hashAlgorithm: 'foo' }), TypeError, 'ERR_CRYPTO_INVALID_DIGEST', 'Invalid digest: foo');
     const e = crypto.generateKeyPairSync('ec', { namedCurve: 'P-384', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'sec1', format: 'der' } });
     eq(typeof e.publicKey, 'string');
     eq(crypto.createPublicKey(e.publicKey).asymmetricKeyDetails.namedCurve, 'secp384r1');

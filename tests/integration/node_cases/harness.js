@@ -4,14 +4,16 @@
 // puts this file before a cases file in one worker.
 function caseHarness() {
   const cases = [];
-  const show = (v) => String(JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? `${x}n` : x))).slice(0, 300);
+  const show = (v) => String(JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? `${x}n` : x)));
   return {
     t: (name, fn) => cases.push([name, fn]),
     eq(a, b, what = '') {
-      if (a !== b) throw new Error(`${what} expected ${show(b)}, got ${show(a)}`);
+      if (a !== b) throw new Error(`${what} expected ${show(b).slice(0, 300)}, got ${show(a).slice(0, 300)}`);
     },
+    // Flat objects, member order aside.
     deepEq(a, b, what = '') {
-      const sa = JSON.stringify(a, Object.keys(a).sort()), sb = JSON.stringify(b, Object.keys(b).sort());
+      const canon = (v) => show(Object.keys(v).sort().map((k) => [k, v[k]]));
+      const sa = canon(a), sb = canon(b);
       if (sa !== sb) throw new Error(`${what} expected ${sb}, got ${sa}`);
     },
     // fn must throw an instance of exactly Ctor (any Error when Ctor is
@@ -24,7 +26,7 @@ function caseHarness() {
         throw new Error(`expected ${Ctor.name}, got ${err && err.constructor && err.constructor.name}: ${err && err.message}`);
       }
       if (code !== undefined && err.code !== code) throw new Error(`expected code ${code}, got ${err.code}: ${err.message}`);
-      if (message !== undefined && err.message !== message) throw new Error(`expected message ${show(message)}, got ${show(err.message)}`);
+      if (message !== undefined && err.message !== message) throw new Error(`expected message ${show(message).slice(0, 300)}, got ${show(err.message).slice(0, 300)}`);
     },
     async run() {
       const failures = [];
