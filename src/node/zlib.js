@@ -8,10 +8,11 @@
 //
 // The options are Node's: level, windowBits, memLevel, strategy and
 // dictionary for zlib, params (quality, lgwin, mode, size hint …) for
-// brotli, info. Output is the system zlib's and brotli's (Node bundles
-// Chromium's zlib, whose output can differ on some inputs). chunkSize is
-// validated but output comes in the natives' 16 KiB pieces; maxOutputLength
-// and finishFlush are not honoured.
+// brotli, info, and for the one-shot functions finishFlush and
+// maxOutputLength (checked once the output is made). Output is the system
+// zlib's and brotli's (Node bundles Chromium's zlib, whose output can differ
+// on some inputs). chunkSize is validated but output comes in the natives'
+// 16 KiB pieces.
 
 const { Buffer } = require('./buffer.js');
 const process = require('./process.js');
@@ -93,9 +94,14 @@ function checkOptions(options, mode) {
     throw err;
   }
   numberOption(options, 'chunkSize', 64, Infinity, 16384);
-  numberOption(options, 'flush', 0, mode.startsWith('Brotli') ? 3 : 5, 0);
-  numberOption(options, 'finishFlush', 0, mode.startsWith('Brotli') ? 3 : 5, 0);
-  if (mode.startsWith('Brotli')) {
+  const brotli = mode.startsWith('Brotli');
+  numberOption(options, 'flush', 0, brotli ? 3 : 5, 0);
+  // For the one-shot functions: the flush that ends the input, and a cap.
+  const common = {
+    finishFlush: numberOption(options, 'finishFlush', 0, brotli ? 3 : 5, brotli ? constants.BROTLI_OPERATION_FINISH : constants.Z_FINISH),
+    maxOutputLength: numberOption(options, 'maxOutputLength', 1, 2 ** 32, 2 ** 32),
+  };
+  if (brotli) {
     let params;
     if (options.params !== undefined) {
       params = [];
@@ -112,10 +118,11 @@ function checkOptions(options, mode) {
         params.push(k, Number(v));
       }
     }
-    return { params };
+    return { ...common, params };
   }
   const inflate = !kModes[mode][0] || kModes[mode][1];
   const settings = {
+    ...common,
     level: numberOption(options, 'level', -1, 9, -1),
     windowBits: numberOption(options, 'windowBits', inflate && options.windowBits === 0 ? 0 : 8, 15, 15),
     memLevel: numberOption(options, 'memLevel', 1, 9, 8),
@@ -214,7 +221,26 @@ function makeSync(mode) {
   return function zlibSync(buffer, options) {
     const settings = checkOptions(options, mode);
     const bytes = inputBytes(buffer);
-    const out = toBuffer(new Engine(mode, settings).push(bytes, true));
+    const engine = new Engine(mode, settings);
+    const finishKind = mode.startsWith('Brotli') ? constants.BROTLI_OPERATION_FINISH : constants.Z_FINISH;
+    let chunks;
+    if (settings.finishFlush === undefined || settings.finishFlush === finishKind) {
+      chunks = engine.push(bytes, true);
+    } else {
+      // Another flush ends the input: a compressor's output stays open, a
+      // decompressor gives what it has without requiring the end.
+      chunks = engine.push(bytes, false);
+      if (!engine.decompress) chunks = [...chunks, ...engine.flush(settings.finishFlush)];
+    }
+    let length = 0;
+    for (const c of chunks) length += c.byteLength;
+    const max = settings.maxOutputLength === undefined ? 2 ** 32 : settings.maxOutputLength;
+    if (length > max) {
+      const err = new RangeError(`Cannot create a Buffer larger than ${max} bytes`);
+      err.code = 'ERR_BUFFER_TOO_LARGE';
+      throw err;
+    }
+    const out = toBuffer(chunks);
     if (options && options.info) return { buffer: out, engine: null };
     return out;
   };

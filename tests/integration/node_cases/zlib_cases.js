@@ -173,6 +173,17 @@ function caseRunner(zlib, Buffer) {
     eq(hex(r.buffer), E.l1);
     eq('engine' in r, true);
   });
+  t('finishFlush and maxOutputLength of the one-shot functions', () => {
+    eq(hex(zlib.deflateSync('hello', { finishFlush: C.Z_SYNC_FLUSH })), '789cca48cdc9c907000000ffff');
+    const d = zlib.deflateSync('hello world hello world');
+    eq(zlib.inflateSync(d.subarray(0, 10), { finishFlush: C.Z_SYNC_FLUSH }).toString(), 'hello w');
+    eq(zlib.gunzipSync(zlib.gzipSync('hello world').subarray(0, 15), { finishFlush: C.Z_SYNC_FLUSH }).toString(), 'hell');
+    throws(() => zlib.inflateSync(d.subarray(0, 10)), Error, 'Z_BUF_ERROR', 'unexpected end of file');
+    throws(() => zlib.inflateSync(d, { maxOutputLength: 5 }), RangeError, 'ERR_BUFFER_TOO_LARGE', 'Cannot create a Buffer larger than 5 bytes');
+    throws(() => zlib.brotliDecompressSync(zlib.brotliCompressSync('hello world hello'), { maxOutputLength: 3 }), RangeError, 'ERR_BUFFER_TOO_LARGE', 'Cannot create a Buffer larger than 3 bytes');
+    eq(zlib.inflateSync(d, { maxOutputLength: 23 }).toString(), 'hello world hello world');
+    throws(() => zlib.deflateSync('hello', { maxOutputLength: 0 }), RangeError, 'ERR_OUT_OF_RANGE');
+  });
   t('option errors are Node\'s', () => {
     throws(() => zlib.deflateSync('a', { level: 10 }), RangeError, 'ERR_OUT_OF_RANGE', 'The value of "options.level" is out of range. It must be >= -1 and <= 9. Received 10');
     throws(() => zlib.deflateSync('a', { level: 'x' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'The "options.level" property must be of type number. Received type string (\'x\')');
