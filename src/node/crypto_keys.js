@@ -328,7 +328,7 @@ function generateKeyPairSync(type, options = {}) {
     throw codeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument 'type' must be a supported key type. Received '${type}'`);
   }
   if (options === null || typeof options !== 'object') throw invalidArg('options', 'of type object', options);
-  let modulusLength, publicExponent, namedCurve;
+  let modulusLength, publicExponent, namedCurve, paramEncoding;
   if (type === 'rsa' || type === 'rsa-pss') {
     ({ modulusLength, publicExponent = 0x10001 } = options);
     if (typeof modulusLength !== 'number') {
@@ -341,6 +341,10 @@ function generateKeyPairSync(type, options = {}) {
     namedCurve = options.namedCurve;
     if (typeof namedCurve !== 'string') {
       throw codeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options.namedCurve" property must be of type string. Received ${describe(namedCurve)}`);
+    }
+    paramEncoding = options.paramEncoding;
+    if (paramEncoding !== undefined && paramEncoding !== 'named' && paramEncoding !== 'explicit') {
+      throw invalidArgValue('options.paramEncoding', paramEncoding);
     }
   }
   let hash, mgf1, saltLength;
@@ -355,7 +359,7 @@ function generateKeyPairSync(type, options = {}) {
       throw codeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "options.saltLength" is out of range. It must be >= 0 && <= 2147483647. Received ${saltLength}`);
     }
   }
-  const [pub, priv] = native.nodeKeyGenerate(type, modulusLength, publicExponent, namedCurve, hash, mgf1, saltLength);
+  const [pub, priv] = native.nodeKeyGenerate(type, modulusLength, publicExponent, namedCurve, hash, mgf1, saltLength, paramEncoding);
   return {
     publicKey: encodeGenerated(newAsym('public', pub), options.publicKeyEncoding, 'publicKeyEncoding'),
     privateKey: encodeGenerated(newAsym('private', priv), options.privateKeyEncoding, 'privateKeyEncoding'),

@@ -780,7 +780,8 @@ void restrictPss(EVP_PKEY_CTX* ctx, Args info) {
 }
 
 // nodeKeyGenerate(type, modulusLength, publicExponent, namedCurve,
-//   hash, mgf1Hash, saltLength (rsa-pss; each may be undefined)) → [public, private]
+//   hash, mgf1Hash, saltLength (rsa-pss; each may be undefined),
+//   paramEncoding ("named" | "explicit", ec)) → [public, private]
 //   type: "rsa", "rsa-pss", "ec", "ed25519", "ed448", "x25519", "x448"
 void nodeKeyGenerate(Args info) {
   guarded(info, [&] {
@@ -804,8 +805,10 @@ void nodeKeyGenerate(Args info) {
     } else if (type == "ec") {
       int nid = curveNid(strArg(info, 3));
       ctx.reset(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+      bool explicit_params = has(info, 7) && strArg(info, 7) == "explicit";
       if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 ||
-          EVP_PKEY_CTX_set_group_name(ctx.get(), OBJ_nid2sn(nid)) <= 0)
+          EVP_PKEY_CTX_set_group_name(ctx.get(), OBJ_nid2sn(nid)) <= 0 ||
+          (explicit_params && EVP_PKEY_CTX_set_ec_param_enc(ctx.get(), OPENSSL_EC_EXPLICIT_CURVE) <= 0))
         opensslFail("key generation failed");
     } else {
       const char* name = type == "ed25519"  ? "ED25519"

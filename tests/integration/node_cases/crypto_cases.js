@@ -354,6 +354,10 @@ function caseRunner(crypto, Buffer) {
     eq(crypto.createPublicKey(e.publicKey).asymmetricKeyDetails.namedCurve, 'secp384r1');
     eq(crypto.createPrivateKey({ key: e.privateKey, format: 'der', type: 'sec1' }).asymmetricKeyType, 'ec');
     eq(crypto.generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.asymmetricKeyDetails.namedCurve, 'secp256k1');
+    // Explicit curve parameters make P-256's SPKI 335 bytes instead of 91.
+    eq(crypto.generateKeyPairSync('ec', { namedCurve: 'P-256', paramEncoding: 'explicit' }).publicKey.export({ format: 'der', type: 'spki' }).length, 335);
+    eq(crypto.generateKeyPairSync('ec', { namedCurve: 'P-256', paramEncoding: 'named' }).publicKey.export({ format: 'der', type: 'spki' }).length, 91);
+    throws(() => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256', paramEncoding: 'foo' }), TypeError, 'ERR_INVALID_ARG_VALUE', "The property 'options.paramEncoding' is invalid. Received 'foo'");
     const o = crypto.generateKeyPairSync('ed25519', { privateKeyEncoding: { format: 'jwk' } });
     eq(o.privateKey.crv, 'Ed25519');
     eq(crypto.generateKeyPairSync('x25519').publicKey.asymmetricKeyType, 'x25519');
