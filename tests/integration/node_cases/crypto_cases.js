@@ -47,6 +47,10 @@ const E = {
   "ct": "bbfcd610430234f0d55033dcdf0753aa19774cb10362cd2cc9b1a6da0df905e5b78c6462b810744585d89158875e5d281db038d372f81a7e8e5831e09396cb6218a4d5",
   "tag": "a901e79ff5a25e52212cafc26a09805c"
  },
+ "aes-256-ocb": {
+  "ct": "d8ec2011d7f6e21882cea594e249b819a86fdb059539e06f5b1b6caaab2b8e736eed606969d71efd89ad110f780d38b36c0620f2e09cd93407329fdb9a1c3b9eac0c38",
+  "tag": "e72cc6d5c3a7a1d724af5b8e7a258ac0"
+ },
  "chacha20-poly1305": {
   "ct": "d9a7401e0680175d48a99e1360871723c0c4aed4bc2027f01edea692d606169e5d58cf5dfe3ac5437dbcb556966eb55694d678034c557b809b0a8fb15487136fd6f989",
   "tag": "32d7f58d1f51a74caaa74914d34f1737"
@@ -203,6 +207,7 @@ function caseRunner(crypto, Buffer) {
     ['aes-256-gcm', 32, 16, { authTagLength: 12 }, false, 'aes-256-gcm-iv16-tag12'],
     ['aes-128-ccm', 16, 12, { authTagLength: 16 }, true, 'aes-128-ccm'],
     ['chacha20-poly1305', 32, 12, { authTagLength: 16 }, true, 'chacha20-poly1305'],
+    ['aes-256-ocb', 32, 12, { authTagLength: 16 }, true, 'aes-256-ocb'],
   ];
   for (const [name, klen, ivlen, opts, withAad, vec] of aeadCases) {
     const setAad = (c) => { if (withAad) c.setAAD(aad, { plaintextLength: pt.length }); };
@@ -325,6 +330,8 @@ function caseRunner(crypto, Buffer) {
     eq(mine.startsWith('-----BEGIN ENCRYPTED PRIVATE KEY-----'), true);
     eq(crypto.createPrivateKey({ key: mine, passphrase: 'pw' }).equals(ec()), true);
     throws(() => crypto.createPrivateKey({ key: mine, passphrase: 'wrong' }), Error);
+    const der = ec().export({ format: 'der', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pw' });
+    eq(crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8', passphrase: 'pw' }).equals(ec()), true);
   });
   t('key errors are Node\'s', () => {
     throws(() => crypto.createPublicKey('garbage'), Error, 'ERR_OSSL_UNSUPPORTED', 'error:1E08010C:DECODER routines::unsupported');
@@ -487,6 +494,7 @@ function caseRunner(crypto, Buffer) {
     eq(fromDer.fingerprint256, X.fingerprint256);
     eq(leaf.publicKey.asymmetricKeyType, 'rsa');
     eq(leaf.publicKey.equals(crypto.createPublicKey(X.leafKey)), true);
+    eq(crypto.createPublicKey(X.leafPem).equals(leaf.publicKey), true);
   });
   t('X509Certificate: checks and verification', () => {
     const leaf = new crypto.X509Certificate(X.leafPem);
