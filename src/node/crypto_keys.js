@@ -9,8 +9,7 @@
 // KeyObject holds its bytes.
 
 const { Buffer } = require('./buffer.js');
-const process = require('./process.js');
-const { codeError, invalidArg, invalidArgValue, toBytes, encodeOutput } = require('./crypto_util.js');
+const { codeError, invalidArg, invalidArgValue, toBytes, encodeOutput, later } = require('./crypto_util.js');
 
 const constants = Object.freeze({
   OPENSSL_VERSION_NUMBER: 0x30000000,
@@ -364,20 +363,6 @@ function generateKeyPairSync(type, options = {}) {
     publicKey: encodeGenerated(newAsym('public', pub), options.publicKeyEncoding, 'publicKeyEncoding'),
     privateKey: encodeGenerated(newAsym('private', priv), options.privateKeyEncoding, 'privateKeyEncoding'),
   };
-}
-
-// Node does the work on its thread pool; here it runs now and the callback
-// comes on a later tick.
-function later(callback, fn) {
-  if (typeof callback !== 'function') throw invalidArg('callback', 'of type function', callback);
-  let result;
-  try {
-    result = fn();
-  } catch (err) {
-    process.nextTick(callback, err);
-    return;
-  }
-  process.nextTick(callback, null, ...result);
 }
 
 function generateKeyPair(type, options, callback) {

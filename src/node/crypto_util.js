@@ -3,6 +3,7 @@
 // crypto_keys.js): Node's coded errors and byte conversions.
 
 const { Buffer } = require('./buffer.js');
+const process = require('./process.js');
 
 function codeError(Ctor, code, message) {
   const err = new Ctor(message);
@@ -31,4 +32,18 @@ function encodeOutput(arrayBuffer, encoding) {
   return encoding === undefined || encoding === 'buffer' ? buf : buf.toString(encoding);
 }
 
-module.exports = { codeError, invalidArg, invalidArgValue, toBytes, encodeOutput };
+// Node does the work on its thread pool; here it runs now and the callback
+// comes on a later tick with the results fn returns (an array).
+function later(callback, fn) {
+  if (typeof callback !== 'function') throw invalidArg('callback', 'of type function', callback);
+  let result;
+  try {
+    result = fn();
+  } catch (err) {
+    process.nextTick(callback, err);
+    return;
+  }
+  process.nextTick(callback, null, ...result);
+}
+
+module.exports = { codeError, invalidArg, invalidArgValue, toBytes, encodeOutput, later };

@@ -1,6 +1,6 @@
 // Natives of node:crypto (src/node/crypto*.js) on OpenSSL 3 EVP: ciphers,
 // key parsing and encoding, key generation, signatures, RSA encryption,
-// ECDH and key agreement, X509Certificate.
+// ECDH and key agreement, X509Certificate, primes.
 //
 // Handles. A cipher's EVP_CIPHER_CTX lives in a `CipherState`, the backing
 // store of a small ArrayBuffer that crypto_cipher.js keeps in a private
@@ -1297,6 +1297,58 @@ void nodeX509Issued(Args info) {
   });
 }
 
+// ---- primes ----
+
+// nodeCheckPrime(bigEndianBytes, checks) → boolean (checks 0: OpenSSL's
+// default number of Miller-Rabin rounds for the size)
+void nodeCheckPrime(Args info) {
+  guarded(info, [&] {
+    Input in(bytesOf(info[0]));
+    if (in.size() > 1 << 20) fail(ErrorType::kRangeError, "ERR_OUT_OF_RANGE", "candidate is too large");
+    BnPtr n(BN_bin2bn(in.size() ? in.ptr() : u8(" "), static_cast<int>(in.size()), nullptr));
+    BnCtxPtr ctx(BN_CTX_new());
+    if (!n || !ctx) throw std::bad_alloc();
+    int64_t checks = intArg(info, 1, 0);
+    int rc = checks > 0 ? BN_is_prime_ex(n.get(), static_cast<int>(std::min<int64_t>(checks, INT_MAX)), ctx.get(), nullptr)
+                        : BN_check_prime(n.get(), ctx.get(), nullptr);
+    if (rc < 0) opensslFail("prime check failed");
+    info.GetReturnValue().Set(rc == 1);
+  });
+}
+
+// nodeGeneratePrime(bits, safe, add | undefined, rem | undefined) → ArrayBuffer (big endian)
+void nodeGeneratePrime(Args info) {
+  guarded(info, [&] {
+    int64_t bits = intArg(info, 0, 0);
+    if (bits < 1 || bits > INT_MAX) fail(ErrorType::kRangeError, "ERR_OUT_OF_RANGE", "invalid size");
+    bool safe = info[1]->BooleanValue(info.GetIsolate());
+    BnPtr add, rem;
+    if (has(info, 2)) {
+      Input a(bytesOf(info[2]));
+      add.reset(BN_bin2bn(a.size() ? a.ptr() : u8(" "), static_cast<int>(a.size()), nullptr));
+      if (!add) throw std::bad_alloc();
+      // OpenSSL needs add to fit in the prime and (without rem) be above 2.
+      if (BN_num_bits(add.get()) > bits || BN_is_zero(add.get()))
+        fail(ErrorType::kRangeError, "ERR_OUT_OF_RANGE", "invalid options.add");
+      if (has(info, 3)) {
+        Input r(bytesOf(info[3]));
+        rem.reset(BN_bin2bn(r.size() ? r.ptr() : u8(" "), static_cast<int>(r.size()), nullptr));
+        if (!rem) throw std::bad_alloc();
+        if (BN_cmp(add.get(), rem.get()) <= 0) fail(ErrorType::kRangeError, "ERR_OUT_OF_RANGE", "invalid options.rem");
+      }
+    }
+    BnPtr prime(BN_new());
+    BnCtxPtr ctx(BN_CTX_new());
+    if (!prime || !ctx) throw std::bad_alloc();
+    if (!BN_generate_prime_ex2(prime.get(), static_cast<int>(bits), safe ? 1 : 0, add.get(), rem.get(), nullptr,
+                               ctx.get()))
+      opensslFail("prime generation failed");
+    std::vector<unsigned char> out(static_cast<size_t>(BN_num_bytes(prime.get())));
+    BN_bn2bin(prime.get(), out.data());
+    info.GetReturnValue().Set(toBuffer(info.GetIsolate(), out));
+  });
+}
+
 // nodeHasDigest(name) → boolean
 void nodeHasDigest(Args info) {
   guarded(info, [&] { info.GetReturnValue().Set(digestOf(strArg(info, 0)) != nullptr); });
@@ -1334,6 +1386,8 @@ void installNodeCryptoNatives(v8::Isolate* isolate, v8::Local<v8::Context> conte
       {"nodeEcdhConvert", nodeEcdhConvert},
       {"nodeCurves", nodeCurves},
       {"nodeHasDigest", nodeHasDigest},
+      {"nodeCheckPrime", nodeCheckPrime},
+      {"nodeGeneratePrime", nodeGeneratePrime},
       {"nodeX509Parse", nodeX509Parse},
       {"nodeX509Info", nodeX509Info},
       {"nodeX509Check", nodeX509Check},

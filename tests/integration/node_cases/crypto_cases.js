@@ -515,6 +515,35 @@ function caseRunner(crypto, Buffer) {
     throws(() => leaf.verify(crypto.createPrivateKey(X.leafKey)), TypeError, 'ERR_INVALID_ARG_VALUE');
   });
 
+  t('checkPrime and generatePrime', () => new Promise((resolve, reject) => {
+    eq(crypto.checkPrimeSync(7n), true);
+    eq(crypto.checkPrimeSync(15n), false);
+    eq(crypto.checkPrimeSync(Buffer.from([0x0d])), true);
+    // 2^127 - 1 is a Mersenne prime; 2^128 + 1 is not prime.
+    eq(crypto.checkPrimeSync(2n ** 127n - 1n), true);
+    eq(crypto.checkPrimeSync(2n ** 128n + 1n, { checks: 10 }), false);
+    const p = crypto.generatePrimeSync(64, { bigint: true });
+    eq(typeof p, 'bigint');
+    eq(p >= 2n ** 63n && p < 2n ** 64n, true);
+    eq(crypto.checkPrimeSync(p), true);
+    const ab = crypto.generatePrimeSync(32);
+    eq(ab instanceof ArrayBuffer, true);
+    eq(ab.byteLength, 4);
+    eq(crypto.generatePrimeSync(32, { add: 12n, rem: 11n, bigint: true }) % 12n, 11n);
+    const safe = crypto.generatePrimeSync(64, { safe: true, bigint: true });
+    eq(crypto.checkPrimeSync((safe - 1n) / 2n), true);
+    throws(() => crypto.checkPrimeSync('7'), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throws(() => crypto.checkPrimeSync(-7n), RangeError, 'ERR_OUT_OF_RANGE', 'The value of "candidate" is out of range. It must be >= 0. Received -7n');
+    throws(() => crypto.generatePrimeSync(0), RangeError, 'ERR_OUT_OF_RANGE', 'The value of "size" is out of range. It must be >= 1 && <= 2147483647. Received 0');
+    throws(() => crypto.generatePrimeSync(16, { add: 100000n }), RangeError, 'ERR_OUT_OF_RANGE');
+    crypto.checkPrime(7n, (err, ok) => {
+      try { eq(err == null, true); eq(ok, true); } catch (e) { reject(e); return; }
+      crypto.generatePrime(16, { bigint: true }, (err2, q) => {
+        try { eq(err2 == null, true); eq(crypto.checkPrimeSync(q), true); resolve(); } catch (e) { reject(e); }
+      });
+    });
+  }));
+
   // ---- the rest ----
   t('constants, randomUUID, getRandomValues, subtle', () => {
     eq(crypto.constants.RSA_PKCS1_PADDING, 1);
