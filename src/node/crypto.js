@@ -9,9 +9,8 @@
 // Work Node does on its thread pool (pbkdf2, hkdf, scrypt, key generation
 // with a callback) runs here on the request's thread; the callback comes on
 // a later tick. X509Certificate is in crypto_x509.js, checkPrime and
-// generatePrime in crypto_prime.js. Classic
-// Diffie-Hellman (createDiffieHellman), Certificate and the legacy
-// createCipher are absent.
+// generatePrime in crypto_prime.js, classic Diffie-Hellman in
+// crypto_dh.js. Certificate and the legacy createCipher are absent.
 
 const { Buffer } = require('./buffer.js');
 const process = require('./process.js');
@@ -21,6 +20,7 @@ const keys = require('./crypto_keys.js');
 const ciphers = require('./crypto_cipher.js');
 const x509 = require('./crypto_x509.js');
 const primes = require('./crypto_prime.js');
+const dh = require('./crypto_dh.js');
 
 // Natives throw [DOMException name, message]; Node throws Errors.
 function callNative(fn) {
@@ -299,7 +299,7 @@ module.exports = {
   webcrypto,
   subtle: webcrypto.subtle,
 };
-for (const from of [keys, ciphers, x509, primes]) {
+for (const from of [keys, ciphers, x509, primes, dh]) {
   for (const name of Object.keys(from)) {
     if (name === 'internal') continue;
     Object.defineProperty(module.exports, name, Object.getOwnPropertyDescriptor(from, name));

@@ -41,7 +41,7 @@ class NodeCasesTest(unittest.TestCase):
             verge.stop()
 
     def test_node_crypto_cases(self):
-        self.run_cases("crypto_cases.js", "crypto", 41)
+        self.run_cases("crypto_cases.js", "crypto", 43)
 
     def test_node_zlib_cases(self):
         self.run_cases("zlib_cases.js", "zlib", 35)

@@ -1,6 +1,6 @@
 // Natives of node:crypto (src/node/crypto*.js) on OpenSSL 3 EVP: ciphers,
 // key parsing and encoding, key generation, signatures, RSA encryption,
-// ECDH and key agreement, X509Certificate, primes.
+// ECDH and key agreement, classic Diffie-Hellman, X509Certificate, primes.
 //
 // Handles. A cipher's EVP_CIPHER_CTX lives in a `CipherState`, the backing
 // store of a small ArrayBuffer that crypto_cipher.js keeps in a private
@@ -18,11 +18,17 @@
 // crashes: OpenSSL parses it and reports.
 #include "runtime/api/node_crypto.h"
 
+// Classic Diffie-Hellman (createDiffieHellman) uses the DH API, deprecated
+// in OpenSSL 3 but the one whose DH_check flags are Node's verifyError and
+// whose key lengths (by group) are Node's; EVP has no equivalent of either.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/decoder.h>
+#include <openssl/dh.h>
 #include <openssl/ec.h>
 #include <openssl/encoder.h>
 #include <openssl/err.h>
@@ -233,6 +239,20 @@ T* stateOf(v8::Local<v8::Value> v, uint64_t magic, const char* what) {
 }
 
 CipherState* cipherOf(v8::Local<v8::Value> v) { return stateOf<CipherState>(v, kCipherMagic, "cipher"); }
+
+// An OpenSSL object owned by a JS handle (wrapState), tagged with `Magic`.
+template <class T, void (*Free)(T*), uint64_t Magic>
+struct OwnedState {
+  uint64_t magic = Magic;
+  T* ptr = nullptr;
+  OwnedState() = default;
+  OwnedState(const OwnedState&) = delete;
+  OwnedState& operator=(const OwnedState&) = delete;
+  ~OwnedState() {
+    magic = 0;
+    Free(ptr);
+  }
+};
 
 [[noreturn]] void invalidState(const char* op) {
   fail(ErrorType::kError, "ERR_CRYPTO_INVALID_STATE", std::string("Invalid state for operation ") + op);
@@ -1127,17 +1147,9 @@ void nodeCurves(Args info) {
 // ---- X509Certificate ----
 
 constexpr uint64_t kCertMagic = 0x76657267652d7831;  // "verge-x1"
+using CertState = OwnedState<X509, X509_free, kCertMagic>;
 
-struct CertState {
-  uint64_t magic = kCertMagic;
-  X509* cert = nullptr;
-  ~CertState() {
-    magic = 0;
-    X509_free(cert);
-  }
-};
-
-X509* certOf(v8::Local<v8::Value> v) { return stateOf<CertState>(v, kCertMagic, "certificate")->cert; }
+X509* certOf(v8::Local<v8::Value> v) { return stateOf<CertState>(v, kCertMagic, "certificate")->ptr; }
 
 // nodeX509Parse(bytes) → handle: PEM, else DER; a failure reports PEM's
 // error, as Node does.
@@ -1165,7 +1177,7 @@ void nodeX509Parse(Args info) {
       }
     }
     auto s = std::make_unique<CertState>();
-    s->cert = cert;
+    s->ptr = cert;
     info.GetReturnValue().Set(wrapState(info.GetIsolate(), std::move(s)));
   });
 }
@@ -1349,6 +1361,157 @@ void nodeGeneratePrime(Args info) {
   });
 }
 
+// ---- classic Diffie-Hellman ----
+
+constexpr uint64_t kDhMagic = 0x76657267652d6431;  // "verge-d1"
+using DhState = OwnedState<DH, DH_free, kDhMagic>;
+
+DH* dhOf(v8::Local<v8::Value> v) { return stateOf<DhState>(v, kDhMagic, "DiffieHellman")->ptr; }
+
+BnPtr bnArg(Args info, int i) {
+  Input in(bytesOf(info[i]));
+  BnPtr bn(BN_bin2bn(in.size() ? in.ptr() : u8(" "), static_cast<int>(in.size()), nullptr));
+  if (!bn) throw std::bad_alloc();
+  return bn;
+}
+
+void returnDh(Args info, DH* dh) {
+  auto s = std::make_unique<DhState>();
+  s->ptr = dh;
+  info.GetReturnValue().Set(wrapState(info.GetIsolate(), std::move(s)));
+}
+
+// nodeDhCreate(prime bytes | primeLength, generator bytes | number) → handle
+void nodeDhCreate(Args info) {
+  guarded(info, [&] {
+    OpensslPtr<DH, DH_free> dh(DH_new());
+    if (!dh) throw std::bad_alloc();
+    if (info[0]->IsNumber()) {
+      int64_t bits = intArg(info, 0, 0);
+      int64_t g = info[1]->IsNumber() ? intArg(info, 1, 2) : 2;
+      if (bits < 2 || bits > INT_MAX) fail(ErrorType::kRangeError, "ERR_OUT_OF_RANGE", "invalid prime length");
+      if (g < 2 || g > INT_MAX)
+        fail(ErrorType::kError, "ERR_OSSL_DH_BAD_GENERATOR", "error:02800065:Diffie-Hellman routines::bad generator");
+      if (!DH_generate_parameters_ex(dh.get(), static_cast<int>(bits), static_cast<int>(g), nullptr))
+        opensslFail("DH parameter generation failed");
+    } else {
+      BnPtr p = bnArg(info, 0);
+      BnPtr g(BN_new());
+      if (!g) throw std::bad_alloc();
+      if (info[1]->IsNumber()) {
+        int64_t word = intArg(info, 1, 2);
+        if (word < 0 || !BN_set_word(g.get(), static_cast<BN_ULONG>(word))) throw std::bad_alloc();
+      } else {
+        g = bnArg(info, 1);
+      }
+      if (BN_is_zero(g.get()) || BN_is_one(g.get()))
+        fail(ErrorType::kError, "ERR_OSSL_DH_BAD_GENERATOR", "error:02800065:Diffie-Hellman routines::bad generator");
+      if (!DH_set0_pqg(dh.get(), p.get(), nullptr, g.get())) throw std::bad_alloc();
+      p.release();
+      g.release();
+    }
+    returnDh(info, dh.release());
+  });
+}
+
+// nodeDhGroup(name) → handle of a MODP group (RFC 2409, RFC 3526), or undefined
+void nodeDhGroup(Args info) {
+  guarded(info, [&] {
+    std::string name = strArg(info, 0);
+    struct Group {
+      const char* name;
+      BIGNUM* (*prime)(BIGNUM*);
+    };
+    static constexpr Group kGroups[] = {
+        {"modp1", BN_get_rfc2409_prime_768},   {"modp2", BN_get_rfc2409_prime_1024},
+        {"modp5", BN_get_rfc3526_prime_1536},  {"modp14", BN_get_rfc3526_prime_2048},
+        {"modp15", BN_get_rfc3526_prime_3072}, {"modp16", BN_get_rfc3526_prime_4096},
+        {"modp17", BN_get_rfc3526_prime_6144}, {"modp18", BN_get_rfc3526_prime_8192},
+    };
+    for (const auto& g : kGroups) {
+      if (name != g.name) continue;
+      OpensslPtr<DH, DH_free> dh(DH_new());
+      BnPtr p(g.prime(nullptr)), gen(BN_new());
+      if (!dh || !p || !gen || !BN_set_word(gen.get(), 2) || !DH_set0_pqg(dh.get(), p.get(), nullptr, gen.get()))
+        throw std::bad_alloc();
+      p.release();
+      gen.release();
+      returnDh(info, dh.release());
+      return;
+    }
+  });
+}
+
+// nodeDhVerifyError(handle) → DH_check's flags
+void nodeDhVerifyError(Args info) {
+  guarded(info, [&] {
+    int codes = 0;
+    if (!DH_check(dhOf(info[0]), &codes)) opensslFail("DH check failed");
+    ERR_clear_error();
+    info.GetReturnValue().Set(codes);
+  });
+}
+
+// nodeDhGenerateKeys(handle): a key pair (the public key of the private one set, if any)
+void nodeDhGenerateKeys(Args info) {
+  guarded(info, [&] {
+    if (!DH_generate_key(dhOf(info[0]))) opensslFail("DH key generation failed");
+  });
+}
+
+// nodeDhGet(handle, "p" | "g" | "pub" | "priv") → ArrayBuffer, or undefined when unset
+void nodeDhGet(Args info) {
+  guarded(info, [&] {
+    DH* dh = dhOf(info[0]);
+    std::string which = strArg(info, 1);
+    const BIGNUM* bn = which == "p" ? DH_get0_p(dh) : which == "g" ? DH_get0_g(dh)
+                       : which == "pub" ? DH_get0_pub_key(dh) : DH_get0_priv_key(dh);
+    if (!bn) return;
+    std::vector<unsigned char> out(static_cast<size_t>(BN_num_bytes(bn)));
+    BN_bn2bin(bn, out.data());
+    info.GetReturnValue().Set(toBuffer(info.GetIsolate(), out));
+    OPENSSL_cleanse(out.data(), out.size());
+  });
+}
+
+// nodeDhSet(handle, "pub" | "priv", bytes)
+void nodeDhSet(Args info) {
+  guarded(info, [&] {
+    DH* dh = dhOf(info[0]);
+    bool pub = strArg(info, 1) == "pub";
+    BnPtr bn = bnArg(info, 2);
+    if (!DH_set0_key(dh, pub ? bn.get() : nullptr, pub ? nullptr : bn.get())) throw std::bad_alloc();
+    bn.release();
+  });
+}
+
+// nodeDhCompute(handle, peerPublicKey) → the shared secret, as long as the prime
+void nodeDhCompute(Args info) {
+  guarded(info, [&] {
+    DH* dh = dhOf(info[0]);
+    BnPtr peer = bnArg(info, 1);
+    int codes = 0;
+    if (!DH_check_pub_key(dh, peer.get(), &codes)) opensslFail("DH check failed");
+    if (codes & DH_CHECK_PUBKEY_TOO_SMALL)
+      fail(ErrorType::kRangeError, "ERR_CRYPTO_INVALID_KEYLEN", "Supplied key is too small");
+    if (codes & DH_CHECK_PUBKEY_TOO_LARGE)
+      fail(ErrorType::kRangeError, "ERR_CRYPTO_INVALID_KEYLEN", "Supplied key is too large");
+    if (!DH_get0_priv_key(dh))
+      fail(ErrorType::kError, "ERR_CRYPTO_INVALID_STATE", "No private key - did you forget to generate one?");
+    std::vector<unsigned char> out(static_cast<size_t>(DH_size(dh)));
+    int n = DH_compute_key(out.data(), peer.get(), dh);
+    if (n < 0) opensslFail("DH computation failed");
+    // Left-pad to the prime's length, as Node does.
+    auto len = static_cast<size_t>(n);
+    if (len < out.size()) {
+      std::memmove(out.data() + (out.size() - len), out.data(), len);
+      std::memset(out.data(), 0, out.size() - len);
+    }
+    info.GetReturnValue().Set(toBuffer(info.GetIsolate(), out));
+    OPENSSL_cleanse(out.data(), out.size());
+  });
+}
+
 // nodeHasDigest(name) → boolean
 void nodeHasDigest(Args info) {
   guarded(info, [&] { info.GetReturnValue().Set(digestOf(strArg(info, 0)) != nullptr); });
@@ -1386,6 +1549,13 @@ void installNodeCryptoNatives(v8::Isolate* isolate, v8::Local<v8::Context> conte
       {"nodeEcdhConvert", nodeEcdhConvert},
       {"nodeCurves", nodeCurves},
       {"nodeHasDigest", nodeHasDigest},
+      {"nodeDhCreate", nodeDhCreate},
+      {"nodeDhGroup", nodeDhGroup},
+      {"nodeDhVerifyError", nodeDhVerifyError},
+      {"nodeDhGenerateKeys", nodeDhGenerateKeys},
+      {"nodeDhGet", nodeDhGet},
+      {"nodeDhSet", nodeDhSet},
+      {"nodeDhCompute", nodeDhCompute},
       {"nodeCheckPrime", nodeCheckPrime},
       {"nodeGeneratePrime", nodeGeneratePrime},
       {"nodeX509Parse", nodeX509Parse},

@@ -544,6 +544,52 @@ function caseRunner(crypto, Buffer) {
     });
   }));
 
+  t('classic Diffie-Hellman: MODP groups and fixed keys as Node', () => {
+    const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
+    // SHA-256 of what Node 20 gives.
+    const m = crypto.getDiffieHellman('modp14');
+    eq(sha(m.getPrime()), 'd66436f79bbd6b2e38c0ffbd079be904d2641415e2e67140e09448be9a60890e');
+    eq(sha(crypto.getDiffieHellman('modp2').getPrime()), '3f35a3f5f6c4376a744acad409bb22f8d897f949d2311d885adaa890981b67a0');
+    eq(sha(crypto.createDiffieHellmanGroup('modp18').getPrime()), '39ab4feab950a3128fb71accb9fc3965d857012e081998a85996e3ea8b3c3bcf');
+    eq(m.getGenerator('hex'), '02');
+    eq(m.verifyError, 0);
+    const a = crypto.createDiffieHellman(m.getPrime(), 2);
+    a.setPrivateKey(Buffer.alloc(28, 0x11));
+    const pa = a.generateKeys();
+    eq(sha(pa), 'cc80a87cd10b174b7fbb743e2f741f1c8fc5a008c9bfc491f586ce4bc2ba2541');
+    const b = crypto.createDiffieHellman(m.getPrime('hex'), 'hex', Buffer.from([2]));
+    b.setPrivateKey(Buffer.alloc(28, 0x22));
+    const pb = b.generateKeys();
+    const secret = a.computeSecret(pb);
+    eq(secret.length, 256);
+    eq(sha(secret), 'd586de8713dbfd9dea4aca03b7f5da83dc9e7d4807e1dd295debff6b584cc407');
+    eq(b.computeSecret(pa.toString('hex'), 'hex', 'hex'), secret.toString('hex'));
+    // Group members generate keys of the group's strength and agree.
+    const g1 = crypto.getDiffieHellman('modp14'), g2 = crypto.getDiffieHellman('modp14');
+    g1.generateKeys();
+    g2.generateKeys();
+    eq(g1.computeSecret(g2.getPublicKey()).toString('hex'), g2.computeSecret(g1.getPublicKey()).toString('hex'));
+    eq(g1.getPrivateKey().length < 64, true);  // by the group's strength, not the prime's 256 bytes
+    eq(typeof g1.setPrivateKey, 'undefined');
+  });
+  t('classic Diffie-Hellman: verifyError and errors as Node', () => {
+    const m = crypto.getDiffieHellman('modp14');
+    eq(crypto.createDiffieHellman(m.getPrime(), 5).verifyError, 0);
+    eq(crypto.createDiffieHellman(Buffer.from([23]), 2).verifyError, 128);
+    eq(crypto.createDiffieHellman(Buffer.from([29]), 2).verifyError, 130);
+    eq(crypto.createDiffieHellman(Buffer.from([21]), 2).verifyError, 129);
+    eq(crypto.createDiffieHellman(Buffer.from('ffffffffffffffc5', 'hex'), 2).verifyError, 130);
+    const d = crypto.createDiffieHellman(m.getPrime(), 2);
+    throws(() => d.getPublicKey(), Error, 'ERR_CRYPTO_INVALID_STATE', 'No public key - did you forget to generate one?');
+    throws(() => d.getPrivateKey(), Error, 'ERR_CRYPTO_INVALID_STATE', 'No private key - did you forget to generate one?');
+    d.generateKeys();
+    throws(() => d.computeSecret(Buffer.from([1])), RangeError, 'ERR_CRYPTO_INVALID_KEYLEN', 'Supplied key is too small');
+    throws(() => d.computeSecret(m.getPrime()), RangeError, 'ERR_CRYPTO_INVALID_KEYLEN', 'Supplied key is too large');
+    throws(() => crypto.getDiffieHellman('foo'), Error, 'ERR_CRYPTO_UNKNOWN_DH_GROUP', 'Unknown DH group');
+    throws(() => crypto.createDiffieHellman(m.getPrime(), 1), Error, 'ERR_OSSL_DH_BAD_GENERATOR', 'error:02800065:Diffie-Hellman routines::bad generator');
+    throws(() => crypto.createDiffieHellman(16), Error, 'ERR_OSSL_DH_MODULUS_TOO_SMALL');
+  });
+
   // ---- the rest ----
   t('constants, randomUUID, getRandomValues, subtle', () => {
     eq(crypto.constants.RSA_PKCS1_PADDING, 1);
