@@ -1201,4 +1201,10 @@ internals.Crypto = Crypto;
 internals.crypto = new Crypto(kCryptoToken);
 internals.SubtleCrypto = SubtleCrypto;
 internals.CryptoKey = CryptoKey;
+// node:crypto's KeyObject.from: a CryptoKey's type and native handle
+// (undefined for anything else).
+internals.cryptoKeyParts = (k) => {
+  const s = stateOf(k);
+  return s === undefined ? undefined : { type: s.type, handle: s.handle };
+};
 internals.DigestStream = DigestStream;

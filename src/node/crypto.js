@@ -1,22 +1,26 @@
 'use strict';
-// node:crypto over the runtime's WebCrypto natives (runtime/api/crypto.cc,
-// the same ones crypto.js uses): hashes and HMAC (md5, sha1, sha256,
-// sha384, sha512), random numbers and UUIDs, timingSafeEqual, pbkdf2,
-// hkdf, scrypt (the `scrypt-js` npm package, MIT), and webcrypto/subtle.
-// Work Node does on its thread pool (pbkdf2, hkdf, scrypt with a callback)
-// runs here on the request's thread; the callback comes on a later tick.
-// Ciphers, signatures, key objects and Diffie-Hellman are absent.
+// node:crypto. Here, over the runtime's WebCrypto natives
+// (runtime/api/crypto.cc, the same ones crypto.js uses): hashes and HMAC
+// (md5, sha1, sha256, sha384, sha512), random numbers and UUIDs,
+// timingSafeEqual, pbkdf2, hkdf, scrypt (the `scrypt-js` npm package, MIT),
+// and webcrypto/subtle. Ciphers are in crypto_cipher.js; key objects,
+// signatures, RSA encryption and ECDH in crypto_keys.js (both over
+// runtime/api/node_crypto.cc).
+// Work Node does on its thread pool (pbkdf2, hkdf, scrypt, key generation
+// with a callback) runs here on the request's thread; the callback comes on
+// a later tick. X509Certificate is in crypto_x509.js, checkPrime and
+// generatePrime in crypto_prime.js, classic Diffie-Hellman in
+// crypto_dh.js. Certificate and the legacy createCipher are absent.
 
 const { Buffer } = require('./buffer.js');
 const process = require('./process.js');
 
-function codeError(Ctor, code, message) {
-  const err = new Ctor(message);
-  err.code = code;
-  return err;
-}
-const invalidArg = (name, what, value) => codeError(TypeError, 'ERR_INVALID_ARG_TYPE',
-  `The "${name}" argument must be ${what}. Received ${value === null ? 'null' : typeof value}`);
+const { codeError, invalidArg, toBytes, encodeOutput } = require('./crypto_util.js');
+const keys = require('./crypto_keys.js');
+const ciphers = require('./crypto_cipher.js');
+const x509 = require('./crypto_x509.js');
+const primes = require('./crypto_prime.js');
+const dh = require('./crypto_dh.js');
 
 // Natives throw [DOMException name, message]; Node throws Errors.
 function callNative(fn) {
@@ -37,22 +41,6 @@ function hashName(algorithm) {
   if (name.startsWith('rsa-')) name = name.slice(4);
   name = kHashAliases[name] || name;
   return kHashes[name];
-}
-
-// string (in `encoding`) / Buffer / TypedArray / DataView / ArrayBuffer → Uint8Array
-function toBytes(data, encoding, name = 'data') {
-  if (typeof data === 'string') {
-    if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' || encoding === 'buffer') return native.utf8Encode(data);
-    return Buffer.from(data, encoding);
-  }
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw invalidArg(name, 'of type string or an instance of Buffer, TypedArray, or DataView', data);
-}
-
-function encodeOutput(arrayBuffer, encoding) {
-  const buf = Buffer.from(arrayBuffer);
-  return encoding === undefined || encoding === 'buffer' ? buf : buf.toString(encoding);
 }
 
 const kFinalized = () => codeError(Error, 'ERR_CRYPTO_HASH_FINALIZED', 'Digest already called');
@@ -92,12 +80,7 @@ class Hmac {
     const name = hashName(algorithm);
     if (name === undefined) throw new Error(`Invalid digest: ${algorithm}`);
     if (key === null || key === undefined) throw invalidArg('key', 'of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey', key);
-    let bytes;
-    if (internals.CryptoKey !== undefined && key instanceof internals.CryptoKey) {
-      throw codeError(TypeError, 'ERR_INVALID_ARG_TYPE', 'CryptoKey keys are not supported by createHmac here; export the key first');
-    } else {
-      bytes = toBytes(key, options && options.encoding, 'key');
-    }
+    const bytes = keys.internal.secretKeyBytes(key, options && options.encoding);
     this.#algorithm = name;
     this.#key = callNative(() => native.cryptoSecretImport(bytes));
   }
@@ -315,5 +298,10 @@ module.exports = {
   scryptSync,
   webcrypto,
   subtle: webcrypto.subtle,
-  constants: {},
 };
+for (const from of [keys, ciphers, x509, primes, dh]) {
+  for (const name of Object.keys(from)) {
+    if (name === 'internal') continue;
+    Object.defineProperty(module.exports, name, Object.getOwnPropertyDescriptor(from, name));
+  }
+}

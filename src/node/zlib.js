@@ -1,15 +1,18 @@
 'use strict';
-// node:zlib over the runtime's compression natives (native.zlibCreate and
-// native.zlibPush, runtime/api/compression.cc, as CompressionStream uses):
+// node:zlib over the runtime's compression natives (runtime/api/
+// compression.cc, whose zlibPush CompressionStream uses too; node:zlib
+// creates its streams with zlibCreateWith, which takes Node's options):
 // gzip, deflate, deflate-raw and brotli, one-shot (callback and *Sync) and
-// as Transform streams, plus crc32 and the constants.
+// as Transform streams with flush(kind), params(level, strategy) and
+// reset(), plus crc32 and the constants.
 //
-// The natives compress at zlib's and brotli's default settings, which are
-// Node's defaults too, so default output is byte for byte Node's. Options
-// that change the format of the output (dictionary) are refused; level,
-// memLevel, strategy, windowBits, chunkSize and brotli params are accepted
-// and the defaults used. flush() with a flush kind, params() and reset()
-// are absent.
+// The options are Node's: level, windowBits, memLevel, strategy and
+// dictionary for zlib, params (quality, lgwin, mode, size hint …) for
+// brotli, info, and for the one-shot functions finishFlush and
+// maxOutputLength (checked once the output is made). Output is the system
+// zlib's and brotli's (Node bundles Chromium's zlib, whose output can differ
+// on some inputs). chunkSize is validated but output comes in the natives'
+// 16 KiB pieces.
 
 const { Buffer } = require('./buffer.js');
 const process = require('./process.js');
@@ -52,25 +55,101 @@ const kModes = {
   BrotliCompress: ['brotli', false], BrotliDecompress: ['brotli', true],
 };
 
-function checkOptions(options) {
-  if (options === undefined || options === null) return;
+function rangeError(name, value, min, max) {
+  const err = new RangeError(`The value of "${name}" is out of range. It must be >= ${min} and <= ${max}. Received ${value}`);
+  err.code = 'ERR_OUT_OF_RANGE';
+  return err;
+}
+function typeError(name, what, value) {
+  const got = value === null || value === undefined ? String(value) : typeof value === 'object' ? 'an instance of Object' : `type ${typeof value} (${typeof value === 'string' ? `'${value}'` : String(value)})`;
+  const err = new TypeError(`The "${name}" property must be ${what}. Received ${got}`);
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+// options[key], a number in [min, max], or `fallback` when absent.
+function numberOption(options, key, min, max, fallback, name = `options.${key}`) {
+  const v = options[key];
+  if (v === undefined || (typeof v === 'number' && Number.isNaN(v))) return fallback;
+  if (typeof v !== 'number') throw typeError(name, 'of type number', v);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    if (max === Infinity) {
+      const err = new RangeError(`The value of "${name}" is out of range. It must be >= ${min}. Received ${v}`);
+      err.code = 'ERR_OUT_OF_RANGE';
+      throw err;
+    }
+    throw rangeError(name, v, min, max);
+  }
+  return v;
+}
+
+const kBrotliParamNames = new Set(Object.keys(constants).filter((k) => k.startsWith('BROTLI_PARAM_')).map((k) => constants[k]));
+const kBrotliDecoderParamNames = new Set([constants.BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION, constants.BROTLI_DECODER_PARAM_LARGE_WINDOW]);
+
+// Node's options → the natives' settings, or a thrown Node error.
+function checkOptions(options, mode) {
+  if (options === undefined || options === null) return {};
   if (typeof options !== 'object') {
     const err = new TypeError('The "options" argument must be of type object.');
     err.code = 'ERR_INVALID_ARG_TYPE';
     throw err;
   }
-  if (options.dictionary !== undefined) {
-    const err = new Error('zlib dictionaries are not supported');
-    err.code = 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
-    throw err;
+  numberOption(options, 'chunkSize', 64, Infinity, 16384);
+  const brotli = mode.startsWith('Brotli');
+  numberOption(options, 'flush', 0, brotli ? 3 : 5, 0);
+  // For the one-shot functions: the flush that ends the input, and a cap.
+  const common = {
+    finishFlush: numberOption(options, 'finishFlush', 0, brotli ? 3 : 5, brotli ? constants.BROTLI_OPERATION_FINISH : constants.Z_FINISH),
+    maxOutputLength: numberOption(options, 'maxOutputLength', 1, 2 ** 32, 2 ** 32),
+  };
+  if (brotli) {
+    let params;
+    if (options.params !== undefined) {
+      params = [];
+      const decoder = mode === 'BrotliDecompress';
+      for (const key of Object.keys(options.params)) {
+        const k = Number(key);
+        if (!Number.isInteger(k) || !(decoder ? kBrotliDecoderParamNames : kBrotliParamNames).has(k)) {
+          const err = new RangeError(`${key} is not a valid Brotli parameter`);
+          err.code = 'ERR_BROTLI_INVALID_PARAM';
+          throw err;
+        }
+        const v = options.params[key];
+        if (typeof v !== 'number' && typeof v !== 'boolean') throw typeError('options.params[key]', 'of type number', v);
+        params.push(k, Number(v));
+      }
+    }
+    return { ...common, params };
   }
+  const inflate = !kModes[mode][0] || kModes[mode][1];
+  const settings = {
+    ...common,
+    level: numberOption(options, 'level', -1, 9, -1),
+    windowBits: numberOption(options, 'windowBits', inflate && options.windowBits === 0 ? 0 : 8, 15, 15),
+    memLevel: numberOption(options, 'memLevel', 1, 9, 8),
+    strategy: numberOption(options, 'strategy', 0, 4, 0),
+    dictionary: undefined,
+  };
+  const dict = options.dictionary;
+  if (dict !== undefined) {
+    if (!ArrayBuffer.isView(dict) && !(dict instanceof ArrayBuffer)) {
+      throw typeError('options.dictionary', 'an instance of Buffer, TypedArray, DataView, or ArrayBuffer', dict);
+    }
+    settings.dictionary = ArrayBuffer.isView(dict) ? new Uint8Array(dict.buffer, dict.byteOffset, dict.byteLength) : new Uint8Array(dict);
+  }
+  // zlib takes no 8-bit window for a raw deflate stream or gzip; Node asks for 9.
+  if (settings.windowBits === 8 && !inflate && mode !== 'Deflate') settings.windowBits = 9;
+  return settings;
 }
 
 // The natives' TypeErrors → Node's zlib errors (code and errno).
 function zlibError(err, brotli) {
   if (!(err instanceof Error)) return err;
   let e;
-  if (brotli) {
+  if (err.message === 'Missing dictionary' || err.message === 'Bad dictionary') {
+    e = new Error(err.message);
+    e.code = 'Z_NEED_DICT';
+    e.errno = 2;
+  } else if (brotli) {
     e = new Error('Decompression failed');
     e.code = 'ERR__ERROR_FORMAT_PADDING_1';
     e.errno = -2;
@@ -89,10 +168,25 @@ function zlibError(err, brotli) {
 // One native compression state; for Unzip the format is chosen from the
 // first input byte (0x1f: gzip, else zlib's deflate).
 class Engine {
-  constructor(mode) {
+  constructor(mode, settings) {
     [this.format, this.decompress] = kModes[mode];
-    this.handle = this.format === null ? null : native.zlibCreate(this.format, this.decompress);
+    this.settings = settings;
+    this.handle = this.format === null ? null : this.create();
   }
+  create() {
+    const s = this.settings;
+    try {
+      return native.zlibCreateWith(this.format, this.decompress, s.level, s.windowBits, s.memLevel, s.strategy, s.dictionary, s.params);
+    } catch (err) {
+      const e = new Error('Initialization failed');
+      e.code = 'ERR_ZLIB_INITIALIZATION_FAILED';
+      throw e;
+    }
+  }
+  // The natives' chunks of flush/params; nothing before Unzip knows its format.
+  flush(kind) { return this.handle === null ? [] : native.zlibFlush(this.handle, kind); }
+  params(level, strategy) { return this.handle === null ? [] : native.zlibParams(this.handle, level, strategy); }
+  reset() { if (this.handle !== null) native.zlibReset(this.handle); }
   push(bytes, finish) {
     if (this.handle === null) {
       if (bytes === null || bytes.length === 0) {
@@ -100,7 +194,7 @@ class Engine {
         throw zlibError(new TypeError('The compressed data ended before its end.'), false);
       }
       this.format = bytes[0] === 0x1f ? 'gzip' : 'deflate';
-      this.handle = native.zlibCreate(this.format, true);
+      this.handle = this.create();
     }
     try {
       return native.zlibPush(this.handle, bytes, finish);
@@ -125,9 +219,28 @@ function toBuffer(chunks) {
 
 function makeSync(mode) {
   return function zlibSync(buffer, options) {
-    checkOptions(options);
+    const settings = checkOptions(options, mode);
     const bytes = inputBytes(buffer);
-    const out = toBuffer(new Engine(mode).push(bytes, true));
+    const engine = new Engine(mode, settings);
+    const finishKind = mode.startsWith('Brotli') ? constants.BROTLI_OPERATION_FINISH : constants.Z_FINISH;
+    let chunks;
+    if (settings.finishFlush === undefined || settings.finishFlush === finishKind) {
+      chunks = engine.push(bytes, true);
+    } else {
+      // Another flush ends the input: a compressor's output stays open, a
+      // decompressor gives what it has without requiring the end.
+      chunks = engine.push(bytes, false);
+      if (!engine.decompress) chunks = [...chunks, ...engine.flush(settings.finishFlush)];
+    }
+    let length = 0;
+    for (const c of chunks) length += c.byteLength;
+    const max = settings.maxOutputLength === undefined ? 2 ** 32 : settings.maxOutputLength;
+    if (length > max) {
+      const err = new RangeError(`Cannot create a Buffer larger than ${max} bytes`);
+      err.code = 'ERR_BUFFER_TOO_LARGE';
+      throw err;
+    }
+    const out = toBuffer(chunks);
     if (options && options.info) return { buffer: out, engine: null };
     return out;
   };
@@ -158,26 +271,35 @@ function streamClasses() {
   const { Transform } = require('./stream.js');
   classes = {};
   for (const mode of Object.keys(kModes)) {
+    const brotli = mode.startsWith('Brotli');
     const C = class extends Transform {
       constructor(options) {
-        checkOptions(options);
+        const settings = checkOptions(options, mode);
         super({ ...options, objectMode: false, readableObjectMode: false, writableObjectMode: false });
-        this._engine = new Engine(mode);
+        this._engine = new Engine(mode, settings);
+        this._level = settings.level;
+        this._strategy = settings.strategy;
+        this._controls = new WeakMap();  // an empty chunk written by flush()/params() → what it does
         this.bytesWritten = 0;
         this._handle = this._engine;
       }
       _transform(chunk, encoding, callback) {
+        const control = this._controls.get(chunk);
+        if (control !== undefined) {
+          this._run(control, callback);
+          return;
+        }
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
         this.bytesWritten += bytes.length;
-        this._pushOut(bytes, false, callback);
+        this._run(() => this._engine.push(bytes, false), callback);
       }
       _flush(callback) {
-        this._pushOut(null, true, callback);
+        this._run(() => this._engine.push(null, true), callback);
       }
-      _pushOut(bytes, finish, callback) {
+      _run(fn, callback) {
         let out;
         try {
-          out = this._engine.push(bytes, finish);
+          out = fn();
         } catch (err) {
           callback(err);
           return;
@@ -185,11 +307,48 @@ function streamClasses() {
         for (const c of out) this.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
         callback();
       }
+      // flush([kind][, callback]): what the compressor holds comes out now,
+      // in order with the data written before; kind defaults to
+      // Z_FULL_FLUSH (BROTLI_OPERATION_FLUSH for brotli).
+      flush(kind, callback) {
+        if (typeof kind === 'function' || kind === undefined) {
+          callback = kind;
+          kind = brotli ? constants.BROTLI_OPERATION_FLUSH : constants.Z_FULL_FLUSH;
+        }
+        this._control(() => this._engine.flush(kind), callback);
+      }
+      // Runs `fn` (→ output chunks) in order with the writes before it.
+      _control(fn, callback) {
+        if (this.writableEnded) {
+          if (callback) process.nextTick(callback);
+          return;
+        }
+        const marker = Buffer.alloc(0);
+        this._controls.set(marker, fn);
+        this.write(marker, callback ? () => callback() : undefined);
+      }
+      reset() {
+        this._engine.reset();
+      }
       close(callback) {
         if (callback) process.nextTick(callback);
         this.destroy();
       }
     };
+    // params(level, strategy, callback): new deflate settings for the data
+    // written after it (what came before is flushed with Z_SYNC_FLUSH).
+    const params = function params(level, strategy, callback) {
+      const checked = checkOptions({ level, strategy }, mode);
+      if (checked.level === this._level && checked.strategy === this._strategy) {
+        if (callback) process.nextTick(callback);
+        return;
+      }
+      this._level = checked.level;
+      this._strategy = checked.strategy;
+      this._control(() => [...this._engine.flush(constants.Z_SYNC_FLUSH),
+        ...this._engine.params(checked.level, checked.strategy)], callback);
+    };
+    if (!brotli) C.prototype.params = params;
     Object.defineProperty(C, 'name', { value: mode });
     classes[mode] = C;
   }

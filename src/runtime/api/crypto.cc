@@ -49,6 +49,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/api/node_crypto.h"
+#include "runtime/api/openssl_ptr.h"
 #include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
 
@@ -94,24 +96,7 @@ void guarded(Args info, F&& fn) {
   isolate->ThrowException(v8::Array::New(isolate, items, 2));
 }
 
-// ---- RAII for OpenSSL objects ----
-
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_clear_free>>;
-using BldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
-using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, Deleter<EVP_KDF_CTX, EVP_KDF_CTX_free>>;
-using SigPtr = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
-using P8Ptr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, Deleter<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>>;
-
-const unsigned char* u8(Bytes b) { return reinterpret_cast<const unsigned char*>(b.data()); }
+// (Owning pointers for OpenSSL objects: openssl_ptr.h.)
 
 // A vector whose contents are wiped when it goes away (key bytes, secrets).
 struct SecretBytes {
@@ -630,7 +615,7 @@ void checkRsaPrivate(const EVP_PKEY* pkey) {
   }
   const BIGNUM *n = v[0].get(), *e = v[1].get(), *d = v[2].get(), *p = v[3].get(), *q = v[4].get(),
                *dp = v[5].get(), *dq = v[6].get(), *qi = v[7].get();
-  std::unique_ptr<BN_CTX, Deleter<BN_CTX, BN_CTX_free>> ctx(BN_CTX_new());
+  BnCtxPtr ctx(BN_CTX_new());
   BnPtr t(BN_new()), pm1(BN_dup(p)), qm1(BN_dup(q));
   if (!ctx || !t || !pm1 || !qm1 || !BN_sub_word(pm1.get(), 1) || !BN_sub_word(qm1.get(), 1))
     operationError("out of memory");
@@ -1362,6 +1347,20 @@ void cryptoTimingSafeEqual(Args info) {
 
 }  // namespace
 
+EVP_PKEY* pkeyOfHandle(v8::Local<v8::Value> value, bool* is_private) {
+  if (value.IsEmpty() || !value->IsArrayBuffer()) return nullptr;
+  auto buffer = value.As<v8::ArrayBuffer>();
+  auto* h = static_cast<Handle*>(buffer->Data());
+  if (buffer->ByteLength() != sizeof(Handle) || !h || h->magic != kHandleMagic) return nullptr;
+  if (h->kind != Handle::Kind::kPublic && h->kind != Handle::Kind::kPrivate) return nullptr;
+  *is_private = h->kind == Handle::Kind::kPrivate;
+  return h->pkey;
+}
+
+v8::Local<v8::ArrayBuffer> newPkeyHandle(v8::Isolate* isolate, EVP_PKEY* pkey, bool is_private) {
+  return wrapHandle(isolate, pkeyHandle(pkey, is_private));
+}
+
 void installCryptoNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
                           v8::Local<v8::Object> native) {
   struct Entry {
@@ -1406,6 +1405,7 @@ void installCryptoNatives(v8::Isolate* isolate, v8::Local<v8::Context> context,
     auto fn = v8::Function::New(context, e.fn).ToLocalChecked();
     native->Set(context, v8str(isolate, e.name), fn).Check();
   }
+  installNodeCryptoNatives(isolate, context, native);  // node:crypto's, over the same key handles
 }
 
 }  // namespace verge::runtime
