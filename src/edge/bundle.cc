@@ -97,6 +97,7 @@ BundleResult bundleWorker(const BundleRequest& request) {
       {"outdir", request.outdir.string()},
       {"format", request.module_syntax ? "esm" : "iife"},
       {"nodejsCompat", request.node_compat},
+      {"nodejsCompatV2", request.node_compat_v2},
       {"define", request.define},
       {"alias", request.alias},
       {"rules", rules},

@@ -28,6 +28,7 @@ struct BundleRequest {
   std::filesystem::path outdir;  // emptied and filled
   bool module_syntax = true;     // false: a service-worker script (IIFE)
   bool node_compat = false;      // node:* imports stay imports (nodejs_compat)
+  bool node_compat_v2 = false;   // bare built-in names and require() of them too
   std::map<std::string, std::string> define;
   std::map<std::string, std::string> alias;
   std::vector<ModuleRule> rules;

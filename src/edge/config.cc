@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <ctime>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -1038,6 +1039,15 @@ ProjectConfig loadProjectConfig(const fs::path& path, const ProjectOptions& opti
   }
   nlohmann::json top = readWranglerConfig(cfg.config_file);
   applyWranglerConfig(cfg.config_file, forEnvironment(cfg.config_file, top, options.env, cfg.warnings), cfg);
+  if (cfg.compatibility_date.empty()) {
+    // As wrangler does: today's behaviour, said out loud.
+    std::time_t now = std::time(nullptr);
+    char today[11];
+    std::strftime(today, sizeof today, "%Y-%m-%d", std::gmtime(&now));
+    cfg.compatibility_date = today;
+    cfg.warnings.push_back(std::string("no compatibility_date is set; using today's date, ") + today +
+                           ", as wrangler does (set one to keep the behaviour fixed)");
+  }
   // Without `main` the project must have assets: it is then assets-only.
   if (cfg.main.empty() && !cfg.assets) {
     fail(cfg.config_file, "main", "is required (the worker's entry module), unless the project has assets");
@@ -1100,6 +1110,7 @@ runtime::WorkerScript buildWorker(const ProjectConfig& project, const fs::path& 
     request.outdir = build_dir / project.name;
     request.module_syntax = module_syntax;
     request.node_compat = w.nodeCompat();
+    request.node_compat_v2 = w.nodeCompatV2();
     request.define = project.define;
     request.alias = project.alias;
     request.rules = project.rules;

@@ -373,7 +373,7 @@ const kNullBodyStatus = new Set([101, 204, 205, 304]);
 const kRedirectStatus = new Set([301, 302, 303, 307, 308]);
 
 class Response extends Body {
-  #status; #statusText; #headers; #type; #url; #redirected;
+  #status; #statusText; #headers; #type; #url; #redirected; #webSocket = null;
   // 'automatic': a body whose Content-Encoding is gzip or br is compressed
   // on the wire (and a fetched one was decoded); 'manual': bytes as they are.
   #encodeBody = 'automatic';
@@ -399,11 +399,15 @@ class Response extends Body {
     }
     init = init || {};
     const status = init.status !== undefined ? Number(init.status) : 200;
-    if (status === 101) {
-      // Only a WebSocket handshake answers 101, and verge has no WebSocket yet.
+    const webSocket = init.webSocket === undefined ? null : init.webSocket;
+    if (webSocket !== null) {
+      if (!(webSocket instanceof internals.WebSocket)) throw new TypeError("Failed to construct 'Response': webSocket must be a WebSocket.");
+      if (status !== 101) throw new RangeError('A Response with a webSocket must have status 101 (Switching Protocols).');
+      internals.claimWebSocket(webSocket);
+    } else if (status === 101) {
       throw new RangeError('Responses may only be constructed with status 101 (Switching Protocols) when they carry a webSocket.');
     }
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
+    if (status !== 101 && (!Number.isInteger(status) || status < 200 || status > 599)) {
       throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${init.status}).`);
     }
     const statusText = init.statusText !== undefined ? String(init.statusText) : '';
@@ -427,6 +431,7 @@ class Response extends Body {
     }
     if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
     this[kBody] = state;
+    this.#webSocket = webSocket;
   }
 
   static {
@@ -463,8 +468,9 @@ class Response extends Body {
   get type() { return this.#type; }
   get url() { return this.#url; }
   get redirected() { return this.#redirected; }
-  get webSocket() { return null; }
+  get webSocket() { return this.#webSocket; }
   clone() {
+    if (this.#webSocket !== null) throw new TypeError('Cannot clone a response to a WebSocket handshake.');
     const state = cloneBody(this);
     const r = new Response(kToken, [this.#status, this.#statusText, headersToPairs(this.#headers), state, this.#url, this.#redirected]);
     r.#type = this.#type;

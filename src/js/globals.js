@@ -133,6 +133,7 @@ const kClasses = [
   'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
   'URL', 'URLSearchParams', 'URLPattern', 'Headers', 'Blob', 'File', 'FormData',
   'Request', 'Response', 'FetchEvent', 'ExecutionContext', 'Cache', 'CacheStorage', 'HTMLRewriter',
+  'WebSocket', 'WebSocketPair', 'CloseEvent',
 ];
 for (const name of kClasses) {
   if (internals[name] !== undefined) define(name, internals[name]);

@@ -12,13 +12,17 @@ let moduleExports = null;
 let compatFlags = [];
 const hasFlag = (flag) => compatFlags.includes(flag);
 const nodeCompat = () => hasFlag('nodejs_compat') || hasFlag('nodejs_compat_v2');
+// The runtime adds nodejs_compat_v2 when the compatibility date implies it.
+const nodeCompatV2 = () => hasFlag('nodejs_compat_v2');
 
 internals.configureWorker = (workerEnv, isServiceWorker, origin, flags) => {
   env = workerEnv;
   serviceWorker = isServiceWorker;
   originUrl = origin || '';
   compatFlags = flags || [];
-  if (nodeCompat() && internals.installNodeGlobals) internals.installNodeGlobals(globalThis, env);
+  if (nodeCompatV2() && internals.installNodeGlobals) {
+    internals.installNodeGlobals(globalThis, hasFlag('nodejs_compat_populate_process_env') ? env : null);
+  }
 };
 internals.setModuleExports = (ns) => { moduleExports = ns; };
 internals.workerEnv = () => env;
@@ -76,7 +80,9 @@ internals.builtinModule = (specifier) => {
   }
   if (specifier === 'cloudflare:sockets') return internals.socketsModule();
   const node = internals.nodeModule;
-  if (node && (nodeCompat() || (hasFlag('nodejs_als') && specifier === 'node:async_hooks'))) return node(specifier);
+  // Version 1 of nodejs_compat takes node:-prefixed names only.
+  if (node && nodeCompat() && (nodeCompatV2() || specifier.startsWith('node:'))) return node(specifier);
+  if (node && hasFlag('nodejs_als') && specifier === 'node:async_hooks') return node(specifier);
   return undefined;
 };
 
@@ -215,6 +221,15 @@ function handleFailure(rid, err, request, ctx) {
 function sendResponse(rid, response) {
   if (!(response instanceof Response)) {
     native.respFail(rid, 'exception', "TypeError: Incorrect type for Promise: the Promise did not resolve to 'Response'.");
+    return;
+  }
+  if (response.webSocket !== null) {
+    // 101: the client's connection becomes the other end of the pair.
+    try {
+      internals.upgradeToWebSocket(rid, response);
+    } catch (err) {
+      native.respFail(rid, 'exception', describe(err));
+    }
     return;
   }
   const status = response.status === 0 ? 500 : response.status;

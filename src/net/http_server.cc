@@ -1,5 +1,7 @@
 #include "net/http_server.h"
 
+#include <array>
+#include <deque>
 #include <sys/socket.h>
 
 #include <boost/asio.hpp>
@@ -117,6 +119,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // request has (partly) arrived is served; an idle one is woken so that
   // run() closes it.
   void onServerStop() {
+    if (upgraded_) upgradedStopping();
     if (counted_ || closing_) return;
     if (hasRequestBytes()) {
       beginRequest();
@@ -161,8 +164,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  public:
   class ExchangeImpl;
+  class Upgraded;
 
  private:
+  void upgradedStopping();
   asio::awaitable<bool> waitForRequest(bool first);
   asio::awaitable<bool> serveRequest();
   asio::awaitable<bool> drainBody(RequestParser& parser);
@@ -184,7 +189,164 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool idle_wait_ = false;  // waiting for the first byte of the next request
   bool linger_ = false;
   bool closing_ = false;    // run() is past its last request
+  std::shared_ptr<Upgraded> upgraded_;  // after a 101: the connection's bytes
 };
+
+// The connection after a 101: the DuplexStream an upgrade hands out. It
+// reads and writes only once the 101 itself is written (start()).
+class Connection::Upgraded : public DuplexStream, public std::enable_shared_from_this<Upgraded> {
+ public:
+  explicit Upgraded(std::shared_ptr<Connection> conn)
+      : conn_(std::move(conn)), done_(conn_->stream().get_executor()), linger_(conn_->stream().get_executor()) {
+    done_.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  EventLoop& loop() override { return conn_->loop(); }
+
+  void read(std::function<void(std::string_view, bool)> callback) override {
+    if (closed_) {
+      callback({}, true);
+      return;
+    }
+    reader_ = std::move(callback);
+    if (started_) readNow();
+  }
+
+  void write(std::string data, std::function<void(bool)> done) override {
+    if (closed_ || close_requested_) {
+      if (done) done(false);
+      return;
+    }
+    queue_.push_back({std::move(data), std::move(done)});
+    flush();
+  }
+
+  void close() override {
+    close_requested_ = true;
+    if (!writing_ && queue_.empty()) linger();
+  }
+
+  void onServerStop(std::function<void()> handler) override { stop_handler_ = std::move(handler); }
+
+  // The 101 is written: bytes may flow.
+  void start() {
+    started_ = true;
+    // WebSockets and tunnels may be idle for long; their owner decides.
+    conn_->stream().expires_never();
+    if (reader_) readNow();
+    flush();
+    if (close_requested_ && queue_.empty() && !writing_) linger();
+  }
+  void serverStopping() {
+    if (auto handler = std::move(stop_handler_)) handler();
+  }
+  // Until the connection is closed.
+  asio::awaitable<void> wait() {
+    if (closed_) co_return;
+    beast::error_code ec;
+    co_await done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+ private:
+  void readNow() {
+    auto& buffer = conn_->buffer();
+    if (buffer.size() > 0) {
+      // Bytes that came behind the request head.
+      std::string data(static_cast<const char*>(buffer.data().data()), buffer.size());
+      buffer.consume(buffer.size());
+      auto cb = std::move(reader_);
+      cb(data, false);
+      return;
+    }
+    read_outstanding_ = true;
+    conn_->stream().async_read_some(
+        asio::buffer(read_buf_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+          self->read_outstanding_ = false;
+          auto cb = std::move(self->reader_);
+          if (cb) {
+            if (ec || n == 0) cb({}, true);
+            else cb(std::string_view(self->read_buf_.data(), n), false);
+          }
+          if (self->lingering_ && !self->read_outstanding_) self->discard();
+        });
+  }
+
+  // Closing: what we wrote is out, so stop sending, and read (and drop)
+  // what the peer still sends for a moment before closing. Closing with
+  // unread bytes would reset the connection, and the reset can destroy our
+  // last frame (a close frame with its code) before the peer reads it.
+  void linger() {
+    if (lingering_ || closed_) return;
+    lingering_ = true;
+    beast::error_code ec;
+    conn_->stream().socket().shutdown(tcp::socket::shutdown_send, ec);
+    linger_.expires_after(std::chrono::seconds(2));
+    linger_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->closeNow();
+    });
+    if (!read_outstanding_) discard();
+  }
+  void discard() {
+    if (closed_) return;
+    read_outstanding_ = true;
+    conn_->stream().async_read_some(asio::buffer(read_buf_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->read_outstanding_ = false;
+      if (ec || n == 0) self->closeNow();
+      else self->discard();
+    });
+  }
+
+  void flush() {
+    if (!started_ || writing_ || closed_ || queue_.empty()) return;
+    writing_ = true;
+    Piece piece = std::move(queue_.front());
+    queue_.pop_front();
+    inflight_ = std::move(piece.data);
+    asio::async_write(conn_->stream(), asio::buffer(inflight_),
+                      [self = shared_from_this(), done = std::move(piece.done)](beast::error_code ec, size_t) {
+                        self->writing_ = false;
+                        if (done) done(!ec);
+                        if (ec) {
+                          self->closeNow();
+                          return;
+                        }
+                        if (self->close_requested_ && self->queue_.empty()) self->linger();
+                        else self->flush();
+                      });
+  }
+
+  void closeNow() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ec;
+    conn_->stream().socket().shutdown(tcp::socket::shutdown_both, ec);
+    conn_->stream().socket().close(ec);
+    for (auto& piece : queue_) {
+      if (piece.done) piece.done(false);
+    }
+    queue_.clear();
+    if (auto cb = std::move(reader_)) cb({}, true);
+    linger_.cancel();
+    done_.cancel();
+  }
+
+  struct Piece {
+    std::string data;
+    std::function<void(bool)> done;
+  };
+  std::shared_ptr<Connection> conn_;
+  asio::steady_timer done_;
+  asio::steady_timer linger_;
+  std::deque<Piece> queue_;
+  std::string inflight_;
+  std::array<char, 16 * 1024> read_buf_;
+  std::function<void(std::string_view, bool)> reader_;
+  std::function<void()> stop_handler_;
+  bool started_ = false, writing_ = false, closed_ = false, close_requested_ = false;
+  bool read_outstanding_ = false, lingering_ = false;
+};
+
+void Connection::upgradedStopping() { upgraded_->serverStopping(); }
 
 // The request body as a BodySource, read straight off the parser.
 class RequestBody;
@@ -325,6 +487,27 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   bool headWritten() const override { return head_written_; }
   bool closed() const override { return closed_ || finished_; }
   void setLogNote(std::string note) override { note_ = std::move(note); }
+
+  std::shared_ptr<DuplexStream> upgrade(const HeaderList& headers) override {
+    if (head_written_ || closed_ || finished_ || head_.version < 11) return nullptr;
+    head_written_ = true;
+    status_ = 101;
+    keep_alive_ = false;
+    pending_ += "HTTP/1.1 101 Switching Protocols\r\n";
+    for (const auto& h : headers) {
+      if (iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding")) continue;
+      pending_ += h.name;
+      pending_ += ": ";
+      pending_ += h.value;
+      pending_ += "\r\n";
+    }
+    pending_ += "\r\n";
+    finished_ = true;
+    upgraded_ = std::make_shared<Connection::Upgraded>(conn_);
+    flush();
+    return upgraded_;
+  }
+  std::shared_ptr<Connection::Upgraded> upgraded() const { return upgraded_; }
 
   // The request body cannot be read any further: malformed chunked framing
   // (400), over the body limit (413), or stalled past body_timeout (408).
@@ -486,6 +669,7 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   bool close_delimited_ = false;
   bool is_head_ = false;
   bool server_answered_ = false;  // failBody answered for the handler
+  std::shared_ptr<Connection::Upgraded> upgraded_;  // set by a 101
   std::optional<uint64_t> remaining_length_;
   int status_ = 0;
   uint64_t bytes_sent_ = 0;
@@ -722,6 +906,14 @@ asio::awaitable<bool> Connection::serveRequest() {
   }
   co_await exchange->waitDone();
   exchange->logAccess();
+  if (auto up = exchange->upgraded(); up && !exchange->closed_) {
+    // 101 written: the connection is the upgrade's until it closes.
+    upgraded_ = up;
+    exchange.reset();
+    up->start();
+    co_await up->wait();
+    co_return false;
+  }
   bool reuse = exchange->keepAlive();
   auto& p = exchange->parser();
   if (!p.is_done()) {

@@ -56,6 +56,26 @@ struct RequestHead {
   std::string remote_addr;
 };
 
+// A connection after an HTTP upgrade (101): raw bytes both ways, for a
+// WebSocket or a proxied tunnel. Every method is called by the carrier of
+// the connection's loop, and every callback runs there.
+class DuplexStream {
+ public:
+  virtual ~DuplexStream() = default;
+  virtual EventLoop& loop() = 0;
+  // The next bytes from the peer; `end` once it closed its side or the
+  // connection failed. One read at a time: nothing more is read until the
+  // next call, so a slow consumer holds the peer back.
+  virtual void read(std::function<void(std::string_view data, bool end)> callback) = 0;
+  // Queues bytes; `done(ok)` once they are handed to the socket.
+  virtual void write(std::string data, std::function<void(bool ok)> done) = 0;
+  // Closes the connection once what is queued is written.
+  virtual void close() = 0;
+  // Called once if the server begins a graceful shutdown while the
+  // connection is open (a WebSocket then says 1001 and closes).
+  virtual void onServerStop(std::function<void()> handler) = 0;
+};
+
 // One request/response on a connection, handed to the Handler. Every method
 // must be called by the carrier of the connection's loop (loop().run()
 // gets there from any thread). The exchange stays valid while
@@ -94,6 +114,11 @@ class Exchange {
   virtual bool closed() const = 0;
   // A short note for the access log (e.g. the worker that served it).
   virtual void setLogNote(std::string note) = 0;
+  // Answers 101 Switching Protocols with `headers` and hands the connection
+  // over as a DuplexStream: it carries no further HTTP requests. Null when
+  // this exchange cannot be upgraded (a response already started, or an
+  // in-memory exchange).
+  virtual std::shared_ptr<DuplexStream> upgrade(const HeaderList& headers) { return nullptr; }
 };
 
 using Handler = std::function<void(std::shared_ptr<Exchange>)>;

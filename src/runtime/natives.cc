@@ -19,6 +19,7 @@
 #include "runtime/cache_natives.h"
 #include "runtime/limited_allocator.h"
 #include "runtime/socket_natives.h"
+#include "runtime/websocket_natives.h"
 #include "runtime/v8_util.h"
 #include "runtime/isolate_storage.h"
 #include "runtime/worker_isolate.h"
@@ -640,6 +641,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
   installRpcNatives(isolate_, context, native, data);
   installCacheNatives(isolate_, context, native, data);
   installSocketNatives(isolate_, context, native, data);
+  installWebSocketNatives(isolate_, context, native, data);
   installCryptoNatives(isolate_, context, native);
   installEncodingNatives(isolate_, context, native);
   installCompressionNatives(isolate_, context, native);

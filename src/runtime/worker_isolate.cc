@@ -187,6 +187,7 @@ WorkerIsolate::~WorkerIsolate() {
     dispatch_rpc_fn_.Reset();
     rpc_receive_fn_.Reset();
     rpc_closed_fn_.Reset();
+    ws_event_fn_.Reset();
     configure_fn_.Reset();
     runtime_fns_.clear();
     set_exports_fn_.Reset();
@@ -337,7 +338,8 @@ std::string WorkerIsolate::prepareLocked() {
       !getFn("setModuleExports", set_exports_fn_) || !getFn("makeBinding", make_binding_fn_) ||
       !getFn("builtinModule", builtin_module_fn_) || !getFn("importResult", import_result_fn_) ||
       !getFn("mapStack", map_stack_fn_) || !getFn("dispatchRpc", dispatch_rpc_fn_) ||
-      !getFn("rpcReceive", rpc_receive_fn_) || !getFn("rpcClosed", rpc_closed_fn_)) {
+      !getFn("rpcReceive", rpc_receive_fn_) || !getFn("rpcClosed", rpc_closed_fn_) ||
+      !getFn("wsEvent", ws_event_fn_)) {
     return "internal: runtime JS did not define its entry points";
   }
   return {};
@@ -400,6 +402,9 @@ std::string WorkerIsolate::loadLocked() {
   }
   std::vector<v8::Local<v8::Value>> flags;
   for (const auto& f : script_->compatibility_flags) flags.push_back(v8str(isolate_, f));
+  // What the compatibility date implies, as the flags it stands for.
+  if (script_->nodeCompatV2() && !script_->hasFlag("nodejs_compat_v2")) flags.push_back(v8str(isolate_, "nodejs_compat_v2"));
+  if (script_->populateProcessEnv()) flags.push_back(v8str(isolate_, "nodejs_compat_populate_process_env"));
   v8::Local<v8::Value> cargs[] = {env, v8::Boolean::New(isolate_, script_->service_worker_syntax),
                                   v8str(isolate_, script_->origin),
                                   v8::Array::New(isolate_, flags.data(), flags.size())};
@@ -698,7 +703,7 @@ bool WorkerIsolate::beginEntry(uint32_t rid) {
   // The entry may use what is left of its request's CPU budget; work not
   // tied to a live request (a timer after the response) gets a full one.
   int64_t budget = static_cast<int64_t>(script_->limits.cpu.count()) * 1'000'000;
-  if (RequestState* r = request(rid)) budget -= r->cpu_used_ns;
+  if (RequestState* r = request(rid); r && !r->per_event_cpu) budget -= r->cpu_used_ns;
   if (budget < 1'000'000) budget = 1'000'000;
   watchdog_.begin(isolate_, &control_, budget, home_->carriedHere());
   return true;

@@ -39,6 +39,7 @@ class IsolateStorage;
 class LimitedAllocator;
 class RpcSession;
 struct ServiceCall;
+struct WebSocketTable;
 class SocketTable;
 
 // Adds the storage-binding natives (binding_natives.cc) to `native`.
@@ -155,6 +156,9 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
       std::function<void()> start;
     };
     std::deque<WaitingSubrequest> waiting_subrequests;
+    // A WebSocket's request: each event gets the whole CPU budget, as on
+    // Cloudflare, rather than what the request used before.
+    bool per_event_cpu = false;
     // Run (inside the isolate) when the request is forgotten: what it
     // opened that must not outlive it closes (its sockets, as on Cloudflare).
     std::vector<std::function<void()>> on_end;
@@ -195,6 +199,14 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   // an entry, only from a schedule()d task.
   template <class F>
   void enter(uint32_t rid, F&& fn);
+
+  // ---- WebSockets (websocket_natives.cc) ----
+  // The client connections bridged to this isolate's WebSockets (on the
+  // home loop), made on first use.
+  WebSocketTable& webSockets();
+  // Inside an entry: an event for WebSocket `id` (internals.wsEvent); a
+  // "close" also ends its request.
+  void webSocketEvent(uint32_t id, const char* type, const std::string& data, uint16_t code, bool clean);
 
   // ---- RPC sessions (rpc_session.h); inside an entry ----
   // Adds `session`, on `side`, for request `rid`; returns its id here.
@@ -283,6 +295,8 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   v8::Global<v8::Function> dispatch_rpc_fn_;
   v8::Global<v8::Function> rpc_receive_fn_;
   v8::Global<v8::Function> rpc_closed_fn_;
+  v8::Global<v8::Function> ws_event_fn_;  // internals.wsEvent (websocket.js)
+  std::shared_ptr<WebSocketTable> websockets_;
   // The runtime JS's worker-setup functions, between prepare() and load().
   v8::Global<v8::Function> configure_fn_;
   v8::Global<v8::Function> set_exports_fn_;

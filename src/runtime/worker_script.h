@@ -66,8 +66,22 @@ struct WorkerScript {
   bool hasFlag(std::string_view flag) const {
     return std::find(compatibility_flags.begin(), compatibility_flags.end(), flag) != compatibility_flags.end();
   }
-  // Node.js compatibility (node:* modules, Buffer and process globals).
+  // Node.js compatibility: node:* modules (nodejs_compat).
   bool nodeCompat() const { return hasFlag("nodejs_compat") || hasFlag("nodejs_compat_v2"); }
+  // Its second version (Cloudflare's nodejs_compat_v2, implied by
+  // nodejs_compat from the compatibility date 2024-09-23): bare specifiers
+  // (`buffer`) and require() of built-ins too, and the Buffer, process and
+  // global globals.
+  bool nodeCompatV2() const {
+    return hasFlag("nodejs_compat_v2") ||
+           (hasFlag("nodejs_compat") && compatibility_date >= "2024-09-23" && !hasFlag("no_nodejs_compat_v2"));
+  }
+  // process.env holds the env's strings (from the compatibility date
+  // 2025-04-01, or with nodejs_compat_populate_process_env).
+  bool populateProcessEnv() const {
+    if (!nodeCompat() || hasFlag("nodejs_compat_do_not_populate_process_env")) return false;
+    return hasFlag("nodejs_compat_populate_process_env") || compatibility_date >= "2025-04-01";
+  }
   WorkerLimits limits;
   // Origin for passThroughOnException(); empty when none.
   std::string origin;

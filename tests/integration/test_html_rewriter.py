@@ -6,6 +6,7 @@ fails the response."""
 import http.client
 import json
 import tempfile
+import time
 import unittest
 
 from harness import dev, request, write_project
@@ -95,7 +96,8 @@ class HtmlRewriterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         d = tempfile.mkdtemp(prefix="verge-htmlrewriter-")
-        write_project(d, {"wrangler.toml": 'name = "hr"\nmain = "index.js"\n', "index.js": WORKER})
+        write_project(d, {"wrangler.toml": 'name = "hr"\nmain = "index.js"\ncompatibility_date = "2026-01-01"\n',
+                           "index.js": WORKER})
         cls.v = dev(d)
 
     @classmethod
@@ -140,7 +142,10 @@ class HtmlRewriterTest(unittest.TestCase):
             self.assertNotIn(b"<p>x</p>", body)
         except (http.client.HTTPException, ConnectionError):
             pass
-        self.assertTrue(any("handler failed" in l for l in self.v.stderr().splitlines()), self.v.stderr())
+        deadline = time.monotonic() + 10  # the log line may trail the answer
+        while "handler failed" not in self.v.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn("handler failed", self.v.stderr())
 
     def test_streams_a_large_body(self):
         status, _, body = self.get("/big")

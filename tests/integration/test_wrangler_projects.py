@@ -397,9 +397,39 @@ class SourceMapTest(unittest.TestCase):
 
 
 class NodeCompatTest(unittest.TestCase):
+    def test_the_compatibility_date_picks_version_1_or_2(self):
+        probe = r"""
+import { Buffer } from "node:buffer";
+export default { fetch() { return Response.json({ buffer: typeof globalThis.Buffer, process: typeof globalThis.process,
+  imported: Buffer.from("x").length, env: globalThis.process ? Object.keys(globalThis.process.env) : null }); } };
+"""
+        toml = 'name = "n"\nmain = "index.js"\ncompatibility_date = "%s"\ncompatibility_flags = ["nodejs_compat"%s]\n' \
+               '[vars]\nK = "v"\n'
+        expected = {
+            ("2024-09-22", ""): {"buffer": "undefined", "process": "undefined", "imported": 1, "env": None},
+            ("2024-09-23", ""): {"buffer": "function", "process": "object", "imported": 1, "env": []},
+            ("2025-04-01", ""): {"buffer": "function", "process": "object", "imported": 1, "env": ["K"]},
+            ("2024-01-01", ', "nodejs_compat_v2"'): {"buffer": "function", "process": "object", "imported": 1, "env": []},
+            ("2025-04-01", ', "no_nodejs_compat_v2"'): {"buffer": "undefined", "process": "undefined", "imported": 1,
+                                                       "env": None},
+        }
+        for (date, extra), want in expected.items():
+            d = project({"wrangler.toml": toml % (date, extra), "index.js": probe})
+            v = dev(d)
+            try:
+                self.assertEqual(get_json(v), want, (date, extra))
+            finally:
+                v.stop()
+        # Version 1 takes node:-prefixed names only, as wrangler says.
+        d = project({"wrangler.toml": toml % ("2024-01-01", ""),
+                     "index.js": 'import { EventEmitter } from "events";\nexport default { fetch() { return new Response(typeof EventEmitter); } };\n'})
+        code, err = run_dev_expecting_failure(d)
+        self.assertNotEqual(code, 0)
+        self.assertIn('only "node:events" works', err)
+
     def test_node_modules_and_globals_under_nodejs_compat(self):
         d = project({
-            "wrangler.toml": 'name = "nodeful"\nmain = "index.js"\ncompatibility_date = "2024-09-23"\n'
+            "wrangler.toml": 'name = "nodeful"\nmain = "index.js"\ncompatibility_date = "2025-04-01"\n'
                              'compatibility_flags = ["nodejs_compat"]\n[vars]\nAPI_KEY = "k-123"\n',
             "index.js": r"""
 import { Buffer as B } from "node:buffer";

@@ -7,8 +7,11 @@
 //   root          the project folder (working directory, module names are relative to it)
 //   outdir        where the output goes (emptied first)
 //   format        "esm" (module syntax) or "iife" (a service-worker script)
-//   nodejsCompat  true under the nodejs_compat flag: node:* and bare Node.js
-//                 built-in specifiers stay imports of node:* modules
+//   nodejsCompat  true under the nodejs_compat flag: node:* specifiers stay
+//                 imports of the runtime's modules
+//   nodejsCompatV2  version 2 of it (from the compatibility date 2024-09-23,
+//                 or the flag): bare built-in names (`buffer`) and require()
+//                 of built-ins as well
 //   define        { expression: replacement } ([define])
 //   alias         { package: replacement } ([alias])
 //   rules         [{ type, globs, fallthrough }] (wrangler's module rules)
@@ -90,6 +93,10 @@ const workerPlugin = {
     // cloudflare:* modules are the runtime's.
     build.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, external: true }));
     if (options.nodejsCompat) {
+      // node:* names are the runtime's Node.js modules.
+      build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, external: true }));
+    }
+    if (options.nodejsCompatV2) {
       // require() of a built-in (npm packages in CommonJS): ESM output has no
       // require, so, as wrangler does, the call reads a module that imports
       // the runtime's module. One the runtime lacks fails when it is used,
@@ -111,8 +118,7 @@ const workerPlugin = {
         }
         return { contents: `import m from 'node:${name}'; module.exports = m;`, loader: 'js', resolveDir: root };
       });
-      // node:* and bare built-in names are the runtime's Node.js modules.
-      build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, external: true }));
+      // Bare built-in names too (version 2 of nodejs_compat).
       build.onResolve({ filter: /^[a-z_]+(\/[a-z_]+)?$/ }, (args) =>
         nodeBuiltins.has(args.path) ? { path: `node:${args.path}`, external: true } : undefined);
     }
@@ -189,6 +195,10 @@ try {
   if (missing && !options.nodejsCompat) {
     process.stderr.write(`hint: "${missing[1] || ''}${missing[2]}" is a Node.js built-in module. Add "nodejs_compat" ` +
       'to compatibility_flags in your wrangler config to use Node.js modules.\n');
+  } else if (missing && !missing[1] && !options.nodejsCompatV2) {
+    process.stderr.write(`hint: "${missing[2]}" is a Node.js built-in module. With nodejs_compat and a compatibility_date ` +
+      `before 2024-09-23 (Node.js compatibility v1), only "node:${missing[2]}" works: import it with the node: prefix, ` +
+      'or set compatibility_date to 2024-09-23 or later.\n');
   }
   process.exit(1);
 }

@@ -1,0 +1,187 @@
+'use strict';
+// WebSockets as Workers have them: `new WebSocketPair()` makes two joined
+// ends; the worker accept()s one and returns the other in
+// `new Response(null, { status: 101, webSocket })`, which makes the
+// client's connection that other end (runtime/websocket_natives.cc). Each
+// end queues what arrives until it is accepted. Messages are strings or
+// ArrayBuffers; events are message, close and error.
+
+const { Event, EventTarget, DOMException, MessageEvent, defineEventHandlerAttribute, finishInterface,
+  headersToPairs } = internals;
+
+const kConstruct = Symbol('WebSocket');
+const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
+const kMaxMessageBytes = 1 << 20;
+
+class CloseEvent extends Event {
+  #code; #reason; #wasClean;
+  constructor(type, init = undefined) {
+    if (arguments.length === 0) throw new TypeError("Failed to construct 'CloseEvent': 1 argument required, but only 0 present.");
+    super(type, init);
+    const d = init === undefined || init === null ? {} : init;
+    this.#code = d.code === undefined ? 0 : Number(d.code);
+    this.#reason = d.reason === undefined ? '' : String(d.reason);
+    this.#wasClean = Boolean(d.wasClean);
+  }
+  get code() { return this.#code; }
+  get reason() { return this.#reason; }
+  get wasClean() { return this.#wasClean; }
+}
+finishInterface(CloseEvent, 'CloseEvent');
+
+const byId = new Map();  // native id → the end the client's connection is
+let makePair, claim, upgrade, nativeEvent;  // set in WebSocket's static block
+
+class WebSocket extends EventTarget {
+  #state = CONNECTING;
+  #peer = null;       // the other end of the pair
+  #native = 0;        // the client connection this end stands for
+  #accepted = false;
+  #claimed = false;   // returned in a Response
+  #queue = [];        // what arrived before accept()
+  #closeSent = false;
+
+  constructor(url, protocols) {
+    if (url !== kConstruct) {
+      throw new TypeError('verge does not open outgoing WebSocket connections yet: new WebSocket(url) is not supported; use a WebSocketPair to accept one.');
+    }
+    super();
+  }
+
+  // Module-private helpers with access to the ends' private state.
+  static {
+    makePair = () => {
+      const a = new WebSocket(kConstruct), b = new WebSocket(kConstruct);
+      a.#peer = b;
+      b.#peer = a;
+      return [a, b];
+    };
+    claim = (ws) => {
+      if (ws.#accepted) throw new TypeError("Can't return a WebSocket in a Response after accept() was called on it.");
+      if (ws.#claimed) throw new TypeError('This WebSocket was already returned in a Response.');
+      ws.#claimed = true;
+    };
+    // The Response carrying `ws` answered request `rid`: `ws` is the
+    // client's connection from now on.
+    upgrade = (rid, response) => {
+      const ws = response.webSocket;
+      const id = native.wsUpgrade(rid, headersToPairs(response.headers));
+      ws.#native = id;
+      ws.#state = OPEN;
+      byId.set(id, ws);
+      // What the worker sent before returning the Response goes out now.
+      const queued = ws.#queue;
+      ws.#queue = [];
+      for (const e of queued) ws.#fromPeer(e);
+    };
+    nativeEvent = (id, type, data, code, wasClean) => {
+      const ws = byId.get(id);
+      if (ws === undefined) return;
+      if (type === 'close') {
+        byId.delete(id);
+        ws.#state = CLOSED;
+        ws.#peer.#receive({ type: 'close', code, reason: data, wasClean });
+        return;
+      }
+      ws.#peer.#receive({ type: 'message', data });
+    };
+  }
+
+  get readyState() { return this.#state; }
+  get url() { return null; }
+  get protocol() { return ''; }
+  get extensions() { return ''; }
+
+  accept() {
+    if (this.#claimed) throw new TypeError("Can't accept() a WebSocket that was returned in a Response.");
+    if (this.#accepted) throw new TypeError('accept() was already called on this WebSocket.');
+    this.#accepted = true;
+    if (this.#state === CONNECTING) this.#state = OPEN;
+    const queued = this.#queue;
+    this.#queue = [];
+    // Events that came before accept() are dispatched after it returns.
+    if (queued.length > 0) queueMicrotask(() => { for (const e of queued) this.#dispatch(e); });
+  }
+
+  send(message) {
+    if (!this.#accepted) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
+    if (this.#state === CLOSING || this.#state === CLOSED || this.#closeSent) throw new TypeError("Can't call WebSocket send() after close().");
+    let data;
+    if (typeof message === 'string') data = message;
+    else if (message instanceof ArrayBuffer) data = message.slice(0);
+    else if (ArrayBuffer.isView(message)) data = message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength);
+    else data = String(message);
+    const size = typeof data === 'string' ? native.utf8Encode(data).byteLength : data.byteLength;
+    if (size > kMaxMessageBytes) throw new RangeError(`The message is ${size} bytes; a WebSocket message may be at most ${kMaxMessageBytes} bytes.`);
+    this.#peer.#fromPeer({ type: 'message', data });
+  }
+
+  close(code = undefined, reason = undefined) {
+    if (code !== undefined) {
+      code = Number(code);
+      if (!(code === 1000 || (code >= 3000 && code <= 4999))) {
+        throw new DOMException(`The close code must be 1000 or in 3000-4999; got ${code}.`, 'InvalidAccessError');
+      }
+    }
+    reason = reason === undefined ? '' : String(reason);
+    if (native.utf8Encode(reason).byteLength > 123) throw new DOMException('The close reason must be at most 123 bytes of UTF-8.', 'SyntaxError');
+    if (this.#closeSent || this.#state === CLOSED) return;
+    this.#closeSent = true;
+    if (this.#state !== CLOSED) this.#state = CLOSING;
+    this.#peer.#fromPeer({ type: 'close', code: code === undefined ? 1005 : code, reason, wasClean: true });
+  }
+
+  // What the other end sent arrives here.
+  #fromPeer(event) {
+    if (this.#native !== 0) {
+      // This end is the client's connection: out it goes.
+      if (event.type === 'message') native.wsSend(this.#native, event.data, typeof event.data === 'string');
+      else if (event.type === 'close') native.wsClose(this.#native, event.code === 1005 ? 1000 : event.code, event.reason);
+      return;
+    }
+    this.#receive(event);
+  }
+
+  #receive(event) {
+    if (!this.#accepted) {
+      this.#queue.push(event);
+      return;
+    }
+    this.#dispatch(event);
+  }
+
+  #dispatch(event) {
+    if (event.type === 'message') {
+      if (this.#state !== OPEN && this.#state !== CLOSING) return;
+      this.dispatchEvent(new MessageEvent('message', { data: event.data }));
+      return;
+    }
+    if (event.type === 'close') {
+      if (this.#state === CLOSED) return;
+      this.#state = CLOSED;
+      this.dispatchEvent(new CloseEvent('close', { code: event.code, reason: event.reason, wasClean: event.wasClean }));
+      return;
+    }
+  }
+
+}
+for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSING', CLOSING], ['CLOSED', CLOSED]]) {
+  Object.defineProperty(WebSocket, name, { value, enumerable: true });
+  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
+for (const type of ['message', 'close', 'error']) defineEventHandlerAttribute(WebSocket.prototype, type);
+finishInterface(WebSocket, 'WebSocket');
+
+class WebSocketPair {
+  constructor() {
+    const [client, server] = makePair();
+    Object.defineProperty(this, 0, { value: client, enumerable: true });
+    Object.defineProperty(this, 1, { value: server, enumerable: true });
+  }
+}
+finishInterface(WebSocketPair, 'WebSocketPair');
+
+internals.claimWebSocket = claim;
+internals.upgradeToWebSocket = upgrade;
+internals.wsEvent = nativeEvent;
+Object.assign(internals, { WebSocket, WebSocketPair, CloseEvent });

@@ -1,0 +1,194 @@
+"""WebSockets through the real binary (issue 11), with the npm `ws` client
+as the peer: a worker accepts a WebSocketPair and returns the other end in
+a 101 response; text and binary messages, ping/pong, a large message, the
+close handshake both ways, Cloudflare's 1 MiB message limit, many messages
+in order, subprotocols, and malformed frames (each closes the connection
+with the code RFC 6455 gives it)."""
+import json
+import os
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import dev, request, write_project
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+WORKER = r"""
+export default {
+  async fetch(request) {
+    if (request.headers.get("upgrade") !== "websocket") {
+      const path = new URL(request.url).pathname;
+      if (path === "/not-upgrade") {
+        const [client, server] = Object.values(new WebSocketPair());
+        return new Response(null, { status: 101, webSocket: client });
+      }
+      if (path === "/api") {
+        const out = {};
+        const pair = new WebSocketPair();
+        out.keys = Object.keys(pair);
+        const [a, b] = Object.values(pair);
+        try { a.send("x"); } catch (e) { out.sendBeforeAccept = e.message; }
+        try { new Response(null, { status: 101 }); } catch (e) { out.noSocket = e.constructor.name; }
+        try { new Response(null, { status: 200, webSocket: a }); } catch (e) { out.wrongStatus = e.constructor.name; }
+        a.accept(); b.accept();
+        const got = [];
+        b.addEventListener("message", (e) => got.push(e.data));
+        b.addEventListener("close", (e) => got.push("close " + e.code + " " + e.reason + " " + e.wasClean));
+        a.send("in memory");
+        a.close(1000, "done");
+        try { a.close(999); } catch (e) { out.badCode = e.name; }
+        await new Promise((r) => setTimeout(r, 10));
+        out.got = got;
+        out.states = [a.readyState, WebSocket.OPEN, WebSocket.CLOSED];
+        return Response.json(out);
+      }
+      return new Response("expected a WebSocket", { status: 426 });
+    }
+    const [client, server] = Object.values(new WebSocketPair());
+    server.accept();
+    server.addEventListener("message", (event) => {
+      if (event.data === "close") { server.close(4000, "asked to"); return; }
+      server.send(typeof event.data === "string" ? "echo:" + event.data.length + ":" + event.data.slice(0, 10) : event.data);
+    });
+    server.addEventListener("close", (event) => console.log("server saw close " + event.code + " " + event.reason));
+    const protocols = request.headers.get("sec-websocket-protocol");
+    const headers = protocols ? { "sec-websocket-protocol": protocols.split(",")[1].trim() } : {};
+    return new Response(null, { status: 101, webSocket: client, headers });
+  },
+};
+"""
+
+
+def wait_for(condition, timeout=10):
+    """True once `condition()` holds (log lines may trail the answer)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def peer(port, scenario):
+    proc = subprocess.run(["node", os.path.join(HERE, "ws_peer.mjs"), "ws://127.0.0.1:%d/" % port, scenario],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def raw_handshake(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    return s, head
+
+
+def frame(opcode, payload, fin=True, mask=True, rsv=0):
+    b0 = (0x80 if fin else 0) | rsv | opcode
+    n = len(payload)
+    head = bytes([b0]) + (bytes([(0x80 if mask else 0) | n]) if n < 126 else
+                          bytes([(0x80 if mask else 0) | 126]) + struct.pack(">H", n))
+    if not mask:
+        return head + payload
+    key = b"\x01\x02\x03\x04"
+    return head + key + bytes(c ^ key[i % 4] for i, c in enumerate(payload))
+
+
+def read_close(s):
+    """The server's close frame: (code, reason)."""
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+        if len(data) >= 2 and len(data) >= 2 + (data[1] & 0x7F):
+            break
+    assert data and data[0] & 0x0F == 0x8, data
+    n = data[1] & 0x7F
+    body = data[2:2 + n]
+    return struct.unpack(">H", body[:2])[0], body[2:].decode()
+
+
+class WebSocketTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        d = tempfile.mkdtemp(prefix="verge-ws-")
+        write_project(d, {"wrangler.toml": 'name = "ws"\nmain = "index.js"\ncompatibility_date = "2026-01-01"\n',
+                          "index.js": WORKER})
+        cls.v = dev(d)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.stop()
+
+    def test_echo_text_binary_ping_and_client_close(self):
+        got = peer(self.v.port, "echo")
+        self.assertIsNone(got["error"])
+        self.assertEqual(got["messages"], [["text", "echo:5:hello"], ["binary", [1, 2, 3]],
+                                           ["text", "echo:70000:" + "é" * 10], ["text", "echo:4:last"]])
+        self.assertTrue(got["pong"])
+        self.assertEqual(got["close"], [1000, ""])
+        self.assertTrue(wait_for(lambda: "server saw close 1000 client done" in self.v.stdout()), self.v.stdout())
+
+    def test_server_closes(self):
+        got = peer(self.v.port, "server-close")
+        self.assertEqual(got["close"], [4000, "asked to"])
+
+    def test_message_limit(self):
+        got = peer(self.v.port, "too-big")
+        self.assertEqual(got["close"][0], 1009)
+
+    def test_many_messages_in_order(self):
+        got = peer(self.v.port, "many")
+        self.assertEqual([m[1] for m in got["messages"]], ["echo:%d:m%d" % (len("m%d" % i), i) for i in range(1000)])
+
+    def test_subprotocol(self):
+        got = peer(self.v.port, "protocol")
+        self.assertEqual(got["protocol"], "superchat")
+
+    def test_api_in_memory(self):
+        status, _, body = request(self.v.port, path="/api")
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        self.assertEqual(got["keys"], ["0", "1"])
+        self.assertIn("accept()", got["sendBeforeAccept"])
+        self.assertEqual((got["noSocket"], got["wrongStatus"]), ("RangeError", "RangeError"))
+        self.assertEqual(got["got"], ["in memory", "close 1000 done true"])
+        self.assertEqual(got["badCode"], "InvalidAccessError")
+
+    def test_101_to_a_request_that_is_no_upgrade(self):
+        status, _, _ = request(self.v.port, path="/not-upgrade")
+        self.assertEqual(status, 500)
+        self.assertTrue(wait_for(lambda: 'did not contain the header "Upgrade: websocket"' in self.v.stderr()),
+                        self.v.stderr())
+
+    def test_malformed_frames_close_with_the_right_code(self):
+        cases = [
+            (frame(0x1, b"hi", rsv=0x40), 1002),          # RSV1 without an extension
+            (frame(0x1, b"hi", mask=False), 1002),        # a client must mask
+            (frame(0x3, b"x"), 1002),                     # reserved opcode
+            (frame(0x1, b"\xff\xfe"), 1007),              # invalid UTF-8 in a text message
+            (frame(0x9, b"p", fin=False), 1002),          # fragmented control frame
+            (frame(0x0, b"c"), 1002),                     # continuation with nothing to continue
+        ]
+        for data, code in cases:
+            s, head = raw_handshake(self.v.port)
+            self.assertIn(b"101 Switching Protocols", head)
+            self.assertIn(b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", head)
+            s.sendall(data)
+            self.assertEqual(read_close(s)[0], code, data)
+            s.close()
+        # The node still serves.
+        self.assertEqual(peer(self.v.port, "server-close")["close"], [4000, "asked to"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,38 @@
+// The npm `ws` client as the peer of a verge WebSocket, for test_websocket.py:
+// node ws_peer.mjs <url> <scenario> prints one JSON line with what happened.
+import { createRequire } from 'node:module';
+const require = createRequire(new URL('../package.json', import.meta.url));
+const WebSocket = require('ws');
+
+const [url, scenario] = process.argv.slice(2);
+const out = { messages: [], protocol: null, close: null, pong: false, error: null };
+const ws = new WebSocket(url, scenario === 'protocol' ? ['chat', 'superchat'] : []);
+const done = () => { console.log(JSON.stringify(out)); process.exit(0); };
+setTimeout(() => { out.error = 'timeout'; done(); }, 10000);
+ws.on('error', (e) => { out.error = String(e.message); });
+ws.on('unexpected-response', (req, res) => { out.error = 'status ' + res.statusCode; done(); });
+ws.on('close', (code, reason) => { out.close = [code, reason.toString()]; done(); });
+ws.on('pong', () => { out.pong = true; });
+ws.on('message', (data, isBinary) => {
+  out.messages.push(isBinary ? ['binary', [...data]] : ['text', data.toString()]);
+  if (scenario === 'echo' && out.messages.length === 4) ws.close(1000, 'client done');
+  if (scenario === 'many' && out.messages.length === 1000) ws.close(1000, 'client done');
+});
+ws.on('open', () => {
+  out.protocol = ws.protocol;
+  if (scenario === 'echo') {
+    ws.send('hello');
+    ws.send(Buffer.from([1, 2, 3]));
+    ws.ping('p');
+    ws.send('é'.repeat(70000));  // 140 KB, several frames' worth
+    ws.send('last');
+  } else if (scenario === 'server-close') {
+    ws.send('close');
+  } else if (scenario === 'too-big') {
+    ws.send('x'.repeat((1 << 20) + 1));
+  } else if (scenario === 'many') {
+    for (let i = 0; i < 1000; i++) ws.send('m' + i);
+  } else if (scenario === 'protocol') {
+    ws.close(1000);
+  }
+});
