@@ -262,3 +262,18 @@ class Origin:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def wait_for(condition, timeout=10):
+    """True once `condition()` holds, polling (log lines may trail the answer)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_for_log(v, text, timeout=10):
+    """True once the node's output (stderr or stdout) has `text`."""
+    return wait_for(lambda: text in v.stderr() or text in v.stdout(), timeout)

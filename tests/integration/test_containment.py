@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from harness import Origin, dev, request, serve_config, worker_dir, write_project
+from harness import Origin, dev, request, serve_config, wait_for_log, worker_dir, write_project
 
 SPIN = r"""
 export default {
@@ -28,16 +28,6 @@ export default {
   },
 };
 """
-
-
-def wait_for_log(v, text, timeout=10):
-    """True once the node's stderr has `text` (the log may trail the answer)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in v.stderr():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def node_config(tmp, workers, threads=2, extra=""):

@@ -6,10 +6,9 @@ fails the response."""
 import http.client
 import json
 import tempfile
-import time
 import unittest
 
-from harness import dev, request, write_project
+from harness import dev, request, wait_for_log, write_project
 
 WORKER = r"""
 const PAGE = `<!DOCTYPE html><html><head><title>Shop</title></head><body>
@@ -142,10 +141,7 @@ class HtmlRewriterTest(unittest.TestCase):
             self.assertNotIn(b"<p>x</p>", body)
         except (http.client.HTTPException, ConnectionError):
             pass
-        deadline = time.monotonic() + 10  # the log line may trail the answer
-        while "handler failed" not in self.v.stderr() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.assertIn("handler failed", self.v.stderr())
+        self.assertTrue(wait_for_log(self.v, "handler failed"), self.v.stderr())
 
     def test_streams_a_large_body(self):
         status, _, body = self.get("/big")

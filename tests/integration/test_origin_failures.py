@@ -12,18 +12,8 @@ import tempfile
 import time
 import unittest
 
-from harness import VERGE, request, serve_config
+from harness import VERGE, request, serve_config, wait_for_log
 from hostile_origin import HostileOrigin
-
-
-def wait_for_log(v, text, timeout=10):
-    """Whether `text` shows up in the node's stderr (read by another thread)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if text in v.stderr():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def zone_config(origin_url, name="hostile", host="hostile.test", extra=""):

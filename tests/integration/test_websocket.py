@@ -10,10 +10,9 @@ import socket
 import struct
 import subprocess
 import tempfile
-import time
 import unittest
 
-from harness import dev, request, write_project
+from harness import dev, request, wait_for, write_project
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -61,16 +60,6 @@ export default {
   },
 };
 """
-
-
-def wait_for(condition, timeout=10):
-    """True once `condition()` holds (log lines may trail the answer)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def peer(port, scenario):

@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import VERGE, dev, request, serve_config, write_project
+from harness import VERGE, dev, request, serve_config, wait_for_log, write_project
 
 # (module (add i32 i32) -> i32), exported as "add".
 ADD_WASM = bytes.fromhex(
@@ -33,16 +33,6 @@ def get_json(v, path="/"):
     if status != 200:
         raise AssertionError("%d %s\n%s" % (status, body[:2000], v.stderr()))
     return json.loads(body)
-
-
-def wait_for_log(v, text, timeout=10):
-    """True once the node's output has `text` (the log may trail the answer)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in v.stderr() + v.stdout():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def run_dev_expecting_failure(*args):
