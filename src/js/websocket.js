@@ -40,12 +40,39 @@ class WebSocket extends EventTarget {
   #claimed = false;   // returned in a Response
   #queue = [];        // what arrived before accept()
   #closeSent = false;
+  #outbound = false;  // new WebSocket(url): its own connection, no pair
+  #url = null;
+  #protocol = '';
 
-  constructor(url, protocols) {
-    if (url !== kConstruct) {
-      throw new TypeError('verge does not open outgoing WebSocket connections yet: new WebSocket(url) is not supported; use a WebSocketPair to accept one.');
-    }
+  constructor(url, protocols = undefined) {
     super();
+    if (url === kConstruct) return;
+    if (arguments.length === 0) throw new TypeError("Failed to construct 'WebSocket': 1 argument required, but only 0 present.");
+    let u;
+    try {
+      u = new internals.URL(String(url));
+    } catch {
+      throw new DOMException(`Failed to construct 'WebSocket': The URL '${url}' is invalid.`, 'SyntaxError');
+    }
+    const scheme = u.protocol;
+    if (!['ws:', 'wss:', 'http:', 'https:'].includes(scheme)) {
+      throw new DOMException(`Failed to construct 'WebSocket': The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${scheme.slice(0, -1)}' is not allowed.`, 'SyntaxError');
+    }
+    if (u.hash !== '') throw new DOMException("Failed to construct 'WebSocket': The URL contains a fragment identifier.", 'SyntaxError');
+    const list = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : [...protocols].map(String);
+    for (const p of list) {
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is invalid.`, 'SyntaxError');
+    }
+    if (new Set(list).size !== list.length) throw new DOMException("Failed to construct 'WebSocket': The subprotocols contain a duplicate.", 'SyntaxError');
+    const tls = scheme === 'wss:' || scheme === 'https:';
+    u.protocol = tls ? 'wss:' : 'ws:';
+    this.#url = u.href;
+    this.#outbound = true;
+    this.#accepted = true;
+    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    const port = u.port !== '' ? Number(u.port) : tls ? 443 : 80;
+    this.#native = native.wsConnect(host, port, tls, (u.pathname || '/') + u.search, u.host, list, []);
+    byId.set(this.#native, this);
   }
 
   // Module-private helpers with access to the ends' private state.
@@ -77,19 +104,33 @@ class WebSocket extends EventTarget {
     nativeEvent = (id, type, data, code, wasClean) => {
       const ws = byId.get(id);
       if (ws === undefined) return;
-      if (type === 'close') {
-        byId.delete(id);
-        ws.#state = CLOSED;
-        ws.#peer.#receive({ type: 'close', code, reason: data, wasClean });
+      // A pair's client end passes what the connection brings to the
+      // worker's end; an outgoing socket keeps it.
+      const to = ws.#outbound ? ws : ws.#peer;
+      if (type === 'open') {
+        ws.#state = OPEN;
+        ws.#protocol = data;
+        ws.dispatchEvent(new Event('open'));
         return;
       }
-      ws.#peer.#receive({ type: 'message', data });
+      if (type === 'error') {
+        native.log('warn', `WebSocket ${ws.#url}: ${data}`);
+        to.dispatchEvent(new Event('error'));
+        return;
+      }
+      if (type === 'close') {
+        byId.delete(id);
+        if (!ws.#outbound) ws.#state = CLOSED;
+        to.#receive({ type: 'close', code, reason: data, wasClean });
+        return;
+      }
+      to.#receive({ type: 'message', data });
     };
   }
 
   get readyState() { return this.#state; }
-  get url() { return null; }
-  get protocol() { return ''; }
+  get url() { return this.#url; }
+  get protocol() { return this.#protocol; }
   get extensions() { return ''; }
 
   accept() {
@@ -105,6 +146,7 @@ class WebSocket extends EventTarget {
 
   send(message) {
     if (!this.#accepted) throw new TypeError('You must call accept() on this WebSocket before sending messages.');
+    if (this.#state === CONNECTING) throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", 'InvalidStateError');
     if (this.#state === CLOSING || this.#state === CLOSED || this.#closeSent) throw new TypeError("Can't call WebSocket send() after close().");
     let data;
     if (typeof message === 'string') data = message;
@@ -113,8 +155,12 @@ class WebSocket extends EventTarget {
     else data = String(message);
     const size = typeof data === 'string' ? native.utf8Encode(data).byteLength : data.byteLength;
     if (size > kMaxMessageBytes) throw new RangeError(`The message is ${size} bytes; a WebSocket message may be at most ${kMaxMessageBytes} bytes.`);
-    this.#peer.#fromPeer({ type: 'message', data });
+    this.#out().#fromPeer({ type: 'message', data });
   }
+
+  // Where what this end sends goes: the other end of its pair, or, for an
+  // outgoing socket, its own connection.
+  #out() { return this.#outbound ? this : this.#peer; }
 
   close(code = undefined, reason = undefined) {
     if (code !== undefined) {
@@ -128,7 +174,7 @@ class WebSocket extends EventTarget {
     if (this.#closeSent || this.#state === CLOSED) return;
     this.#closeSent = true;
     if (this.#state !== CLOSED) this.#state = CLOSING;
-    this.#peer.#fromPeer({ type: 'close', code: code === undefined ? 1005 : code, reason, wasClean: true });
+    this.#out().#fromPeer({ type: 'close', code: code === undefined ? 1005 : code, reason, wasClean: true });
   }
 
   // What the other end sent arrives here.
@@ -169,7 +215,7 @@ for (const [name, value] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSI
   Object.defineProperty(WebSocket, name, { value, enumerable: true });
   Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
 }
-for (const type of ['message', 'close', 'error']) defineEventHandlerAttribute(WebSocket.prototype, type);
+for (const type of ['open', 'message', 'close', 'error']) defineEventHandlerAttribute(WebSocket.prototype, type);
 finishInterface(WebSocket, 'WebSocket');
 
 class WebSocketPair {

@@ -9,11 +9,14 @@
 // connection does.
 #include "runtime/websocket_natives.h"
 
+#include <charconv>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
+#include "net/tcp_client.h"
 #include "net/websocket.h"
 #include "net/websocket_handshake.h"
 #include "runtime/v8_util.h"
@@ -31,13 +34,19 @@ WorkerIsolate* self(Args info) { return static_cast<WorkerIsolate*>(info.Data().
 // connection's loop; the isolate reaches it by id through home().run().
 class Bridge : public std::enable_shared_from_this<Bridge> {
  public:
-  Bridge(std::shared_ptr<net::DuplexStream> stream, std::weak_ptr<WorkerIsolate> isolate, uint32_t rid, uint32_t id)
+  // `role`: the node's side (server for a client's connection, client for
+  // an outgoing one). `ends_request`: the connection is the answer to
+  // request `rid`, which ends with it.
+  Bridge(std::shared_ptr<net::DuplexStream> stream, std::weak_ptr<WorkerIsolate> isolate, uint32_t rid, uint32_t id,
+         net::WebSocketRole role, bool ends_request)
       : stream_(std::move(stream)),
         isolate_(std::move(isolate)),
         rid_(rid),
         id_(id),
-        parser_({net::WebSocketRole::kServer, net::kDefaultMaxMessageBytes}),
-        writer_({net::WebSocketRole::kServer}) {}
+        ends_request_(ends_request),
+        parser_({role == net::WebSocketRole::kServer ? net::WebSocketRole::kServer : net::WebSocketRole::kClient,
+                 net::kDefaultMaxMessageBytes}),
+        writer_({role}) {}
 
   void start() {
     auto weak = weak_from_this();
@@ -155,7 +164,7 @@ class Bridge : public std::enable_shared_from_this<Bridge> {
     auto self = shared_from_this();
     WorkerIsolate::deliver(isolate_, rid_, [self, type, data = std::move(data), code, clean](
                                                WorkerIsolate& w, v8::Local<v8::Context> context) {
-      w.webSocketEvent(self->id_, type, data, code, clean);
+      w.webSocketEvent(self->id_, type, data, code, clean, self->ends_request_);
       // Back on the loop: the next message may be read.
       w.home().run([self] {
         --self->in_flight_;
@@ -168,12 +177,142 @@ class Bridge : public std::enable_shared_from_this<Bridge> {
   std::weak_ptr<WorkerIsolate> isolate_;
   uint32_t rid_;
   uint32_t id_;
+  bool ends_request_;
   net::WebSocketParser parser_;
   net::WebSocketWriter writer_;
   std::string pending_;
   int in_flight_ = 0;
   bool reading_ = false;
   bool close_sent_ = false, close_received_ = false, ended_ = false;
+};
+
+// An outgoing connection (TcpClient) as the DuplexStream a Bridge reads
+// and writes; `leftover` are bytes that came behind the handshake answer.
+class TcpDuplex : public net::DuplexStream, public std::enable_shared_from_this<TcpDuplex> {
+ public:
+  TcpDuplex(std::shared_ptr<net::TcpClient> client, net::EventLoop& loop, std::string leftover)
+      : client_(std::move(client)), loop_(loop), leftover_(std::move(leftover)) {}
+  ~TcpDuplex() override { client_->close(); }
+
+  net::EventLoop& loop() override { return loop_; }
+  void read(std::function<void(std::string_view, bool)> callback) override {
+    if (!leftover_.empty()) {
+      std::string data = std::move(leftover_);
+      leftover_.clear();
+      callback(data, false);
+      return;
+    }
+    client_->read([callback = std::move(callback)](std::string_view data, std::string_view error) {
+      if (!error.empty() || data.empty()) callback({}, true);
+      else callback(data, false);
+    });
+  }
+  void write(std::string data, std::function<void(bool)> done) override {
+    queue_.push_back({std::move(data), std::move(done)});
+    flush();
+  }
+  void close() override {
+    close_requested_ = true;
+    if (!writing_ && queue_.empty()) client_->close();
+  }
+  void onServerStop(std::function<void()>) override {}  // it ends with its request
+
+ private:
+  void flush() {
+    if (writing_ || queue_.empty()) return;
+    writing_ = true;
+    auto piece = std::move(queue_.front());
+    queue_.pop_front();
+    client_->write(std::move(piece.first), [self = shared_from_this(), done = std::move(piece.second)](
+                                               std::string_view error) {
+      self->writing_ = false;
+      if (done) done(error.empty());
+      if (self->close_requested_ && self->queue_.empty()) self->client_->close();
+      else self->flush();
+    });
+  }
+  std::shared_ptr<net::TcpClient> client_;
+  net::EventLoop& loop_;
+  std::string leftover_;
+  std::deque<std::pair<std::string, std::function<void(bool)>>> queue_;
+  bool writing_ = false, close_requested_ = false;
+};
+
+// The client's opening handshake on a connected TcpClient: the request,
+// then the answer's head (at most 16 KiB), checked as RFC 6455 says.
+class Handshake : public std::enable_shared_from_this<Handshake> {
+ public:
+  using Done = std::function<void(std::string error, std::string protocol, std::string leftover)>;
+  Handshake(std::shared_ptr<net::TcpClient> client, std::vector<std::string> protocols, Done done)
+      : client_(std::move(client)), protocols_(std::move(protocols)), done_(std::move(done)),
+        key_(net::makeWebSocketKey()) {}
+
+  void start(const std::string& target, const std::string& host, const net::HeaderList& extra) {
+    std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
+    for (const auto& h : net::webSocketRequestHeaders(key_, protocols_)) request += h.name + ": " + h.value + "\r\n";
+    for (const auto& h : extra) request += h.name + ": " + h.value + "\r\n";
+    request += "\r\n";
+    client_->write(std::move(request), [self = shared_from_this()](std::string_view error) {
+      if (!error.empty()) return self->fail(std::string(error));
+      self->readHead();
+    });
+  }
+
+ private:
+  void readHead() {
+    client_->read([self = shared_from_this()](std::string_view data, std::string_view error) {
+      if (!error.empty() || data.empty()) {
+        return self->fail(error.empty() ? "the server closed the connection during the handshake" : std::string(error));
+      }
+      self->head_.append(data);
+      size_t end = self->head_.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        if (self->head_.size() > 16 * 1024) return self->fail("the server's handshake answer is over 16 KiB");
+        return self->readHead();
+      }
+      self->answer(end);
+    });
+  }
+
+  void answer(size_t end) {
+    std::string_view head(head_.data(), end);
+    size_t line_end = head.find("\r\n");
+    std::string_view status_line = head.substr(0, line_end);
+    int status = 0;
+    if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") ||
+        std::from_chars(status_line.data() + 9, status_line.data() + 12, status).ec != std::errc()) {
+      return fail("the server's answer is not HTTP");
+    }
+    net::HeaderList headers;
+    while (line_end != std::string_view::npos && line_end < head.size()) {
+      size_t next = head.find("\r\n", line_end + 2);
+      std::string_view line = head.substr(line_end + 2, (next == std::string_view::npos ? head.size() : next) - line_end - 2);
+      size_t colon = line.find(':');
+      if (colon != std::string_view::npos) {
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
+      }
+      line_end = next;
+    }
+    std::string protocol;
+    if (auto error = net::checkWebSocketResponse(status, headers, key_, protocols_, protocol)) {
+      return fail(status == 101 ? *error : "the server answered " + std::to_string(status) + ", not 101");
+    }
+    auto done = std::move(done_);
+    done({}, protocol, head_.substr(end + 4));
+  }
+
+  void fail(std::string error) {
+    if (auto done = std::move(done_)) done(std::move(error), {}, {});
+  }
+
+  std::shared_ptr<net::TcpClient> client_;
+  std::vector<std::string> protocols_;
+  Done done_;
+  std::string key_;
+  std::string head_;
 };
 
 }  // namespace
@@ -184,7 +323,8 @@ struct WebSocketTable {
   uint32_t next_id = 1;
 };
 
-void WorkerIsolate::webSocketEvent(uint32_t id, const char* type, const std::string& data, uint16_t code, bool clean) {
+void WorkerIsolate::webSocketEvent(uint32_t id, const char* type, const std::string& data, uint16_t code, bool clean,
+                                   bool ends_request) {
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Local<v8::Value> payload;
   if (std::string_view(type) == "binary") {
@@ -198,10 +338,11 @@ void WorkerIsolate::webSocketEvent(uint32_t id, const char* type, const std::str
                                  v8::Integer::New(isolate_, code), v8::Boolean::New(isolate_, clean)};
   (void)ws_event_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 5, args);
   if (std::string_view(type) == "close") {
+    open_websockets_.erase(id);
     home_->run([weak = weak_from_this(), id] {
       if (auto self = weak.lock()) self->websockets_->bridges.erase(id);
     });
-    finishRequest(current_rid_);
+    if (ends_request) finishRequest(current_rid_);
   }
 }
 
@@ -247,6 +388,7 @@ void wsUpgrade(Args info) {
   r->head_written = true;
   r->per_event_cpu = true;
   uint32_t id = w->webSockets().next_id++;
+  w->webSocketOpened(id);
   auto weak = w->weak_from_this();
   w->home().run([weak, rid, id, ex = r->exchange, headers = std::move(headers)] {
     auto iso = weak.lock();
@@ -256,9 +398,89 @@ void wsUpgrade(Args info) {
       ex->abort();
       return;
     }
-    auto bridge = std::make_shared<Bridge>(std::move(stream), weak, rid, id);
+    auto bridge = std::make_shared<Bridge>(std::move(stream), weak, rid, id, net::WebSocketRole::kServer, true);
     iso->webSockets().bridges[id] = bridge;
     bridge->start();
+  });
+  info.GetReturnValue().Set(id);
+}
+
+std::vector<std::string> stringArray(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  std::vector<std::string> out;
+  if (!value->IsArray()) return out;
+  auto context = isolate->GetCurrentContext();
+  auto a = value.As<v8::Array>();
+  for (uint32_t i = 0; i < a->Length(); ++i) {
+    v8::Local<v8::Value> v;
+    if (a->Get(context, i).ToLocal(&v)) out.push_back(toStdString(isolate, v));
+  }
+  return out;
+}
+
+// wsConnect(host, port, tls, target, hostHeader, protocols, headerPairs) → id:
+// an outgoing WebSocket (new WebSocket(url)), one of the request's
+// subrequests, under the worker's egress policy; closed when the request
+// ends. Its "open" event carries the protocol the server chose; a failed
+// connection or handshake gives "error" and then "close" (1006).
+void wsConnect(Args info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  WorkerIsolate* w = self(info);
+  uint32_t rid = w->currentRequest();
+  WorkerIsolate::RequestState* r = w->request(rid);
+  if (!r) {
+    throwError(isolate, "Error", "A WebSocket can only be opened while a request is being handled.");
+    return;
+  }
+  if (!w->countSubrequest(rid)) return;
+  net::TcpClient::Options options;
+  options.host = toStdString(isolate, info[0]);
+  options.port = static_cast<uint16_t>(info[1]->Uint32Value(context).FromMaybe(0));
+  options.tls = info[2]->BooleanValue(isolate);
+  options.egress = w->script().egress;
+  std::string target = toStdString(isolate, info[3]);
+  std::string host_header = toStdString(isolate, info[4]);
+  std::vector<std::string> protocols = stringArray(isolate, info[5]);
+  net::HeaderList extra = headerPairs(isolate, info[6]);
+  uint32_t id = w->webSockets().next_id++;
+  w->webSocketOpened(id);
+  auto weak = w->weak_from_this();
+  r->on_end.push_back([w, id] {
+    // As on Cloudflare, a request's outgoing WebSockets end with it.
+    w->webSocketGone(id);
+    w->home().run([weak = w->weak_from_this(), id] {
+      if (auto iso = weak.lock()) iso->webSockets().bridges.erase(id);
+    });
+  });
+  net::EventLoop* home = &w->home();
+  home->run([weak, rid, id, home, options = std::move(options), target = std::move(target),
+             host_header = std::move(host_header), protocols = std::move(protocols), extra = std::move(extra)]() mutable {
+    auto client = std::make_shared<net::TcpClient>(home->context());
+    auto failed = [weak, rid, id](std::string error) {
+      WorkerIsolate::deliver(weak, rid, [id, error](WorkerIsolate& iso, v8::Local<v8::Context>) {
+        iso.webSocketEvent(id, "error", "WebSocket connection failed: " + error, 0, false, false);
+        iso.webSocketEvent(id, "close", "", 1006, false, false);
+      });
+    };
+    client->connect(options, [weak, rid, id, home, client, failed, target = std::move(target),
+                              host_header = std::move(host_header), protocols = std::move(protocols),
+                              extra = std::move(extra)](std::string_view error, std::string, std::string) mutable {
+      if (!error.empty()) return failed(std::string(error));
+      auto handshake = std::make_shared<Handshake>(
+          client, protocols, [weak, rid, id, home, client, failed](std::string error, std::string protocol, std::string leftover) {
+            if (!error.empty()) return failed(error);
+            auto iso = weak.lock();
+            if (!iso) return;
+            auto stream = std::make_shared<TcpDuplex>(client, *home, std::move(leftover));
+            auto bridge = std::make_shared<Bridge>(stream, weak, rid, id, net::WebSocketRole::kClient, false);
+            iso->webSockets().bridges[id] = bridge;
+            WorkerIsolate::deliver(weak, rid, [id, protocol](WorkerIsolate& w, v8::Local<v8::Context>) {
+              w.webSocketEvent(id, "open", protocol, 0, true, false);
+            });
+            bridge->start();
+          });
+      handshake->start(target, host_header, extra);
+    });
   });
   info.GetReturnValue().Set(id);
 }
@@ -303,7 +525,7 @@ WebSocketTable& WorkerIsolate::webSockets() {
 void installWebSocketNatives(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native,
                              v8::Local<v8::Value> data) {
   const std::pair<const char*, v8::FunctionCallback> natives[] = {
-      {"wsUpgrade", wsUpgrade}, {"wsSend", wsSend}, {"wsClose", wsClose}};
+      {"wsUpgrade", wsUpgrade}, {"wsConnect", wsConnect}, {"wsSend", wsSend}, {"wsClose", wsClose}};
   for (const auto& [name, fn] : natives) {
     native->Set(context, v8str(isolate, name), v8::Function::New(context, fn, data).ToLocalChecked()).Check();
   }

@@ -1024,7 +1024,9 @@ void WorkerIsolate::failRequest(uint32_t rid, std::string_view kind, std::string
 
 void WorkerIsolate::failHungRequests() {
   // An open RPC session can still bring a call or an answer.
-  if (!pending_.empty() || !timers_.empty() || !rpc_sessions_.empty() || requests_.empty()) return;
+  if (!pending_.empty() || !timers_.empty() || !rpc_sessions_.empty() || !open_websockets_.empty() || requests_.empty()) {
+    return;
+  }
   std::vector<uint32_t> hung, stuck_wait_until;
   for (const auto& [rid, r] : requests_) {
     if (!r.finished && !r.head_written) hung.push_back(rid);

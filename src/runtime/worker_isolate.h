@@ -24,6 +24,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "net/event_loop.h"
@@ -204,9 +205,14 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   // The client connections bridged to this isolate's WebSockets (on the
   // home loop), made on first use.
   WebSocketTable& webSockets();
+  // Inside an entry: WebSocket `id` is open / is over (its "close" event,
+  // or its request ended).
+  void webSocketOpened(uint32_t id) { open_websockets_.insert(id); }
+  void webSocketGone(uint32_t id) { open_websockets_.erase(id); }
   // Inside an entry: an event for WebSocket `id` (internals.wsEvent); a
-  // "close" also ends its request.
-  void webSocketEvent(uint32_t id, const char* type, const std::string& data, uint16_t code, bool clean);
+  // "close" also ends its request when the connection was its answer.
+  void webSocketEvent(uint32_t id, const char* type, const std::string& data, uint16_t code, bool clean,
+                      bool ends_request);
 
   // ---- RPC sessions (rpc_session.h); inside an entry ----
   // Adds `session`, on `side`, for request `rid`; returns its id here.
@@ -297,6 +303,7 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   v8::Global<v8::Function> rpc_closed_fn_;
   v8::Global<v8::Function> ws_event_fn_;  // internals.wsEvent (websocket.js)
   std::shared_ptr<WebSocketTable> websockets_;
+  std::unordered_set<uint32_t> open_websockets_;  // isolate side: not closed yet (an event may come)
   // The runtime JS's worker-setup functions, between prepare() and load().
   v8::Global<v8::Function> configure_fn_;
   v8::Global<v8::Function> set_exports_fn_;

@@ -20,7 +20,36 @@ WORKER = r"""
 export default {
   async fetch(request) {
     if (request.headers.get("upgrade") !== "websocket") {
-      const path = new URL(request.url).pathname;
+      const url = new URL(request.url);
+      const path = url.pathname;
+      if (path === "/out") {
+        const origin = "ws://127.0.0.1:" + url.searchParams.get("port") + "/";
+        const ws = new WebSocket(origin, ["chat", "other"]);
+        const out = { states: [ws.readyState], messages: [] };
+        try { ws.send("too early"); } catch (e) { out.early = e.name; }
+        await new Promise((resolve, reject) => { ws.addEventListener("open", resolve); ws.addEventListener("error", () => reject(new Error("error event"))); });
+        out.states.push(ws.readyState);
+        out.protocol = ws.protocol;
+        out.url = ws.url;
+        const closed = new Promise((resolve) => ws.addEventListener("close", (e) => resolve([e.code, e.reason, e.wasClean])));
+        ws.addEventListener("message", (e) => {
+          out.messages.push(typeof e.data === "string" ? e.data : [...new Uint8Array(e.data)]);
+          if (out.messages.length === 2) ws.send("bye");
+        });
+        ws.send("hi");
+        ws.send(new Uint8Array([9, 8, 7]));
+        out.close = await closed;
+        out.states.push(ws.readyState);
+        return Response.json(out);
+      }
+      if (path === "/refused") {
+        const ws = new WebSocket("ws://127.0.0.1:" + url.searchParams.get("port") + "/");
+        const events = [];
+        ws.addEventListener("error", () => events.push("error"));
+        const code = await new Promise((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+        try { new WebSocket("ftp://x/"); } catch (e) { events.push(e.name); }
+        return Response.json({ events, code });
+      }
       if (path === "/not-upgrade") {
         const [client, server] = Object.values(new WebSocketPair());
         return new Response(null, { status: 101, webSocket: client });
@@ -49,6 +78,18 @@ export default {
     }
     const [client, server] = Object.values(new WebSocketPair());
     server.accept();
+    const via = new URL(request.url).searchParams.get("proxy");
+    if (via) {
+      // The client's socket proxied to an origin's.
+      const origin = new WebSocket("ws://127.0.0.1:" + via + "/");
+      const early = [];
+      origin.addEventListener("open", () => { for (const m of early) origin.send(m); early.length = 0; });
+      server.addEventListener("message", (e) => (origin.readyState === WebSocket.OPEN ? origin.send(e.data) : early.push(e.data)));
+      origin.addEventListener("message", (e) => server.send(e.data));
+      origin.addEventListener("close", (e) => server.close(e.code, e.reason));
+      server.addEventListener("close", () => origin.close());
+      return new Response(null, { status: 101, webSocket: client });
+    }
     server.addEventListener("message", (event) => {
       if (event.data === "close") { server.close(4000, "asked to"); return; }
       server.send(typeof event.data === "string" ? "echo:" + event.data.length + ":" + event.data.slice(0, 10) : event.data);
@@ -109,6 +150,9 @@ def read_close(s):
 class WebSocketTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.origin = subprocess.Popen(["node", os.path.join(HERE, "ws_server.mjs")], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+        cls.origin_port = int(cls.origin.stdout.readline())
         d = tempfile.mkdtemp(prefix="verge-ws-")
         write_project(d, {"wrangler.toml": 'name = "ws"\nmain = "index.js"\ncompatibility_date = "2026-01-01"\n',
                           "index.js": WORKER})
@@ -117,6 +161,38 @@ class WebSocketTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.v.stop()
+        cls.origin.stdin.close()
+        cls.origin.wait(10)
+
+    def test_outgoing_websocket(self):
+        status, _, body = request(self.v.port, path="/out?port=%d" % self.origin_port)
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        self.assertEqual(got["early"], "InvalidStateError")
+        self.assertEqual(got["states"], [0, 1, 3])
+        self.assertEqual(got["protocol"], "chat")
+        self.assertEqual(got["url"], "ws://127.0.0.1:%d/" % self.origin_port)
+        self.assertEqual(got["messages"], ["origin:hi", [9, 8, 7]])
+        self.assertEqual(got["close"], [4001, "origin says bye", True])
+
+    def test_outgoing_websocket_that_cannot_connect(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()  # nothing listens there now
+        status, _, body = request(self.v.port, path="/refused?port=%d" % port)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body), {"events": ["error", "SyntaxError"], "code": 1006})
+
+    def test_a_client_socket_proxied_to_an_origin(self):
+        proc = subprocess.run(["node", os.path.join(HERE, "ws_peer.mjs"),
+                               "ws://127.0.0.1:%d/?proxy=%d" % (self.v.port, self.origin_port), "echo"],
+                              capture_output=True, text=True, timeout=60)
+        got = json.loads(proc.stdout)
+        self.assertIsNone(got["error"], got)
+        self.assertEqual(got["messages"], [["text", "origin:hello"], ["binary", [1, 2, 3]],
+                                           ["text", "origin:" + "é" * 70000], ["text", "origin:last"]])
+        self.assertEqual(got["close"], [1000, ""])
 
     def test_echo_text_binary_ping_and_client_close(self):
         got = peer(self.v.port, "echo")

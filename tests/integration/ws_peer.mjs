@@ -7,7 +7,13 @@ const WebSocket = require('ws');
 const [url, scenario] = process.argv.slice(2);
 const out = { messages: [], protocol: null, close: null, pong: false, error: null };
 const ws = new WebSocket(url, scenario === 'protocol' ? ['chat', 'superchat'] : []);
-const done = () => { console.log(JSON.stringify(out)); process.exit(0); };
+// Exit once the line is written: a pipe takes large writes asynchronously.
+let finished = false;
+const done = () => {
+  if (finished) return;
+  finished = true;
+  process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0));
+};
 setTimeout(() => { out.error = 'timeout'; done(); }, 10000);
 ws.on('error', (e) => { out.error = String(e.message); });
 ws.on('unexpected-response', (req, res) => { out.error = 'status ' + res.statusCode; done(); });
