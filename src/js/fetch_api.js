@@ -523,8 +523,23 @@ const kBodyHeaders = new Set(['content-type', 'content-length', 'content-encodin
 
 // fetch(), to the network or, with `service`, to that worker of the node
 // (a service binding's Fetcher).
+// Request headers the WebSocket handshake sets itself.
+const kHandshakeHeaders = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version',
+  'sec-websocket-extensions', 'sec-websocket-protocol', 'host', 'content-length']);
+
 async function fetchVia(service, input, init) {
   const request = new Request(input, init);
+  const upgrade = request.headers.get('upgrade');
+  if (upgrade !== null && upgrade.toLowerCase() === 'websocket' && service === undefined) {
+    // A WebSocket handshake: the Response (101) carries the WebSocket,
+    // which the worker accept()s.
+    const scheme = request.url.slice(0, request.url.indexOf(':'));
+    if (scheme !== 'http' && scheme !== 'https') throw new TypeError(`Fetch API cannot load "${request.url}": a WebSocket needs an http: or https: URL.`);
+    const protocols = (request.headers.get('sec-websocket-protocol') || '').split(',').map((p) => p.trim()).filter(Boolean);
+    const ws = await internals.fetchWebSocket(request.url, protocols, pairsWithout(headersToPairs(request.headers), kHandshakeHeaders));
+    const headers = ws.protocol ? { 'sec-websocket-protocol': ws.protocol } : {};
+    return new Response(null, { status: 101, webSocket: ws, headers });
+  }
   let encodeMode = 'automatic';
   if (init !== undefined && init !== null && init.encodeResponseBody !== undefined) {
     encodeMode = String(init.encodeResponseBody);

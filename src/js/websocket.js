@@ -30,7 +30,7 @@ class CloseEvent extends Event {
 finishInterface(CloseEvent, 'CloseEvent');
 
 const byId = new Map();  // native id → the end the client's connection is
-let makePair, claim, upgrade, nativeEvent;  // set in WebSocket's static block
+let makePair, claim, upgrade, fetchWebSocket, nativeEvent;  // set in WebSocket's static block
 
 class WebSocket extends EventTarget {
   #state = CONNECTING;
@@ -43,6 +43,7 @@ class WebSocket extends EventTarget {
   #outbound = false;  // new WebSocket(url): its own connection, no pair
   #url = null;
   #protocol = '';
+  #opened = null;  // fetch(): [resolve, reject] until the handshake is done
 
   constructor(url, protocols = undefined) {
     super();
@@ -64,14 +65,21 @@ class WebSocket extends EventTarget {
       if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) throw new DOMException(`Failed to construct 'WebSocket': The subprotocol '${p}' is invalid.`, 'SyntaxError');
     }
     if (new Set(list).size !== list.length) throw new DOMException("Failed to construct 'WebSocket': The subprotocols contain a duplicate.", 'SyntaxError');
-    const tls = scheme === 'wss:' || scheme === 'https:';
+    this.#connect(u, list, [], true);
+  }
+
+  // Opens the connection to `u` (a parsed ws/wss/http/https URL).
+  // `accepted`: a browser-style socket that dispatches at once; a fetch()ed
+  // one waits for accept().
+  #connect(u, protocols, headerPairs, accepted) {
+    const tls = u.protocol === 'wss:' || u.protocol === 'https:';
     u.protocol = tls ? 'wss:' : 'ws:';
     this.#url = u.href;
     this.#outbound = true;
-    this.#accepted = true;
+    this.#accepted = accepted;
     const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
     const port = u.port !== '' ? Number(u.port) : tls ? 443 : 80;
-    this.#native = native.wsConnect(host, port, tls, (u.pathname || '/') + u.search, u.host, list, []);
+    this.#native = native.wsConnect(host, port, tls, (u.pathname || '/') + u.search, u.host, protocols, headerPairs);
     byId.set(this.#native, this);
   }
 
@@ -84,6 +92,7 @@ class WebSocket extends EventTarget {
       return [a, b];
     };
     claim = (ws) => {
+      if (ws.#outbound) return;  // a fetch()ed WebSocket: the worker may accept it or pass it on
       if (ws.#accepted) throw new TypeError("Can't return a WebSocket in a Response after accept() was called on it.");
       if (ws.#claimed) throw new TypeError('This WebSocket was already returned in a Response.');
       ws.#claimed = true;
@@ -91,7 +100,22 @@ class WebSocket extends EventTarget {
     // The Response carrying `ws` answered request `rid`: `ws` is the
     // client's connection from now on.
     upgrade = (rid, response) => {
-      const ws = response.webSocket;
+      let ws = response.webSocket;
+      if (ws.#outbound) {
+        // A fetch()ed WebSocket passed on to the client: the two
+        // connections are joined through a pair.
+        if (ws.#accepted) throw new TypeError("Can't return a WebSocket in a Response after accept() was called on it.");
+        const [clientEnd, serverEnd] = makePair();
+        const origin = ws;
+        serverEnd.accept();
+        origin.accept();
+        serverEnd.addEventListener('message', (e) => origin.send(e.data));
+        origin.addEventListener('message', (e) => serverEnd.send(e.data));
+        serverEnd.addEventListener('close', (e) => origin.#closeFromPeer(e.code, e.reason));
+        origin.addEventListener('close', (e) => serverEnd.#closeFromPeer(e.code, e.reason));
+        ws = clientEnd;
+        clientEnd.#claimed = true;
+      }
       const id = native.wsUpgrade(rid, headersToPairs(response.headers));
       ws.#native = id;
       ws.#state = OPEN;
@@ -101,6 +125,13 @@ class WebSocket extends EventTarget {
       ws.#queue = [];
       for (const e of queued) ws.#fromPeer(e);
     };
+    // fetch() of a URL with `Upgrade: websocket`: a promise of the
+    // WebSocket (not yet accepted) once the server switched protocols.
+    fetchWebSocket = (url, protocols, headerPairs) => new Promise((resolve, reject) => {
+      const ws = new WebSocket(kConstruct);
+      ws.#opened = [resolve, reject];
+      ws.#connect(new internals.URL(url), protocols, headerPairs, false);
+    });
     nativeEvent = (id, type, data, code, wasClean) => {
       const ws = byId.get(id);
       if (ws === undefined) return;
@@ -110,10 +141,20 @@ class WebSocket extends EventTarget {
       if (type === 'open') {
         ws.#state = OPEN;
         ws.#protocol = data;
+        if (ws.#opened !== null) {
+          ws.#opened[0](ws);
+          ws.#opened = null;
+          return;
+        }
         ws.dispatchEvent(new Event('open'));
         return;
       }
       if (type === 'error') {
+        if (ws.#opened !== null) {
+          ws.#opened[1](new TypeError('fetch failed: ' + data));
+          ws.#opened = null;
+          return;
+        }
         native.log('warn', `WebSocket ${ws.#url}: ${data}`);
         to.dispatchEvent(new Event('error'));
         return;
@@ -177,6 +218,13 @@ class WebSocket extends EventTarget {
     this.#out().#fromPeer({ type: 'close', code: code === undefined ? 1005 : code, reason, wasClean: true });
   }
 
+  // Passes a close on (a joined connection), with a code it may send.
+  #closeFromPeer(code, reason) {
+    if (this.#closeSent || this.#state === CLOSED) return;
+    const sendable = code === 1000 || (code >= 3000 && code <= 4999);
+    this.close(sendable ? code : 1000, sendable ? reason : '');
+  }
+
   // What the other end sent arrives here.
   #fromPeer(event) {
     if (this.#native !== 0) {
@@ -230,4 +278,5 @@ finishInterface(WebSocketPair, 'WebSocketPair');
 internals.claimWebSocket = claim;
 internals.upgradeToWebSocket = upgrade;
 internals.wsEvent = nativeEvent;
+internals.fetchWebSocket = fetchWebSocket;
 Object.assign(internals, { WebSocket, WebSocketPair, CloseEvent });

@@ -42,6 +42,14 @@ export default {
         out.states.push(ws.readyState);
         return Response.json(out);
       }
+      if (path === "/fetch-ws") {
+        const resp = await fetch("http://127.0.0.1:" + url.searchParams.get("port") + "/", { headers: { Upgrade: "websocket" } });
+        const ws = resp.webSocket;
+        ws.accept();
+        const got = await new Promise((resolve) => { ws.addEventListener("message", (e) => resolve(e.data)); ws.send("via fetch"); });
+        ws.close(1000, "done");
+        return Response.json({ status: resp.status, got });
+      }
       if (path === "/refused") {
         const ws = new WebSocket("ws://127.0.0.1:" + url.searchParams.get("port") + "/");
         const events = [];
@@ -76,6 +84,8 @@ export default {
       }
       return new Response("expected a WebSocket", { status: 426 });
     }
+    const pass = new URL(request.url).searchParams.get("pass");
+    if (pass) return fetch("http://127.0.0.1:" + pass + "/", { headers: request.headers });
     const [client, server] = Object.values(new WebSocketPair());
     server.accept();
     const via = new URL(request.url).searchParams.get("proxy");
@@ -183,6 +193,22 @@ class WebSocketTest(unittest.TestCase):
         status, _, body = request(self.v.port, path="/refused?port=%d" % port)
         self.assertEqual(status, 200, body)
         self.assertEqual(json.loads(body), {"events": ["error", "SyntaxError"], "code": 1006})
+
+    def test_fetch_with_upgrade_returns_a_websocket(self):
+        status, _, body = request(self.v.port, path="/fetch-ws?port=%d" % self.origin_port)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["got"], "origin:via fetch")
+        self.assertEqual(json.loads(body)["status"], 101)
+
+    def test_a_fetched_websocket_returned_to_the_client(self):
+        proc = subprocess.run(["node", os.path.join(HERE, "ws_peer.mjs"),
+                               "ws://127.0.0.1:%d/?pass=%d" % (self.v.port, self.origin_port), "echo"],
+                              capture_output=True, text=True, timeout=60)
+        got = json.loads(proc.stdout)
+        self.assertIsNone(got["error"], got)
+        self.assertEqual(got["messages"][0], ["text", "origin:hello"])
+        self.assertEqual(len(got["messages"]), 4)
+        self.assertEqual(got["close"], [1000, ""])
 
     def test_a_client_socket_proxied_to_an_origin(self):
         proc = subprocess.run(["node", os.path.join(HERE, "ws_peer.mjs"),
