@@ -4,7 +4,9 @@
 
 #include "base/log.h"
 #include "edge/host.h"
+#include "edge/websocket_proxy.h"
 #include "net/http_server.h"
+#include "net/websocket_handshake.h"
 
 namespace verge::edge {
 
@@ -218,6 +220,11 @@ void serveZone(std::shared_ptr<net::Exchange> exchange, const Zone& zone, cache:
   if (!authority) {
     exchange->setLogNote("zone " + zone.name + " bad-host");
     net::sendErrorPage(*exchange, 400, 400, "Bad request", "The Host header is not a valid host name and port.");
+    return;
+  }
+  if (net::isWebSocketUpgrade(head.headers)) {
+    // Not cacheable: a tunnel to the origin, as a CDN proxies WebSockets.
+    proxyWebSocket(std::move(exchange), zone, std::move(*authority));
     return;
   }
   if (auto source = exchange->body()) {

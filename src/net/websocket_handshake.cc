@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <charconv>
 #include <cstring>
 
 #include "base/log.h"
@@ -185,6 +186,31 @@ std::optional<std::string> checkWebSocketResponse(int status, const HeaderList& 
   }
   protocol = std::string(chosen);
   return std::nullopt;
+}
+
+std::optional<ResponseHead> parseResponseHead(std::string_view head) {
+  size_t line_end = head.find("\r\n");
+  std::string_view status_line = head.substr(0, line_end);
+  ResponseHead out;
+  if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") || status_line[8] != ' ' ||
+      std::from_chars(status_line.data() + 9, status_line.data() + 12, out.status).ec != std::errc() ||
+      out.status < 100 || out.status > 999) {
+    return std::nullopt;
+  }
+  while (line_end != std::string_view::npos && line_end < head.size()) {
+    size_t next = head.find("\r\n", line_end + 2);
+    std::string_view line =
+        head.substr(line_end + 2, (next == std::string_view::npos ? head.size() : next) - line_end - 2);
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos && colon > 0) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      out.headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
+    }
+    line_end = next;
+  }
+  return out;
 }
 
 }  // namespace verge::net

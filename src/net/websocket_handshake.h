@@ -68,6 +68,15 @@ std::string makeWebSocketKey();
 // Sec-WebSocket-Protocol when `protocols` is not empty.
 HeaderList webSocketRequestHeaders(std::string_view key, const std::vector<std::string>& protocols = {});
 
+// An HTTP/1.x response head (status line and fields, without the final
+// CRLF CRLF), as a client reads the answer to its upgrade request: the
+// status and the fields (values trimmed). Nullopt when it is not HTTP.
+struct ResponseHead {
+  int status = 0;
+  HeaderList headers;
+};
+std::optional<ResponseHead> parseResponseHead(std::string_view head);
+
 // Checks the server's answer to a client's handshake (RFC 6455 §4.1): 101,
 // Upgrade: websocket, Connection with "upgrade", the Sec-WebSocket-Accept
 // that `key` calls for, no extension (none was offered), and a

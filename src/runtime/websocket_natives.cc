@@ -9,7 +9,6 @@
 // connection does.
 #include "runtime/websocket_natives.h"
 
-#include <charconv>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -275,30 +274,11 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
   }
 
   void answer(size_t end) {
-    std::string_view head(head_.data(), end);
-    size_t line_end = head.find("\r\n");
-    std::string_view status_line = head.substr(0, line_end);
-    int status = 0;
-    if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") ||
-        std::from_chars(status_line.data() + 9, status_line.data() + 12, status).ec != std::errc()) {
-      return fail("the server's answer is not HTTP");
-    }
-    net::HeaderList headers;
-    while (line_end != std::string_view::npos && line_end < head.size()) {
-      size_t next = head.find("\r\n", line_end + 2);
-      std::string_view line = head.substr(line_end + 2, (next == std::string_view::npos ? head.size() : next) - line_end - 2);
-      size_t colon = line.find(':');
-      if (colon != std::string_view::npos) {
-        std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-        headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
-      }
-      line_end = next;
-    }
+    auto head = net::parseResponseHead(std::string_view(head_.data(), end));
+    if (!head) return fail("the server's answer is not HTTP");
     std::string protocol;
-    if (auto error = net::checkWebSocketResponse(status, headers, key_, protocols_, protocol)) {
-      return fail(status == 101 ? *error : "the server answered " + std::to_string(status) + ", not 101");
+    if (auto error = net::checkWebSocketResponse(head->status, head->headers, key_, protocols_, protocol)) {
+      return fail(head->status == 101 ? *error : "the server answered " + std::to_string(head->status) + ", not 101");
     }
     auto done = std::move(done_);
     done({}, protocol, head_.substr(end + 4));

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import dev, request, wait_for, write_project
+from harness import dev, request, serve_config, wait_for, write_project
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -113,9 +113,9 @@ export default {
 """
 
 
-def peer(port, scenario):
-    proc = subprocess.run(["node", os.path.join(HERE, "ws_peer.mjs"), "ws://127.0.0.1:%d/" % port, scenario],
-                          capture_output=True, text=True, timeout=60)
+def peer(port, scenario, host=None, path="/"):
+    proc = subprocess.run(["node", os.path.join(HERE, "ws_peer.mjs"), "ws://127.0.0.1:%d%s" % (port, path), scenario]
+                          + ([host] if host else []), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -173,6 +173,7 @@ class WebSocketTest(unittest.TestCase):
         cls.v.stop()
         cls.origin.stdin.close()
         cls.origin.wait(10)
+        cls.origin.stdout.close()
 
     def test_outgoing_websocket(self):
         status, _, body = request(self.v.port, path="/out?port=%d" % self.origin_port)
@@ -279,6 +280,42 @@ class WebSocketTest(unittest.TestCase):
             s.close()
         # The node still serves.
         self.assertEqual(peer(self.v.port, "server-close")["close"], [4000, "asked to"])
+
+
+class ZoneWebSocketTest(unittest.TestCase):
+    """An upgrade to a zone's host goes through to its origin, as a CDN
+    proxies WebSockets."""
+
+    def test_zone_tunnels_websockets_to_its_origin(self):
+        origin = subprocess.Popen(["node", os.path.join(HERE, "ws_server.mjs")], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        tmp = tempfile.mkdtemp(prefix="verge-zone-ws-")
+        try:
+            port = int(origin.stdout.readline())
+            v = serve_config('[server]\nlisten = "127.0.0.1:0"\nthreads = 2\n\n[[zones]]\nname = "site"\n'
+                             'hosts = ["ws.test"]\norigin = "http://127.0.0.1:%d"\n' % port, tmp)
+            try:
+                got = peer(v.port, "echo", host="ws.test")
+                self.assertIsNone(got["error"], got)
+                self.assertEqual(got["messages"], [["text", "origin:hello"], ["binary", [1, 2, 3]],
+                                                   ["text", "origin:" + "é" * 70000], ["text", "origin:last"]])
+                self.assertEqual(got["close"], [1000, "client done"])
+                # The origin picks the subprotocol; the tunnel passes its choice on.
+                self.assertEqual(peer(v.port, "protocol", host="ws.test")["protocol"], "chat")
+            finally:
+                v.stop()
+        finally:
+            origin.stdin.close()
+            origin.wait(10)
+            origin.stdout.close()
+        # An origin that is gone: Cloudflare's 521 (connection refused).
+        v = serve_config('[server]\nlisten = "127.0.0.1:0"\n\n[[zones]]\nname = "site"\nhosts = ["ws.test"]\n'
+                         'origin = "http://127.0.0.1:%d"\n' % port, tempfile.mkdtemp(prefix="verge-zone-ws-"))
+        try:
+            got = peer(v.port, "echo", host="ws.test")
+            self.assertEqual(got["status"], 521, got)
+        finally:
+            v.stop()
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@ import { createRequire } from 'node:module';
 const require = createRequire(new URL('../package.json', import.meta.url));
 const WebSocket = require('ws');
 
-const [url, scenario] = process.argv.slice(2);
-const out = { messages: [], protocol: null, close: null, pong: false, error: null };
-const ws = new WebSocket(url, scenario === 'protocol' ? ['chat', 'superchat'] : []);
+const [url, scenario, host] = process.argv.slice(2);
+const out = { messages: [], protocol: null, close: null, pong: false, error: null, status: null };
+const ws = new WebSocket(url, scenario === 'protocol' ? ['chat', 'superchat'] : [], host ? { headers: { host } } : {});
 // Exit once the line is written: a pipe takes large writes asynchronously.
 let finished = false;
 const done = () => {
@@ -16,7 +16,12 @@ const done = () => {
 };
 setTimeout(() => { out.error = 'timeout'; done(); }, 10000);
 ws.on('error', (e) => { out.error = String(e.message); });
-ws.on('unexpected-response', (req, res) => { out.error = 'status ' + res.statusCode; done(); });
+ws.on('unexpected-response', (req, res) => {
+  out.status = res.statusCode;
+  let body = '';
+  res.on('data', (c) => { body += c; });
+  res.on('end', () => { out.error = 'status ' + res.statusCode + ': ' + body.slice(0, 200); done(); });
+});
 ws.on('close', (code, reason) => { out.close = [code, reason.toString()]; done(); });
 ws.on('pong', () => { out.pong = true; });
 ws.on('message', (data, isBinary) => {
