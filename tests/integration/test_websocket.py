@@ -221,6 +221,26 @@ class WebSocketTest(unittest.TestCase):
                                            ["text", "origin:" + "é" * 70000], ["text", "origin:last"]])
         self.assertEqual(got["close"], [1000, ""])
 
+    def test_open_websockets_close_with_1001_when_the_node_stops(self):
+        d = tempfile.mkdtemp(prefix="verge-ws-stop-")
+        write_project(d, {"wrangler.toml": 'name = "ws"\nmain = "index.js"\ncompatibility_date = "2026-01-01"\n',
+                          "index.js": WORKER})
+        v = dev(d)
+        proc = subprocess.Popen(["node", os.path.join(HERE, "ws_peer.mjs"), "ws://127.0.0.1:%d/" % v.port, "hold"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(proc.stderr.readline(), "ready\n")
+            v.stop()
+            out, _ = proc.communicate(timeout=30)
+            got = json.loads(out)
+            self.assertEqual(got["close"][0], 1001, got)
+            self.assertTrue(wait_for(lambda: "server saw close 1001" in v.stdout()), v.stdout())
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.stderr.close()
+            proc.stdout.close()
+
     def test_echo_text_binary_ping_and_client_close(self):
         got = peer(self.v.port, "echo")
         self.assertIsNone(got["error"])

@@ -28,6 +28,7 @@ ws.on('message', (data, isBinary) => {
   out.messages.push(isBinary ? ['binary', [...data]] : ['text', data.toString()]);
   if (scenario === 'echo' && out.messages.length === 4) ws.close(1000, 'client done');
   if (scenario === 'many' && out.messages.length === 1000) ws.close(1000, 'client done');
+  if (scenario === 'hold') process.stderr.write('ready\n');  // the test may now stop the server
 });
 ws.on('open', () => {
   out.protocol = ws.protocol;
@@ -43,6 +44,8 @@ ws.on('open', () => {
     ws.send('x'.repeat((1 << 20) + 1));
   } else if (scenario === 'many') {
     for (let i = 0; i < 1000; i++) ws.send('m' + i);
+  } else if (scenario === 'hold') {
+    ws.send('here');
   } else if (scenario === 'protocol') {
     ws.close(1000);
   }
