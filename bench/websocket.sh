@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# bench/websocket.sh: WebSocket echo benchmark of verge against workerd.
+#
+# One run measures, on this machine and on 127.0.0.1 only:
+#   1. echo throughput (messages/s, each a round trip) of the same echo
+#      worker (bench/websocket/worker.js) under verge serve (threads =
+#      nproc) and workerd, for 64-byte and 16 KiB messages, with
+#      BENCH_CONNECTIONS connections each keeping one message in flight,
+#      driven by BENCH_LOADERS processes of bench/websocket/load.mjs (npm
+#      ws); and the ratio verge/workerd;
+#   2. idle sockets: BENCH_IDLE WebSockets held open on verge: its RSS
+#      growth per socket, and its CPU time while they sit idle.
+# It only measures and prints (exit status 0 unless it could not run).
+#
+# Usage: bench/websocket.sh
+# Environment (all optional):
+#   BENCH_SECONDS       measured seconds of each echo run (default 10)
+#   BENCH_CONNECTIONS   echo connections per run (default 64)
+#   BENCH_LOADERS       load processes (default 2)
+#   BENCH_IDLE          idle sockets (default 10000)
+#   BENCH_KEEP_LOGS=1   keep the temp dir
+#   VERGE               verge binary (default build/verge)
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+# shellcheck source=lib.sh
+source "$BENCH_DIR/lib.sh"
+WS_DIR=$BENCH_DIR/websocket
+VERGE=${VERGE:-$ROOT/build/verge}
+SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNECTIONS:-64}
+LOADERS=${BENCH_LOADERS:-2}
+IDLE=${BENCH_IDLE:-10000}
+NPROC=$(nproc)
+
+command -v node >/dev/null || die "needs node on PATH"
+[[ -x $VERGE ]] || die "no verge binary at $VERGE (build it: ninja -C build)"
+find_workerd
+[[ -f $BENCH_DIR/node_modules/ws/package.json ]] || npm install --prefix "$BENCH_DIR" --no-audit --no-fund >&2
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-ws.XXXXXX")
+declare -a PIDS=()
+bench_start
+
+# Many sockets need many descriptors, in the servers and the load.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(( $(ulimit -n) > IDLE * 2 + 1000 )) || warn "ulimit -n is $(ulimit -n): $IDLE idle sockets may not fit"
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+start_verge() {  # start_verge PORT: sets LAUNCH_PID
+  cat >"$TMP/node.toml" <<EOF
+[server]
+listen = "127.0.0.1:$1"
+threads = $NPROC
+data_dir = "$TMP/verge-data"
+
+[[workers]]
+name = "echo"
+path = "$WS_DIR/worker.js"
+routes = ["*"]
+EOF
+  "$VERGE" serve --config "$TMP/node.toml" >/dev/null 2>>"$TMP/verge.err" &
+  LAUNCH_PID=$!
+  PIDS+=("$LAUNCH_PID")
+  wait_listen "$1" "$LAUNCH_PID" "verge serve" || { tail -n 20 "$TMP/verge.err" >&2; exit 1; }
+}
+
+start_workerd() {  # start_workerd PORT: sets LAUNCH_PID
+  "$WORKERD" serve "$WS_DIR/workerd.capnp" config --socket-addr "http=127.0.0.1:$1" >/dev/null 2>>"$TMP/workerd.err" &
+  LAUNCH_PID=$!
+  PIDS+=("$LAUNCH_PID")
+  wait_listen "$1" "$LAUNCH_PID" "workerd" || { tail -n 20 "$TMP/workerd.err" >&2; exit 1; }
+}
+
+# echo_rate PORT BYTES: messages/s summed over the load processes.
+echo_rate() {
+  local port=$1 bytes=$2 i per=$((CONNS / LOADERS)) pids=() total=0
+  for ((i = 0; i < LOADERS; i++)); do
+    node "$WS_DIR/load.mjs" echo "ws://127.0.0.1:$port/" "$per" "$bytes" "$SECONDS_PER_RUN" >"$TMP/load-$port-$bytes-$i.txt" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || warn "load process $i failed: $(head -c 300 "$TMP/load-$port-$bytes-$i.txt")"
+    total=$(awk -v t="$total" '{t += $1} END {print t}' "$TMP/load-$port-$bytes-$i.txt")
+  done
+  echo "$total"
+}
+
+declare -A RATE=()
+free_port; VPORT=$PORT
+start_verge "$VPORT"; VERGE_PID=$LAUNCH_PID
+free_port; WPORT=$PORT
+start_workerd "$WPORT"; WORKERD_PID=$LAUNCH_PID
+
+for bytes in 64 16384; do
+  log "echo, $bytes-byte messages, $CONNS connections, ${SECONDS_PER_RUN}s"
+  RATE[verge-$bytes]=$(echo_rate "$VPORT" "$bytes")
+  RATE[workerd-$bytes]=$(echo_rate "$WPORT" "$bytes")
+  printf '   verge   %10s msg/s\n   workerd %10s msg/s\n   ratio   %10s\n' \
+    "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}" "$(ratio "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}")"
+done
+stop_pid "$WORKERD_PID"
+
+log "idle: $IDLE WebSockets held open on verge"
+before=$(rss_kb "$VERGE_PID")
+coproc HOLD { node "$WS_DIR/load.mjs" idle "ws://127.0.0.1:$VPORT/" "$IDLE" 2>"$TMP/idle.err"; }
+HOLD_PID=$HOLD_PID
+PIDS+=("$HOLD_PID")
+if read -r -t 300 line <&"${HOLD[0]}" && [[ $line == "open $IDLE" ]]; then
+  sleep 2
+  after=$(rss_kb "$VERGE_PID")
+  t0=$(cpu_ticks "$VERGE_PID")
+  sleep 5
+  t1=$(cpu_ticks "$VERGE_PID")
+  per=$(awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN {printf "%.1f", (a - b) * 1024 / n / 1024}')
+  printf '   RSS %s MiB → %s MiB: %s KiB per socket\n' "$(awk -v k="$before" 'BEGIN {printf "%.1f", k / 1024}')" \
+    "$(awk -v k="$after" 'BEGIN {printf "%.1f", k / 1024}')" "$per"
+  printf '   CPU of verge over 5 s with them idle: %s ticks (%s per second)\n' "$((t1 - t0))" "$(getconf CLK_TCK)"
+else
+  warn "the idle sockets did not all open: $(tail -c 300 "$TMP/idle.err")"
+fi
+exec {HOLD[1]}>&-
+stop_pid "$HOLD_PID"
+
+log "summary"
+printf '%-28s %12s %12s %8s\n' "" verge workerd ratio
+for bytes in 64 16384; do
+  printf '%-28s %12s %12s %8s\n' "echo msg/s, $bytes B" "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}" \
+    "$(ratio "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}")"
+done
