@@ -194,7 +194,10 @@ class WebSocket extends EventTarget {
     else if (message instanceof ArrayBuffer) data = message.slice(0);
     else if (ArrayBuffer.isView(message)) data = message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength);
     else data = String(message);
-    const size = typeof data === 'string' ? native.utf8Encode(data).byteLength : data.byteLength;
+    // A string of n UTF-16 units is at most 3n bytes of UTF-8: only a long
+    // one needs encoding to be measured.
+    const size = typeof data !== 'string' ? data.byteLength
+      : data.length * 3 <= kMaxMessageBytes ? 0 : native.utf8Encode(data).byteLength;
     if (size > kMaxMessageBytes) throw new RangeError(`The message is ${size} bytes; a WebSocket message may be at most ${kMaxMessageBytes} bytes.`);
     this.#out().#fromPeer({ type: 'message', data });
   }

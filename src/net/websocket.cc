@@ -309,13 +309,11 @@ size_t WebSocketParser::parse(std::span<char> input, WebSocketEvent& event) {
         message_.reserve(std::min<size_t>(std::max(old + n, 2 * message_.capacity()),
                                           options_.max_message_bytes));
       }
-      message_.resize(old + n);
-      char* dst = message_.data() + old;
-      if (masked_) {
-        maskBytes(dst, p, n, mask_, frame_read_);
-      } else {
-        std::memcpy(dst, p, n);
-      }
+      // Unmasked in the input (parse() may), then appended: resizing first
+      // would zero-fill what is overwritten at once.
+      if (masked_) maskBytes(p, p, n, mask_, frame_read_);
+      message_.append(p, n);
+      const char* dst = message_.data() + old;
       // Validated as it arrives: an invalid sequence fails now, not when
       // the last fragment comes.
       if (message_text_ && !utf8_.feed(reinterpret_cast<const uint8_t*>(dst), n)) {
@@ -388,16 +386,12 @@ void WebSocketWriter::writeFrame(WebSocketOpcode opcode, bool fin, std::string_v
   if (mask) key = nextMaskKey();
   uint8_t header[kMaxFrameHeader];
   const size_t n = encodeFrameHeader(header, opcode, fin, payload.size(), mask ? &key : nullptr);
-  const size_t old = out.size();
-  out.resize(old + n + payload.size());
-  char* dst = out.data() + old;
-  std::memcpy(dst, header, n);
+  out.append(reinterpret_cast<const char*>(header), n);
   if (payload.empty()) return;
-  if (mask) {
-    maskBytes(dst + n, payload.data(), payload.size(), key, 0);
-  } else {
-    std::memcpy(dst + n, payload.data(), payload.size());
-  }
+  // Appended, then masked in place: no zero-fill of the payload's room.
+  const size_t at = out.size();
+  out.append(payload.data(), payload.size());
+  if (mask) maskBytes(out.data() + at, out.data() + at, payload.size(), key, 0);
 }
 
 void WebSocketWriter::writeMessage(bool text, std::string_view data, std::string& out) {
