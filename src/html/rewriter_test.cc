@@ -156,10 +156,20 @@ TEST(Rewriter, CombinatorsAndNthChild) {
 }
 
 TEST(Rewriter, UnclosedElementsAtTheEnd) {
+  // As in lol-html: what is kept for an end tag is lost when none comes.
   auto out = rewriteAll("<div><p>open", {"p", "div"}, [](Rewriter& r, const Event& e) {
     if (e.kind == Kind::kElement) r.append({"/" + std::string(r.tagName()), false});
   });
-  EXPECT_EQ(out, "<div><p>open/p/div");
+  EXPECT_EQ(out, "<div><p>open");
+}
+
+TEST(Rewriter, ImplicitlyClosedElementsApplyTheirWorkToTheClosingEndTag) {
+  // lol-html applies the end tag work of every element an end tag closes
+  // to that end tag, innermost first: the outermost one's stays.
+  auto out = rewriteAll("<ul><li>a<li>b</ul>", {"ul", "li"}, [](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kElement) r.after({"/" + std::string(r.tagName()), false});
+  });
+  EXPECT_EQ(out, "<ul><li>a<li>b</ul>/ul");
 }
 
 TEST(Rewriter, HandlersMayRunLaterThanTheInputArrives) {

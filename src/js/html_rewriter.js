@@ -46,13 +46,28 @@ function content(token, code, value, options) {
   return token;
 }
 
+// Names lol-html refuses, with its messages (workerd prefixes "Parser error: ").
+function checkTagName(name) {
+  if (name === '') throw new TypeError("Parser error: Tag name can't be empty.");
+  if (!/^[A-Za-z]/.test(name)) {
+    throw new TypeError('Parser error: The first character of the tag name should be an ASCII alphabetical character.');
+  }
+  const bad = /[ \n\r\t\f/>]/.exec(name);
+  if (bad) throw new TypeError(`Parser error: \`${bad[0]}\` character is forbidden in the tag name`);
+  return name;
+}
+function checkAttributeName(name) {
+  if (name === '') throw new TypeError("Parser error: Attribute name can't be empty.");
+  const bad = /[ \n\r\t\f/>=]/.exec(name);
+  if (bad) throw new TypeError(`Parser error: \`${bad[0]}\` character is forbidden in the attribute name`);
+  return name;
+}
+
 class Element {
   constructor(key) { if (key !== kConstruct) illegal(); }
   get tagName() { return op(this, OP.tagName); }
   set tagName(name) {
-    name = String(name);
-    if (name === '' || /[\s/>]/.test(name)) throw new TypeError(`Parser error: Invalid tag name "${name}".`);
-    op(this, OP.setTagName, name);
+    op(this, OP.setTagName, checkTagName(String(name)));
   }
   get attributes() { return op(this, OP.attributes)[Symbol.iterator](); }
   get removed() { return op(this, OP.removed); }
@@ -60,9 +75,7 @@ class Element {
   getAttribute(name) { return op(this, OP.getAttribute, String(name)); }
   hasAttribute(name) { return op(this, OP.hasAttribute, String(name)); }
   setAttribute(name, value) {
-    name = String(name);
-    if (name === '' || /[\s/>="']/.test(name)) throw new TypeError(`Parser error: Invalid attribute name "${name}".`);
-    op(this, OP.setAttribute, name, String(value));
+    op(this, OP.setAttribute, checkAttributeName(String(name)), String(value));
     return this;
   }
   removeAttribute(name) {

@@ -99,12 +99,25 @@ void create(Args info) {
   info.GetReturnValue().Set(object);
 }
 
+// A document lol-html's strict mode gives up on is a TypeError, as in
+// workerd ("Parser error: " and lol-html's message); the stream fails.
+template <typename F>
+void feed(Args info, F f) {
+  Rewriter* r = rewriterOrThrow(info);
+  if (!r) return;
+  try {
+    f(*r);
+  } catch (const std::exception& e) {
+    throwError(info.GetIsolate(), "TypeError", std::string("Parser error: ") + e.what());
+  }
+}
+
 void write(Args info) {
-  if (Rewriter* r = rewriterOrThrow(info)) r->write(bytesOf(info[1]));
+  feed(info, [&](Rewriter& r) { r.write(bytesOf(info[1])); });
 }
 
 void end(Args info) {
-  if (Rewriter* r = rewriterOrThrow(info)) r->end();
+  feed(info, [](Rewriter& r) { r.end(); });
 }
 
 void next(Args info) {
