@@ -29,8 +29,17 @@ PROGRAMS = ["observe", "selectors", "selectorsInside", "before_after", "prepend_
             "remove", "removeAndKeepContent", "attributes", "tagName", "endTags", "endTagRename", "text",
             "comments", "documentEnd", "layered", "nested"]
 CHUNKINGS = [[], [1], [5, 11]]
-# Documents lol-html itself is known to differ on from workerd's lol-html
-# are listed in docs/web-apis.md; none are skipped here.
+# Where html-rewriter-wasm 0.4.1 is known to be wrong, verge does what the
+# HTML standard and workerd's newer lol-html do (docs/web-apis.md lists
+# these): with no end tag handler active, 0.4.1 calls no element handler
+# for an integration point (SVG's desc, title, foreignObject; MathML's mi,
+# mo …) that follows a sibling closed by its end tag; and it does not
+# leave foreign content at </p> or </br>. These cases must still differ,
+# so that an oracle that changes is noticed.
+KNOWN_DIFFERENCES = {("svg_desc_after_sibling", p) for p in ("attributes", "layered", "selectors", "text")} | \
+    {("foreign_p_end_tag", p) for p in PROGRAMS if p not in ("before_after", "prepend_append", "replace",
+                                                                  "removeAndKeepContent", "tagName", "endTags", "nested",
+                                                                  "endTagRename", "documentEnd")}
 
 
 def oracle(jobs):
@@ -76,6 +85,11 @@ class HtmlDifferentialTest(unittest.TestCase):
         got = self.verge(jobs)
         failures = []
         for job, w, g in zip(jobs, want, got):
+            if (job["name"], job["program"]) in KNOWN_DIFFERENCES:
+                if w == g:
+                    failures.append("%s / %s: a known difference is gone; update KNOWN_DIFFERENCES and the docs"
+                                    % (job["name"], job["program"]))
+                continue
             if w == g:
                 continue
             wo, go = base64.b64decode(w["output"]), base64.b64decode(g["output"])

@@ -3,6 +3,7 @@
 way) and fragments that random_documents() mixes, so that differences are
 found without anyone writing the case that shows them."""
 import random
+import re
 
 PAGES = {
     "page": """<!DOCTYPE html>
@@ -34,10 +35,16 @@ PAGES = {
     "void": "<p>a<br>b<br/>c<img src=x><input disabled><hr/><wbr><area><embed><source><track><param>"
             "<col><base><link><meta><keygen><image><basefont><bgsound></p><br></br><p></p>",
     "foreign": "<div><svg viewBox='0 0 10 10'><circle r=1 /><foreignObject><p>html in svg</p>"
-               "</foreignObject><![CDATA[ <p>cdata</p> ]]><text>t</text><desc><b>d</b></desc></svg>"
-               "<math><mi>x</mi><mo>=</mo><annotation-xml encoding='text/html'><p>h</p></annotation-xml>"
+               "</foreignObject><![CDATA[ <p>cdata</p> ]]></svg>"
+               "<math><annotation-xml encoding='text/html'><p>h</p></annotation-xml>"
                "<![CDATA[x<y]]></math><p><![CDATA[not cdata]]></p><svg><p>breaks out</p></svg><svg><rect/></SVG>"
-               "<svg><style>a{}</style><script>1<2</script><title>t</title></svg></div>",
+               "<svg><style>a{}</style><script>1<2</script></svg></div>",
+    # An integration point (desc, title, foreignObject) after a sibling in
+    # SVG: see KNOWN_DIFFERENCES in test_html_differential.py.
+    "svg_desc_after_sibling": "<svg><text>t</text><desc><b>d</b></desc><title>x</title></svg>"
+                              "<svg><foreignObject><p>h</p></foreignObject><desc>d</desc></svg>"
+                              "<math><mi>x</mi><mo>=</mo></math>",
+    "foreign_p_end_tag": "<svg></p><a href=x>y</a><title><!--x--></title></svg>",
     "comments": "<!-- one --><!--two--><!----><!---><!--->x<!-- a -- b --><!--<!-- nested -->"
                 "<? pi ?><!bogus><!-- remove me --><!-- replace me --><p><!--in p--></p><!--x--!>"
                 "<!ELEMENT br EMPTY></p></>< p>",
@@ -87,10 +94,28 @@ FRAGMENTS = [
 ]
 
 
+# Where html-rewriter-wasm 0.4.1 differs from workerd's newer lol-html
+# (docs/web-apis.md): after <svg> or <math>, an end tag </p> or </br> (which
+# newer lol-html, like the HTML standard, takes as leaving foreign content)
+# or an integration point (0.4.1 calls no handler for one that follows a
+# closed sibling). Random documents with such a construct are not compared.
+_FOREIGN = re.compile(r"<(svg|math)\b", re.I)
+_KNOWN = re.compile(r"</(p|br)\b|<(desc|title|foreignobject|mi|mo|mn|ms|mtext)\b", re.I)
+
+
+def has_known_difference(doc):
+    m = _FOREIGN.search(doc)
+    return bool(m and _KNOWN.search(doc, m.end()))
+
+
 def random_documents(count, seed):
+    """`count` documents made of random fragments, less those with a known
+    difference."""
     rnd = random.Random(seed)
     docs = {}
     for i in range(count):
         n = rnd.randint(5, 60)
-        docs["random-%d-%d" % (seed, i)] = "".join(rnd.choice(FRAGMENTS) for _ in range(n))
+        doc = "".join(rnd.choice(FRAGMENTS) for _ in range(n))
+        if not has_known_difference(doc):
+            docs["random-%d-%d" % (seed, i)] = doc
     return docs
