@@ -325,7 +325,7 @@ void Rewriter::onTextPiece(std::string_view raw) {
     text_events_ = events;
     // Handlers see whole characters, as lol-html decodes them: a character
     // cut by the chunk's end waits for the rest.
-    size_t whole = completeUtf8Prefix(raw);
+    size_t whole = utf8_ ? completeUtf8Prefix(raw) : raw.size();
     if (whole < raw.size()) {
       text_carry_.assign(raw.substr(whole));
       raw = raw.substr(0, whole);

@@ -66,6 +66,10 @@ class Rewriter {
 
   void write(std::string_view chunk);
   void end();
+  // Whether the document is UTF-8 (the default): then a character cut by
+  // the end of an input chunk is held back so that text handlers see whole
+  // characters. Other charsets' text goes as it comes.
+  void setUtf8(bool utf8) { utf8_ = utf8; }
   // The next handler to call, or false once the input written so far is
   // done (its output ready). After end(), the last false means the
   // document is done.
@@ -143,6 +147,7 @@ class Rewriter {
   bool text_open_ = false;   // the last token was text some handler saw
   std::vector<Event> text_events_;  // its handlers, for its last chunk
   std::string text_carry_;  // the first bytes of a character the last chunk cut
+  bool utf8_ = true;
   // Serialization.
   std::deque<std::unique_ptr<Token>> queue_;
   size_t event_ = 0;  // next event of queue_.front()

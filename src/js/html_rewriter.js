@@ -190,12 +190,18 @@ class HTMLRewriter {
   transform(response) {
     if (!(response instanceof Response)) throw new TypeError("Failed to execute 'transform' on 'HTMLRewriter': parameter 1 is not of type 'Response'.");
     if (response.type === 'error') throw new TypeError('HTMLRewriter cannot transform an error response');
+    // The document's charset (Content-Type's charset=, else UTF-8), as
+    // workerd gives it to lol-html: unknown or not ASCII-compatible
+    // (UTF-16, ISO-2022-JP) is a TypeError now.
+    const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(response.headers.get('content-type') ?? '');
+    const charset = match ? native.htmlCharset(match[1] ?? match[2]) : native.htmlCharset('utf-8');
     if (response.body === null) return response;
     // The handlers are read now: changing the handler objects later has no effect.
     const flag = (h, name, bit) => (typeof h[name] === 'function' ? bit : 0);
     const elements = this.#elements.map(([s, h]) => [s, h, flag(h, 'element', 1) | flag(h, 'comments', 2) | flag(h, 'text', 4)]);
     const documents = this.#documents.map((h) => [h, flag(h, 'doctype', 1) | flag(h, 'comments', 2) | flag(h, 'text', 4) | flag(h, 'end', 8)]);
-    const handle = native.htmlRewriterCreate(elements.map((e) => e[0]), elements.map((e) => e[2]), documents.map((d) => d[1]));
+    const handle = native.htmlRewriterCreate(elements.map((e) => e[0]), elements.map((e) => e[2]), documents.map((d) => d[1]),
+                                             charset);
     const run = { handle, elements, documents, endTagHandlers: new Map() };
     const reader = response.body.getReader();
     const body = new ReadableStream({
