@@ -190,3 +190,38 @@ TEST(Rewriter, HandlersMayRunLaterThanTheInputArrives) {
 
 }  // namespace
 }  // namespace verge::html
+
+namespace verge::html {
+namespace {
+
+// The text chunks document text handlers get for `input` in `chunk`-byte pieces.
+std::string textChunks(std::string_view input, size_t chunk) {
+  std::string got;
+  rewrite(input, {}, [&](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kText) got += r.lastInTextNode() ? "|$" : "|" + std::string(r.text());
+  }, chunk, {false, false, true, false});
+  return got;
+}
+
+TEST(Rewriter, TextBreaksWhereLolHtmlDoes) {
+  // Checked against lol-html (html-rewriter-wasm) by the differential test.
+  EXPECT_EQ(textChunks("a < b <3 </ x </> y", 1 << 20), "|a |<| b |<|3 |$| y|$");
+  EXPECT_EQ(textChunks("<style>a<b</c </style</style>", 1 << 20), "|a|<|b|</c| |</style|$");
+  EXPECT_EQ(textChunks("<script>a<!--b<script>c</script>d-->e</script>", 1 << 20),
+            "|a|<!--b|<script>c|</script>d--|>e|$");
+  // Input chunk ends break plain text, not script's escaped text.
+  EXPECT_EQ(textChunks("<script>a<!--b<script>c</script>d-->e</script>", 1),
+            "|a|<!--b|<script>c|</script>d--|>|e|$");
+  // A UTF-8 character cut by a chunk end waits for its other bytes.
+  EXPECT_EQ(textChunks("caf\xc3\xa9", 1), "|c|a|f|\xc3\xa9|$");
+}
+
+TEST(Rewriter, StrictModeAmbiguityIsAnError) {
+  Rewriter r({}, {});
+  EXPECT_THROW(r.write("<select><option><style>x"), ParsingAmbiguityError);
+  Rewriter ok({}, {});
+  EXPECT_NO_THROW(ok.write("<select><script>x</script></select><style>y</style>"));
+}
+
+}  // namespace
+}  // namespace verge::html
