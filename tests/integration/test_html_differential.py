@@ -34,9 +34,11 @@ CHUNKINGS = [[], [1], [5, 11]]
 # these): with no end tag handler active, 0.4.1 calls no element handler
 # for an integration point (SVG's desc, title, foreignObject; MathML's mi,
 # mo …) that follows a sibling closed by its end tag; and it does not
-# leave foreign content at </p> or </br>. These cases must still differ,
+# leave foreign content at </p> or </br>; it cuts the text of a comment
+# that ends with "<!-->" at an earlier "-". These cases must still differ,
 # so that an oracle that changes is noticed.
 KNOWN_DIFFERENCES = {("svg_desc_after_sibling", p) for p in ("attributes", "layered", "selectors", "text")} | \
+    {("comment_ends_with_lt_bang", p) for p in ("observe", "comments")} | \
     {("foreign_p_end_tag", p) for p in PROGRAMS if p not in ("before_after", "prepend_append", "replace",
                                                                   "removeAndKeepContent", "tagName", "endTags", "nested",
                                                                   "endTagRename", "documentEnd")}

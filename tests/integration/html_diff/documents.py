@@ -44,6 +44,7 @@ PAGES = {
     "svg_desc_after_sibling": "<svg><text>t</text><desc><b>d</b></desc><title>x</title></svg>"
                               "<svg><foreignObject><p>h</p></foreignObject><desc>d</desc></svg>"
                               "<math><mi>x</mi><mo>=</mo></math>",
+    "comment_ends_with_lt_bang": "<!--x-y<!-->",
     "foreign_p_end_tag": "<svg></p><a href=x>y</a><title><!--x--></title></svg>",
     "comments": "<!-- one --><!--two--><!----><!---><!--->x<!-- a -- b --><!--<!-- nested -->"
                 "<? pi ?><!bogus><!-- remove me --><!-- replace me --><p><!--in p--></p><!--x--!>"
@@ -104,6 +105,10 @@ _KNOWN = re.compile(r"</(p|br)\b|<(desc|title|foreignobject|mi|mo|mn|ms|mtext)\b
 
 
 def has_known_difference(doc):
+    """Also a comment that ends with "<!-->" (0.4.1 cuts its text at an
+    earlier "-"; the standard and newer lol-html keep "x-y<!")."""
+    if "<!-->" in doc:
+        return True
     m = _FOREIGN.search(doc)
     return bool(m and _KNOWN.search(doc, m.end()))
 
