@@ -44,6 +44,7 @@ PAGES = {
     "svg_desc_after_sibling": "<svg><text>t</text><desc><b>d</b></desc><title>x</title></svg>"
                               "<svg><foreignObject><p>h</p></foreignObject><desc>d</desc></svg>"
                               "<math><mi>x</mi><mo>=</mo></math>",
+    "math_custom_after_end_tag": "<math></b><x-y></math>",
     "comment_ends_with_lt_bang": "<!--x-y<!-->",
     "foreign_p_end_tag": "<svg></p><a href=x>y</a><title><!--x--></title></svg>",
     "comments": "<!-- one --><!--two--><!----><!---><!--->x<!-- a -- b --><!--<!-- nested -->"
@@ -98,10 +99,12 @@ FRAGMENTS = [
 # Where html-rewriter-wasm 0.4.1 differs from workerd's newer lol-html
 # (docs/web-apis.md): after <svg> or <math>, an end tag </p> or </br> (which
 # newer lol-html, like the HTML standard, takes as leaving foreign content)
-# or an integration point (0.4.1 calls no handler for one that follows a
-# closed sibling). Random documents with such a construct are not compared.
+# or a start tag lol-html's tree builder simulation needs whole (an
+# integration point, <font>, a custom element's name it cannot hash in
+# MathML): after an end tag, 0.4.1 may call no element handler for it.
+# Random documents with such a construct are not compared.
 _FOREIGN = re.compile(r"<(svg|math)\b", re.I)
-_KNOWN = re.compile(r"</(p|br)\b|<(desc|title|foreignobject|mi|mo|mn|ms|mtext)\b", re.I)
+_KNOWN = re.compile(r"</(p|br)\b|<(desc|title|foreignobject|mi|mo|mn|ms|mtext|font)\b|<[a-z]+-", re.I)
 
 
 def has_known_difference(doc):
