@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
+#include <random>
+
+#include "base/fuzz_corpus.h"
 
 namespace verge::html {
 namespace {
@@ -221,6 +225,36 @@ TEST(Rewriter, StrictModeAmbiguityIsAnError) {
   EXPECT_THROW(r.write("<select><option><style>x"), ParsingAmbiguityError);
   Rewriter ok({}, {});
   EXPECT_NO_THROW(ok.write("<select><script>x</script></select><style>y</style>"));
+}
+
+}  // namespace
+}  // namespace verge::html
+
+namespace verge::html {
+int fuzzRewriter(const uint8_t* data, size_t size);  // rewriter_fuzz.cc
+
+namespace {
+
+TEST(FuzzReplay, RewriterOnTheHtmlCorpus) {
+  const auto corpus = base::readFuzzCorpus(std::filesystem::path(VERGE_FUZZ_CORPUS_DIR) / "html");
+  ASSERT_GE(corpus.size(), 10u);
+  for (const auto& input : corpus) EXPECT_EQ(fuzzRewriter(input.data(), input.size()), 0);
+}
+
+TEST(FuzzReplay, RewriterOnRandomMixes) {
+  // Random mixes of markup fragments, as the differential test makes them.
+  const char* fragments[] = {"<p>", "</p>", "<li>", "</li>", "<ul>", "</ul>", "<div class=a>", "</div>", "<b>",
+                             "</b>", "<br>", "<!-- x -->", "<!--", "-->", "<script>", "</script>", "<style>",
+                             "</style>", "<svg>", "</svg>", "<math>", "<mi>", "<![CDATA[", "]]>", "<a href=x>",
+                             "</a>", "text", "&amp;", "<", ">", "\"", "caf\xc3\xa9", "<select>", "<title>",
+                             "<!DOCTYPE html>", "</", "<!", "<?x?>", "<template>", "</template>", "<table><tr><td>"};
+  std::mt19937 rnd(11);
+  for (int i = 0; i < 300; ++i) {
+    std::string doc;
+    for (int n = static_cast<int>(rnd() % 40); n >= 0; --n) doc += fragments[rnd() % std::size(fragments)];
+    SCOPED_TRACE(doc);
+    EXPECT_EQ(fuzzRewriter(reinterpret_cast<const uint8_t*>(doc.data()), doc.size()), 0);
+  }
 }
 
 }  // namespace
