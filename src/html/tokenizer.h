@@ -3,13 +3,18 @@
 // to a sink together with the exact bytes it came from, so that a rewriter
 // can pass what it does not change through byte for byte.
 //
-// Text is not decoded (entities stay as written, as lol-html gives them to
-// Cloudflare's text handlers) and is handed on as it arrives, so memory is
-// bounded by the longest tag, comment or doctype, not by the document. The
-// text states that follow a start tag (RCDATA after <title>, RAWTEXT after
-// <style>, script data after <script>, PLAINTEXT) and CDATA sections in SVG
-// and MathML need a little of the tree builder's knowledge: which namespace
-// the current element is in. The tokenizer tracks just that.
+// It follows lol-html (what Cloudflare's HTMLRewriter runs) rather than the
+// standard where they part: text is not decoded (entities stay as
+// written), and is handed on in the pieces lol-html's lexer makes — at
+// each input chunk's end and at each '<' that might start a tag, with what
+// turns out not to be one ("<", "</p" in a <style> …) a piece of its own —
+// so memory is bounded by the longest tag, comment or doctype (or escaped
+// script text, which lol-html also holds), not by the document. The text
+// states that follow a start tag (RCDATA after <title>, RAWTEXT after
+// <style>, script data after <script>, PLAINTEXT) and CDATA sections need
+// a little of the tree builder's knowledge: the namespace stack that
+// lol-html's tree builder simulator keeps, and its strict mode's
+// ambiguity errors (ParsingAmbiguityError).
 //
 // Works on bytes: any ASCII-compatible encoding (UTF-8, windows-1252,
 // ISO-8859-x, …) tokenizes the same.
