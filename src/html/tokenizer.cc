@@ -79,8 +79,11 @@ void Tokenizer::end() {
 }
 
 void Tokenizer::guardStartTag(std::string_view name) {
-  bool text_tag = isOneOf(name, {"textarea", "title", "plaintext", "script", "style", "iframe", "xmp", "noembed",
-                                 "noframes", "noscript"});
+  // Only asked outside the default state (the common case costs nothing).
+  auto text_tag = [&] {
+    return isOneOf(name, {"textarea", "title", "plaintext", "script", "style", "iframe", "xmp", "noembed",
+                          "noframes", "noscript"});
+  };
   bool ambiguous = false;
   switch (guard_) {
     case Guard::kDefault:
@@ -94,15 +97,15 @@ void Tokenizer::guardStartTag(std::string_view name) {
         guard_ = Guard::kInTemplateInSelect;
         guard_depth_ = 1;
       } else if (!equalsIgnoreCase(name, "script")) {
-        ambiguous = text_tag;
+        ambiguous = text_tag();
       }
       break;
     case Guard::kInTemplateInSelect:
       if (equalsIgnoreCase(name, "template")) ++guard_depth_;
-      else ambiguous = text_tag;
+      else ambiguous = text_tag();
       break;
     case Guard::kInOrAfterFrameset:
-      ambiguous = text_tag && !equalsIgnoreCase(name, "noframes");
+      ambiguous = text_tag() && !equalsIgnoreCase(name, "noframes");
       break;
   }
   if (!ambiguous) return;
