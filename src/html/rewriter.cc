@@ -10,8 +10,9 @@ namespace verge::html {
 namespace {
 
 // Elements that never have an end tag in HTML.
-constexpr std::array<std::string_view, 18> kVoidElements{
-    "area", "base", "basefont", "bgsound", "br", "col", "embed", "hr", "image",
+// lol-html's list (no "image", which the HTML parser turns into <img>).
+constexpr std::array<std::string_view, 17> kVoidElements{
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "hr",
     "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"};
 
 bool isVoid(std::string_view name) {
@@ -53,9 +54,18 @@ void appendAttributeValue(std::string& out, std::string_view value) {
 struct Rewriter::Element {
   uint64_t id = 0;
   bool can_have_end_tag = true;
-  bool end_tag_handlers = false;
-  enum class Mode { kKeep, kRemove, kRemoveKeepContent, kInner } mode = Mode::kKeep;
-  std::vector<Content> append, after;
+  bool end_tag_handlers = false;  // onEndTag() was called
+  // Content between its tags is dropped (remove, replace, setInnerContent).
+  bool remove_content = false;
+  // What its start tag's handlers asked of the end tag. As in lol-html,
+  // these are applied to the end tag that closes the element (which may be
+  // an ancestor's, when the element was closed implicitly), replacing what
+  // an earlier element's applied; elements never closed lose them.
+  bool end_mutated = false;
+  std::vector<Content> end_before, end_after;  // append(), after()
+  bool end_removed = false;
+  std::optional<std::string> renamed;
+  bool hasEndWork() const { return end_mutated || renamed || end_tag_handlers; }
 };
 
 struct Rewriter::OpenElement {
@@ -75,7 +85,10 @@ struct Rewriter::Token {
   bool events_ready = true;
   // Start tag.
   std::string name;  // as written
-  std::vector<std::pair<std::string, std::optional<std::string>>> attributes;
+  std::vector<std::pair<std::string, std::optional<std::string>>> attributes;  // lowercased names
+  // Per attribute: its name as written and its bytes as written (empty
+  // once changed: it is then written as name="value").
+  std::vector<std::pair<std::string, std::string>> attribute_raw;
   bool self_closing = false, tag_changed = false;
   std::string_view ns;
   std::shared_ptr<Element> element;
@@ -83,6 +96,8 @@ struct Rewriter::Token {
   // `matched` when the last is the one its name names.
   std::vector<std::shared_ptr<Element>> closes;
   bool matched = false;
+  // Elements whose end tag work is applied to this end tag, innermost first.
+  std::vector<std::shared_ptr<Element>> end_work;
   bool end_name_changed = false;
   // Text.
   bool last = false;
@@ -91,7 +106,8 @@ struct Rewriter::Token {
   bool comment_changed = false;
   // Doctype.
   Doctype doctype;
-  // Changes (element start tags keep theirs here and in `element`).
+  // Changes. A start tag's `prepend` is lol-html's content after the
+  // start tag (prepend, setInnerContent, a void element's after).
   std::vector<Content> before, after, prepend;
   std::optional<Content> replacement;
   bool removed = false;
@@ -209,6 +225,7 @@ void Rewriter::onStartTag(const StartTag& tag) {
     for (const auto& a : tag.attributes) {
       t->attributes.emplace_back(lowered(a.name), a.has_value ? std::optional<std::string>(std::string(a.value))
                                                               : std::optional<std::string>());
+      t->attribute_raw.emplace_back(std::string(a.name), std::string(a.raw));
     }
     if (!events.empty()) {
       element = std::make_shared<Element>();
@@ -265,7 +282,32 @@ void Rewriter::onEndTag(const EndTag& tag) {
   queue(std::move(t));
 }
 
+namespace {
+// Where `s` stops being whole UTF-8: the start of a trailing sequence its
+// lead byte says is longer than what is there (else s.size()).
+size_t completeUtf8Prefix(std::string_view s) {
+  for (size_t back = 1; back <= 3 && back <= s.size(); ++back) {
+    auto c = static_cast<unsigned char>(s[s.size() - back]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte: look further back
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return need > back ? s.size() - back : s.size();
+  }
+  return s.size();
+}
+}  // namespace
+
 void Rewriter::onText(std::string_view raw, TextKind) {
+  if (!text_carry_.empty()) {
+    // The bytes of a character cut by the last chunk go with this piece.
+    text_carry_.append(raw);
+    std::string joined = std::exchange(text_carry_, {});
+    onTextPiece(joined);
+    return;
+  }
+  onTextPiece(raw);
+}
+
+void Rewriter::onTextPiece(std::string_view raw) {
   std::vector<Event> events;
   for (uint32_t r = 0; r < elements_.size(); ++r) {
     if (elements_[r].text && inside_[r] > 0) events.push_back({EventKind::kText, r, false, 0});
@@ -277,19 +319,36 @@ void Rewriter::onText(std::string_view raw, TextKind) {
     emit(raw);
     return;
   }
-  auto t = std::make_unique<Token>();
-  t->kind = Token::Kind::kText;
-  t->raw = std::string(raw);
   if (!events.empty()) {
     // The node's last chunk (empty) comes when the next token starts.
     text_open_ = true;
     text_events_ = events;
+    // Handlers see whole characters, as lol-html decodes them: a character
+    // cut by the chunk's end waits for the rest.
+    size_t whole = utf8_ ? completeUtf8Prefix(raw) : raw.size();
+    if (whole < raw.size()) {
+      text_carry_.assign(raw.substr(whole));
+      raw = raw.substr(0, whole);
+      if (raw.empty()) return;
+    }
   }
+  auto t = std::make_unique<Token>();
+  t->kind = Token::Kind::kText;
+  t->raw = std::string(raw);
   t->events = std::move(events);
   queue(std::move(t));
 }
 
 void Rewriter::closeTextNode() {
+  if (!text_carry_.empty()) {
+    // A cut character the node ends with: it goes as it is.
+    auto t = std::make_unique<Token>();
+    t->kind = Token::Kind::kText;
+    t->raw = std::exchange(text_carry_, {});
+    t->events = text_events_;
+    text_open_ = true;
+    queue(std::move(t));
+  }
   if (!text_open_) return;
   text_open_ = false;
   auto t = std::make_unique<Token>();
@@ -360,17 +419,51 @@ void Rewriter::onOther(std::string_view raw) {
 
 // ---- serialization ----
 
+namespace {
+// An internal step of an end tag: apply an element's end tag work.
+constexpr uint32_t kApplyEndWork = UINT32_MAX;
+}  // namespace
+
 bool Rewriter::next(Event& event) {
   while (!queue_.empty()) {
     Token& t = *queue_.front();
     if (!t.events_ready) {
+      // The end tag's handlers are known only now that the start tags'
+      // ran. As in lol-html, every element it closes that has end tag work
+      // applies it here, innermost first (so the outermost one's stays),
+      // each followed by its own onEndTag handlers; content removal stops
+      // before the end tag.
       t.events_ready = true;
-      if (t.matched && t.closes.back() && t.closes.back()->end_tag_handlers) {
-        t.events.push_back({EventKind::kEndTag, 0, false, t.closes.back()->id});
+      for (const auto& e : t.closes) {
+        if (!e) continue;
+        if (e->remove_content && removed_content_ > 0) --removed_content_;
+        if (!e->hasEndWork()) continue;
+        t.end_work.push_back(e);
+        t.events.push_back({EventKind::kEndTag, kApplyEndWork, false, e->id});
+        if (e->end_tag_handlers) t.events.push_back({EventKind::kEndTag, 0, false, e->id});
       }
     }
-    if (event_ < t.events.size()) {
+    if (event_ == 0 && t.kind == Token::Kind::kStart && removed_content_ > 0) {
+      t.removed = true;  // inside removed content (lol-html removes it first)
+    }
+    while (event_ < t.events.size()) {
       event = t.events[event_++];
+      if (event.kind == EventKind::kEndTag && event.handler == kApplyEndWork) {
+        for (const auto& e : t.end_work) {
+          if (e->id != event.element) continue;
+          if (e->renamed) {
+            t.name = *e->renamed;
+            t.end_name_changed = true;
+          }
+          if (e->end_mutated) {
+            t.before = e->end_before;
+            t.after = e->end_after;
+            t.removed = e->end_removed;
+            t.replacement.reset();
+          }
+        }
+        continue;
+      }
       if (event.kind == EventKind::kDoctype) current_doctype_ = t.doctype;
       return true;
     }
@@ -384,78 +477,69 @@ bool Rewriter::next(Event& event) {
 std::string Rewriter::takeOutput() { return std::exchange(output_, {}); }
 
 void Rewriter::emit(std::string_view bytes) {
-  if (!suppress_) output_.append(bytes);
+  if (removed_content_ == 0) output_.append(bytes);
 }
 
 void Rewriter::emitContent(const std::vector<Content>& contents) {
-  if (suppress_) return;
+  if (removed_content_ != 0) return;
   for (const auto& c : contents) {
     if (c.html) output_ += c.text;
     else appendEscaped(output_, c.text);
   }
 }
 
+// A token as lol-html writes it: content before, the token (or its
+// replacement when removed), content after.
 void Rewriter::serialize(Token& t) {
   using Kind = Token::Kind;
-  using Mode = Element::Mode;
   switch (t.kind) {
     case Kind::kStart: {
-      Element* e = t.element.get();
       emitContent(t.before);
-      Mode mode = e ? e->mode : Mode::kKeep;
-      if (mode == Mode::kRemove) {
+      if (t.removed) {
         if (t.replacement) emitContent({*t.replacement});
-        if (e->can_have_end_tag) {
-          if (!suppress_) suppress_ = e;
-        } else {
-          emitContent(e->after);
+      } else if (!t.tag_changed) {
+        emit(t.raw);
+      } else if (removed_content_ == 0) {
+        output_ += '<';
+        output_ += t.name;
+        for (size_t i = 0; i < t.attributes.size(); ++i) {
+          output_ += ' ';
+          const auto& [written, raw] = t.attribute_raw[i];
+          if (!raw.empty()) {
+            output_ += raw;
+            continue;
+          }
+          output_ += written;
+          output_ += "=\"";
+          appendAttributeValue(output_, t.attributes[i].second.value_or(""));
+          output_ += '"';
         }
+        if (t.self_closing) output_ += t.attributes.empty() ? "/>" : " />";
+        else output_ += '>';
+      }
+      emitContent(t.prepend);
+      if (t.element && t.element->remove_content) ++removed_content_;
+      return;
+    }
+    case Kind::kEnd: {
+      if (!t.matched && t.closes.empty()) {
+        // An end tag of no open element: no handler sees it.
+        emit(t.raw);
         return;
       }
-      if (mode != Mode::kRemoveKeepContent) {
-        if (!t.tag_changed) {
-          emit(t.raw);
-        } else if (!suppress_) {
-          output_ += '<';
-          output_ += t.name;
-          for (const auto& [name, value] : t.attributes) {
-            output_ += ' ';
-            output_ += name;
-            if (value) {
-              output_ += "=\"";
-              appendAttributeValue(output_, *value);
-              output_ += '"';
-            }
-          }
-          output_ += t.self_closing ? " />" : ">";
-        }
+      emitContent(t.before);
+      if (t.removed) {
+        if (t.replacement) emitContent({*t.replacement});
+      } else {
+        emit(t.end_name_changed ? "</" + t.name + ">" : t.raw);
       }
-      if (e && e->can_have_end_tag) {
-        emitContent(t.prepend);
-        if (mode == Mode::kInner && !suppress_) suppress_ = e;
-      } else if (e) {
-        emitContent(e->after);
-      }
+      emitContent(t.after);
       return;
     }
-    case Kind::kEnd:
-    case Kind::kDocumentEnd: {
-      for (size_t i = 0; i < t.closes.size(); ++i) {
-        bool own = t.kind == Kind::kEnd && t.matched && i + 1 == t.closes.size();
-        if (t.closes[i]) closeElement(*t.closes[i], own ? &t : nullptr);
-        else if (own) {
-          emitContent(t.before);
-          if (!t.removed) emit(t.end_name_changed ? "</" + t.name + ">" : t.raw);
-          emitContent(t.after);
-        }
-      }
-      if (t.kind == Kind::kEnd && !t.matched) emit(t.raw);  // an end tag of no open element
-      if (t.kind == Kind::kDocumentEnd) {
-        suppress_ = nullptr;
-        emitContent(document_end_);
-      }
+    case Kind::kDocumentEnd:
+      removed_content_ = 0;
+      emitContent(document_end_);
       return;
-    }
     case Kind::kText:
     case Kind::kComment: {
       emitContent(t.before);
@@ -475,23 +559,6 @@ void Rewriter::serialize(Token& t) {
   }
 }
 
-// At `element`'s end tag (`end`), or where it ends without one (null).
-void Rewriter::closeElement(Element& element, const Token* end) {
-  using Mode = Element::Mode;
-  if (suppress_ == &element) suppress_ = nullptr;
-  if (element.mode == Mode::kRemove) {
-    emitContent(element.after);
-    return;
-  }
-  emitContent(element.append);
-  if (end && element.mode != Mode::kRemoveKeepContent) {
-    emitContent(end->before);
-    if (!end->removed) emit(end->end_name_changed ? "</" + end->name + ">" : end->raw);
-    emitContent(end->after);
-  }
-  emitContent(element.after);
-}
-
 // ---- the current token ----
 
 Rewriter::Token& Rewriter::current() {
@@ -507,6 +574,7 @@ std::string_view Rewriter::tagName() const { return current().name; }
 
 void Rewriter::setTagName(std::string name) {
   Token& t = current();
+  if (t.element && t.element->can_have_end_tag) t.element->renamed = name;
   t.name = std::move(name);
   t.tag_changed = true;
 }
@@ -525,22 +593,28 @@ std::optional<std::string_view> Rewriter::getAttribute(std::string_view name) co
 void Rewriter::setAttribute(std::string_view name, std::string value) {
   Token& t = current();
   t.tag_changed = true;
-  for (auto& [n, v] : t.attributes) {
-    if (equalsIgnoreCase(n, name)) {
-      v = std::move(value);
+  for (size_t i = 0; i < t.attributes.size(); ++i) {
+    if (equalsIgnoreCase(t.attributes[i].first, name)) {
+      t.attributes[i].second = std::move(value);
+      t.attribute_raw[i].second.clear();  // written anew, under its name as written
       return;
     }
   }
   t.attributes.emplace_back(lowered(name), std::move(value));
+  t.attribute_raw.emplace_back(lowered(name), std::string());
 }
 
 void Rewriter::removeAttribute(std::string_view name) {
   Token& t = current();
-  auto it = std::find_if(t.attributes.begin(), t.attributes.end(),
-                         [&](const auto& a) { return equalsIgnoreCase(a.first, name); });
-  if (it == t.attributes.end()) return;
-  t.attributes.erase(it);
-  t.tag_changed = true;
+  // Every attribute of that name goes (duplicates too), as in lol-html.
+  bool any = false;
+  for (size_t i = t.attributes.size(); i-- > 0;) {
+    if (!equalsIgnoreCase(t.attributes[i].first, name)) continue;
+    t.attributes.erase(t.attributes.begin() + static_cast<ptrdiff_t>(i));
+    t.attribute_raw.erase(t.attribute_raw.begin() + static_cast<ptrdiff_t>(i));
+    any = true;
+  }
+  if (any) t.tag_changed = true;
 }
 
 std::string_view Rewriter::namespaceURI() const {
@@ -562,55 +636,89 @@ uint64_t Rewriter::endTagHandlerId() {
   return t.element->id;
 }
 
+// The element operations follow lol-html's Element: what lands on the
+// start tag, and what is kept for the end tag.
+namespace {
+bool isStart(const auto& t) { return t.element != nullptr; }
+}  // namespace
+
+void Rewriter::removeContentOf(Token& t) {
+  t.prepend.clear();
+  if (t.element->end_mutated) t.element->end_before.clear();
+  t.element->remove_content = true;
+}
+
 void Rewriter::prepend(Content c) {
   Token& t = current();
+  if (!isStart(t) || !t.element->can_have_end_tag) return;
+  t.self_closing = false;
   t.prepend.insert(t.prepend.begin(), std::move(c));
 }
 
 void Rewriter::append(Content c) {
   Token& t = current();
-  if (t.element) t.element->append.push_back(std::move(c));
+  if (!isStart(t) || !t.element->can_have_end_tag) return;
+  t.self_closing = false;
+  t.element->end_mutated = true;
+  t.element->end_before.push_back(std::move(c));
 }
 
 void Rewriter::setInnerContent(Content c) {
   Token& t = current();
-  if (!t.element || !t.element->can_have_end_tag) return;
-  t.prepend = {std::move(c)};
-  t.element->append.clear();
-  t.element->mode = Element::Mode::kInner;
+  if (!isStart(t) || !t.element->can_have_end_tag) return;
+  t.self_closing = false;
+  removeContentOf(t);
+  t.prepend.insert(t.prepend.begin(), std::move(c));
 }
 
 void Rewriter::removeAndKeepContent() {
   Token& t = current();
-  if (t.element) t.element->mode = Element::Mode::kRemoveKeepContent;
+  if (!isStart(t)) return;
+  t.removed = true;
+  if (t.element->can_have_end_tag) {
+    t.element->end_mutated = true;
+    t.element->end_removed = true;
+  }
 }
 
 void Rewriter::before(Content c) { current().before.push_back(std::move(c)); }
 
 void Rewriter::after(Content c) {
   Token& t = current();
-  if (t.kind == Token::Kind::kStart && t.element) t.element->after.insert(t.element->after.begin(), std::move(c));
-  else t.after.insert(t.after.begin(), std::move(c));
+  if (isStart(t)) {
+    if (t.element->can_have_end_tag) {
+      t.element->end_mutated = true;
+      t.element->end_after.insert(t.element->end_after.begin(), std::move(c));
+    } else {
+      t.prepend.insert(t.prepend.begin(), std::move(c));
+    }
+    return;
+  }
+  t.after.insert(t.after.begin(), std::move(c));
 }
 
 void Rewriter::replace(Content c) {
   Token& t = current();
+  t.removed = true;
   t.replacement = std::move(c);
-  if (t.kind == Token::Kind::kStart && t.element) t.element->mode = Element::Mode::kRemove;
-  else t.removed = true;
+  if (isStart(t) && t.element->can_have_end_tag) {
+    removeContentOf(t);
+    t.element->end_mutated = true;
+    t.element->end_removed = true;
+  }
 }
 
 void Rewriter::remove() {
   Token& t = current();
-  if (t.kind == Token::Kind::kStart && t.element) t.element->mode = Element::Mode::kRemove;
-  else t.removed = true;
+  t.removed = true;
+  if (isStart(t) && t.element->can_have_end_tag) {
+    removeContentOf(t);
+    t.element->end_mutated = true;
+    t.element->end_removed = true;
+  }
 }
 
-bool Rewriter::removed() const {
-  const Token& t = current();
-  if (t.kind == Token::Kind::kStart && t.element) return t.element->mode == Element::Mode::kRemove;
-  return t.removed || t.replacement.has_value();
-}
+bool Rewriter::removed() const { return current().removed; }
 
 std::string_view Rewriter::text() const { return current().raw; }
 bool Rewriter::lastInTextNode() const { return current().last; }

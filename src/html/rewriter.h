@@ -66,6 +66,10 @@ class Rewriter {
 
   void write(std::string_view chunk);
   void end();
+  // Whether the document is UTF-8 (the default): then a character cut by
+  // the end of an input chunk is held back so that text handlers see whole
+  // characters. Other charsets' text goes as it comes.
+  void setUtf8(bool utf8) { utf8_ = utf8; }
   // The next handler to call, or false once the input written so far is
   // done (its output ready). After end(), the last false means the
   // document is done.
@@ -118,6 +122,7 @@ class Rewriter {
   void onStartTag(const StartTag& tag);
   void onEndTag(const EndTag& tag);
   void onText(std::string_view raw, TextKind kind);
+  void onTextPiece(std::string_view raw);
   void onComment(const Comment& comment);
   void onDoctype(const Doctype& doctype);
   void onOther(std::string_view raw);
@@ -126,7 +131,7 @@ class Rewriter {
   void emit(std::string_view bytes);  // unless suppressed
   void emitContent(const std::vector<Content>& contents);
   void serialize(Token& token);
-  void closeElement(Element& element, const Token* end_tag);
+  void removeContentOf(Token& start_tag);
   Token& current();
   const Token& current() const;
 
@@ -141,11 +146,15 @@ class Rewriter {
   std::vector<int> inside_;  // per ElementHandlers: open elements it matched
   bool text_open_ = false;   // the last token was text some handler saw
   std::vector<Event> text_events_;  // its handlers, for its last chunk
+  std::string text_carry_;  // the first bytes of a character the last chunk cut
+  bool utf8_ = true;
   // Serialization.
   std::deque<std::unique_ptr<Token>> queue_;
   size_t event_ = 0;  // next event of queue_.front()
   std::string output_;
-  const Element* suppress_ = nullptr;  // output dropped until this element closes
+  // Open elements whose content is being removed: output is dropped while
+  // there is one (lol-html's matched_elements_with_removed_content).
+  int removed_content_ = 0;
   bool ended_ = false, end_done_ = false;
   std::vector<Content> document_end_;
   Doctype current_doctype_;

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
+#include <random>
+
+#include "base/fuzz_corpus.h"
 
 namespace verge::html {
 namespace {
@@ -156,10 +160,20 @@ TEST(Rewriter, CombinatorsAndNthChild) {
 }
 
 TEST(Rewriter, UnclosedElementsAtTheEnd) {
+  // As in lol-html: what is kept for an end tag is lost when none comes.
   auto out = rewriteAll("<div><p>open", {"p", "div"}, [](Rewriter& r, const Event& e) {
     if (e.kind == Kind::kElement) r.append({"/" + std::string(r.tagName()), false});
   });
-  EXPECT_EQ(out, "<div><p>open/p/div");
+  EXPECT_EQ(out, "<div><p>open");
+}
+
+TEST(Rewriter, ImplicitlyClosedElementsApplyTheirWorkToTheClosingEndTag) {
+  // lol-html applies the end tag work of every element an end tag closes
+  // to that end tag, innermost first: the outermost one's stays.
+  auto out = rewriteAll("<ul><li>a<li>b</ul>", {"ul", "li"}, [](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kElement) r.after({"/" + std::string(r.tagName()), false});
+  });
+  EXPECT_EQ(out, "<ul><li>a<li>b</ul>/ul");
 }
 
 TEST(Rewriter, HandlersMayRunLaterThanTheInputArrives) {
@@ -176,6 +190,71 @@ TEST(Rewriter, HandlersMayRunLaterThanTheInputArrives) {
   while (r.next(e)) r.setAttribute("x", "1");
   out += r.takeOutput();
   EXPECT_EQ(out, "<p x=\"1\">a</p>b<p x=\"1\">c</p>d");
+}
+
+}  // namespace
+}  // namespace verge::html
+
+namespace verge::html {
+namespace {
+
+// The text chunks document text handlers get for `input` in `chunk`-byte pieces.
+std::string textChunks(std::string_view input, size_t chunk) {
+  std::string got;
+  rewrite(input, {}, [&](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kText) got += r.lastInTextNode() ? "|$" : "|" + std::string(r.text());
+  }, chunk, {false, false, true, false});
+  return got;
+}
+
+TEST(Rewriter, TextBreaksWhereLolHtmlDoes) {
+  // Checked against lol-html (html-rewriter-wasm) by the differential test.
+  EXPECT_EQ(textChunks("a < b <3 </ x </> y", 1 << 20), "|a |<| b |<|3 |$| y|$");
+  EXPECT_EQ(textChunks("<style>a<b</c </style</style>", 1 << 20), "|a|<|b|</c| |</style|$");
+  EXPECT_EQ(textChunks("<script>a<!--b<script>c</script>d-->e</script>", 1 << 20),
+            "|a|<!--b|<script>c|</script>d--|>e|$");
+  // Input chunk ends break plain text, not script's escaped text.
+  EXPECT_EQ(textChunks("<script>a<!--b<script>c</script>d-->e</script>", 1),
+            "|a|<!--b|<script>c|</script>d--|>|e|$");
+  // A UTF-8 character cut by a chunk end waits for its other bytes.
+  EXPECT_EQ(textChunks("caf\xc3\xa9", 1), "|c|a|f|\xc3\xa9|$");
+}
+
+TEST(Rewriter, StrictModeAmbiguityIsAnError) {
+  Rewriter r({}, {});
+  EXPECT_THROW(r.write("<select><option><style>x"), ParsingAmbiguityError);
+  Rewriter ok({}, {});
+  EXPECT_NO_THROW(ok.write("<select><script>x</script></select><style>y</style>"));
+}
+
+}  // namespace
+}  // namespace verge::html
+
+namespace verge::html {
+int fuzzRewriter(const uint8_t* data, size_t size);  // rewriter_fuzz.cc
+
+namespace {
+
+TEST(FuzzReplay, RewriterOnTheHtmlCorpus) {
+  const auto corpus = base::readFuzzCorpus(std::filesystem::path(VERGE_FUZZ_CORPUS_DIR) / "html");
+  ASSERT_GE(corpus.size(), 10u);
+  for (const auto& input : corpus) EXPECT_EQ(fuzzRewriter(input.data(), input.size()), 0);
+}
+
+TEST(FuzzReplay, RewriterOnRandomMixes) {
+  // Random mixes of markup fragments, as the differential test makes them.
+  const char* fragments[] = {"<p>", "</p>", "<li>", "</li>", "<ul>", "</ul>", "<div class=a>", "</div>", "<b>",
+                             "</b>", "<br>", "<!-- x -->", "<!--", "-->", "<script>", "</script>", "<style>",
+                             "</style>", "<svg>", "</svg>", "<math>", "<mi>", "<![CDATA[", "]]>", "<a href=x>",
+                             "</a>", "text", "&amp;", "<", ">", "\"", "caf\xc3\xa9", "<select>", "<title>",
+                             "<!DOCTYPE html>", "</", "<!", "<?x?>", "<template>", "</template>", "<table><tr><td>"};
+  std::mt19937 rnd(11);
+  for (int i = 0; i < 300; ++i) {
+    std::string doc;
+    for (int n = static_cast<int>(rnd() % 40); n >= 0; --n) doc += fragments[rnd() % std::size(fragments)];
+    SCOPED_TRACE(doc);
+    EXPECT_EQ(fuzzRewriter(reinterpret_cast<const uint8_t*>(doc.data()), doc.size()), 0);
+  }
 }
 
 }  // namespace

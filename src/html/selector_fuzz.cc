@@ -13,7 +13,7 @@ int fuzzSelector(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   try {
     SelectorList list = parseSelector(input);
-    std::vector<Attribute> attrs = {{"id", "a", '"', true}, {"class", "x y", '"', true}, {"lang", "en-US", 0, true}};
+    std::vector<Attribute> attrs = {{"id", "a", '"', true, {}}, {"class", "x y", '"', true, {}}, {"lang", "en-US", 0, true, {}}};
     for (const auto& alt : list.alternatives) {
       for (const auto& c : alt.compounds) (void)matchesCompound(c, {"div", &attrs, 3, 2});
     }

@@ -24,7 +24,7 @@ bool match(std::string_view selector, std::string_view name, std::vector<Attribu
   return false;
 }
 
-Attribute attr(std::string_view name, std::string_view value) { return {name, value, '"', true}; }
+Attribute attr(std::string_view name, std::string_view value) { return {name, value, '"', true, {}}; }
 
 std::string error(std::string_view selector) {
   try {
@@ -52,7 +52,7 @@ TEST(Selector, TypeIdClass) {
 
 TEST(Selector, Attributes) {
   std::vector<Attribute> a = {attr("href", "https://example.com/a.PDF"), attr("lang", "en-US"),
-                              attr("rel", "nofollow noopener"), {"disabled", "", 0, false}};
+                              attr("rel", "nofollow noopener"), {"disabled", "", 0, false, {}}};
   EXPECT_TRUE(match("[href]", "a", a));
   EXPECT_TRUE(match("[HREF]", "a", a));
   EXPECT_TRUE(match("[disabled]", "a", a));

@@ -49,30 +49,13 @@ constexpr std::array<std::string_view, 44> kBreakoutTags{
     "img", "li",  "listing",    "menu", "meta",  "nobr",   "ol",     "p",      "pre", "ruby", "s",
     "small", "span", "strong",  "strike", "sub", "sup",    "table",  "tt",     "u",   "ul",  "var"};
 
-bool isHtmlIntegrationPoint(std::string_view ns, std::string_view name, const std::vector<Attribute>& attrs) {
-  if (ns == "svg") {
-    return equalsIgnoreCase(name, "foreignobject") || equalsIgnoreCase(name, "desc") ||
-           equalsIgnoreCase(name, "title");
-  }
-  // MathML text integration points, and annotation-xml holding HTML.
-  for (std::string_view t : {"mi", "mo", "mn", "ms", "mtext"}) {
-    if (equalsIgnoreCase(name, t)) return true;
-  }
-  if (!equalsIgnoreCase(name, "annotation-xml")) return false;
-  for (const auto& a : attrs) {
-    if (equalsIgnoreCase(a.name, "encoding") &&
-        (equalsIgnoreCase(a.value, "text/html") || equalsIgnoreCase(a.value, "application/xhtml+xml"))) {
-      return true;
-    }
+bool isOneOf(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (std::string_view n : names) {
+    if (equalsIgnoreCase(name, n)) return true;
   }
   return false;
 }
 
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = lower(c);
-  return out;
-}
 
 }  // namespace
 
@@ -85,11 +68,65 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 void Tokenizer::write(std::string_view chunk) {
+  if (failed_) throw std::logic_error("write() after a parser error");
   buf_.append(chunk);
   run(false);
 }
 
-void Tokenizer::end() { run(true); }
+void Tokenizer::end() {
+  if (failed_) throw std::logic_error("end() after a parser error");
+  run(true);
+}
+
+void Tokenizer::guardStartTag(std::string_view name) {
+  // Only asked outside the default state (the common case costs nothing).
+  auto text_tag = [&] {
+    return isOneOf(name, {"textarea", "title", "plaintext", "script", "style", "iframe", "xmp", "noembed",
+                          "noframes", "noscript"});
+  };
+  bool ambiguous = false;
+  switch (guard_) {
+    case Guard::kDefault:
+      if (equalsIgnoreCase(name, "select")) guard_ = Guard::kInSelect;
+      else if (equalsIgnoreCase(name, "frameset")) guard_ = Guard::kInOrAfterFrameset;
+      break;
+    case Guard::kInSelect:
+      if (isOneOf(name, {"select", "textarea", "input", "keygen"})) {
+        guard_ = Guard::kDefault;
+      } else if (equalsIgnoreCase(name, "template")) {
+        guard_ = Guard::kInTemplateInSelect;
+        guard_depth_ = 1;
+      } else if (!equalsIgnoreCase(name, "script")) {
+        ambiguous = text_tag();
+      }
+      break;
+    case Guard::kInTemplateInSelect:
+      if (equalsIgnoreCase(name, "template")) ++guard_depth_;
+      else ambiguous = text_tag();
+      break;
+    case Guard::kInOrAfterFrameset:
+      ambiguous = text_tag() && !equalsIgnoreCase(name, "noframes");
+      break;
+  }
+  if (!ambiguous) return;
+  failed_ = true;
+  std::string tag(name);
+  for (auto& c : tag) c = lower(c);
+  throw ParsingAmbiguityError(
+      "The parser has encountered a text content tag (`<" + tag + ">`) in the context where it is ambiguous "
+      "whether this tag should be ignored or not. And, thus, it is unclear whether consequent content should be "
+      "parsed as raw text or HTML markup.\n\nThis error occurs due to the limited capabilities of the streaming "
+      "parsing. However, almost all of the cases of this error are caused by a non-conforming markup (e.g. a "
+      "`<script>` element in `<select>` element).");
+}
+
+void Tokenizer::guardEndTag(std::string_view name) {
+  if (guard_ == Guard::kInSelect && equalsIgnoreCase(name, "select")) {
+    guard_ = Guard::kDefault;
+  } else if (guard_ == Guard::kInTemplateInSelect && equalsIgnoreCase(name, "template")) {
+    if (--guard_depth_ == 0) guard_ = Guard::kInSelect;
+  }
+}
 
 void Tokenizer::run(bool at_end) {
   size_t pos = 0;
@@ -110,10 +147,8 @@ void Tokenizer::run(bool at_end) {
       }
       case State::kRcdata:
       case State::kRawtext:
-        pos += rawText(pos, at_end);
-        break;
       case State::kScript:
-        pos += scriptText(pos, at_end);
+        pos += textMachine(pos, at_end);
         break;
       case State::kPlaintext:
         emitText(pos, n, TextKind::kPlaintext);
@@ -203,6 +238,7 @@ size_t Tokenizer::parseTag(size_t pos, size_t name_start) {
     if (i >= n) return std::string::npos;
     if (b[i] != '=') {
       i = after_name;  // no value: what follows is the next attribute
+      attr.raw = attr.name;
       tag_.attributes.push_back(attr);
       continue;
     }
@@ -222,6 +258,7 @@ size_t Tokenizer::parseTag(size_t pos, size_t name_start) {
       if (i >= n) return std::string::npos;
       attr.value = b.substr(from, i - from);
     }
+    attr.raw = b.substr(name_from, i - name_from);
     tag_.attributes.push_back(attr);
   }
 }
@@ -234,7 +271,8 @@ size_t Tokenizer::startTag(size_t pos, bool at_end) {
     return buf_.size() - pos;
   }
   tag_.raw = std::string_view(buf_).substr(pos, end - pos);
-  tag_.ns = namespaceOf(tag_);
+  guardStartTag(tag_.name);
+  tag_.ns = startTagNamespace(tag_);
   sink_.startTag(tag_);
   afterStartTag(tag_);
   return end - pos;
@@ -248,6 +286,7 @@ size_t Tokenizer::endTag(size_t pos, bool at_end) {
     return buf_.size() - pos;
   }
   EndTag tag{tag_.name, std::string_view(buf_).substr(pos, end - pos)};
+  guardEndTag(tag.name);
   sink_.endTag(tag);
   afterEndTag(tag.name);
   return end - pos;
@@ -390,132 +429,247 @@ size_t Tokenizer::doctype(size_t pos, bool at_end) {
   return d.raw.size();
 }
 
-// CDATA section content (foreign content), up to "]]>".
+// CDATA section content (foreign content), up to "]]>". As in lol-html,
+// text breaks at every ']' (a "]" that does not end the section is a
+// chunk of its own).
 size_t Tokenizer::cdataText(size_t pos, bool at_end) {
-  std::string_view b(buf_);
-  size_t close = b.find("]]>", pos);
-  if (close == std::string::npos) {
-    size_t keep = at_end ? b.size() : std::max(pos, b.size() > 2 ? b.size() - 2 : 0);
-    emitText(pos, keep, TextKind::kCdata);
-    if (keep == pos && !at_end) return needMore();
-    if (!at_end && keep < b.size()) stall_ = true;
-    return keep - pos;
-  }
-  emitText(pos, close, TextKind::kCdata);
-  sink_.other(b.substr(close, 3));
-  state_ = State::kData;
-  return close + 3 - pos;
-}
-
-// RCDATA and RAWTEXT: text up to "</name" followed by a space, '/' or '>'.
-size_t Tokenizer::rawText(size_t pos, bool at_end) {
-  std::string_view b(buf_);
-  size_t n = b.size();
-  TextKind kind = state_ == State::kRcdata ? TextKind::kRcdata : TextKind::kRawtext;
-  for (size_t k = b.find("</", pos); k != std::string::npos; k = b.find("</", k + 1)) {
-    size_t need = k + 2 + end_tag_.size() + 1;
-    if (need > n) {
-      if (at_end) break;
-      bool partial = false;
-      startsWithIgnoreCase(b.substr(0, std::min(n, k + 2 + end_tag_.size())), k + 2, end_tag_, &partial);
-      bool could = partial || (n >= k + 2 + end_tag_.size() &&
-                               equalsIgnoreCase(b.substr(k + 2, end_tag_.size()), end_tag_));
-      if (!could) continue;
-      emitText(pos, k, kind);
-      stall_ = true;
-      return k - pos;
-    }
-    char after = b[k + 2 + end_tag_.size()];
-    if (equalsIgnoreCase(b.substr(k + 2, end_tag_.size()), end_tag_) &&
-        (isSpace(after) || after == '/' || after == '>')) {
-      emitText(pos, k, kind);
-      state_ = State::kData;
-      return k - pos;
-    }
-  }
-  // No end tag yet: all of it is text, but a '<' at the very end may start one.
-  size_t keep = n;
-  if (!at_end && n > pos && b[n - 1] == '<') keep = n - 1;
-  emitText(pos, keep, kind);
-  if (keep < n) stall_ = true;
-  return keep - pos;
-}
-
-// Script data with its escape states: "<!--" escapes it, "<script" inside
-// an escape doubles it, "-->" ends both; "</script" ends the element
-// except when doubly escaped.
-size_t Tokenizer::scriptText(size_t pos, bool at_end) {
   std::string_view b(buf_);
   size_t n = b.size();
   size_t i = pos;
-  auto wait = [&] {
-    emitText(pos, i, TextKind::kScript);
-    stall_ = true;
-    return i - pos;
-  };
-  while (i < n) {
-    char c = b[i];
-    if (c == '-') {
-      ++dashes_;
-      ++i;
-      continue;
+  for (;;) {
+    size_t k = b.find(']', i);
+    if (k == std::string::npos) {
+      emitText(i, n, TextKind::kCdata);
+      return n - pos;
     }
-    if (c == '>') {
-      if (dashes_ >= 2 && script_state_ != ScriptState::kNormal) script_state_ = ScriptState::kNormal;
-      dashes_ = 0;
-      ++i;
-      continue;
+    emitText(i, k, TextKind::kCdata);
+    if (k + 2 >= n && !at_end && b.substr(k, n - k) == std::string_view("]]>").substr(0, n - k)) {
+      stall_ = true;
+      return k - pos;
     }
-    dashes_ = 0;
-    if (c != '<') {
-      ++i;
-      continue;
-    }
-    bool partial = false;
-    if (script_state_ == ScriptState::kNormal) {
-      if (b.substr(i).starts_with("<!--")) {
-        script_state_ = ScriptState::kEscaped;
-        dashes_ = 2;
-        i += 4;
-        continue;
-      }
-      if (!at_end && n - i < 4 && std::string_view("<!--").starts_with(b.substr(i))) return wait();
-    }
-    // "</script" or "<script" followed by a space, '/' or '>'.
-    bool closing = i + 1 < n && b[i + 1] == '/';
-    size_t word = i + (closing ? 2 : 1);
-    if (i + 1 >= n && !at_end) return wait();
-    if (!closing && script_state_ != ScriptState::kEscaped) {
-      ++i;
-      continue;
-    }
-    bool match = startsWithIgnoreCase(b, word, "script", &partial);
-    if (!match) {
-      if (partial && !at_end) return wait();
-      ++i;
-      continue;
-    }
-    if (word + 6 >= n) {
-      if (!at_end) return wait();
-      ++i;
-      continue;
-    }
-    char after = b[word + 6];
-    if (!(isSpace(after) || after == '/' || after == '>')) {
-      ++i;
-      continue;
-    }
-    if (closing && script_state_ != ScriptState::kDoubleEscaped) {
-      emitText(pos, i, TextKind::kScript);
+    if (b.substr(k).starts_with("]]>")) {
+      sink_.other(b.substr(k, 3));
       state_ = State::kData;
-      script_state_ = ScriptState::kNormal;
-      return i - pos;
+      return k + 3 - pos;
     }
-    script_state_ = closing ? ScriptState::kEscaped : ScriptState::kDoubleEscaped;
-    i = word + 6;
+    emitText(k, k + 1, TextKind::kCdata);
+    i = k + 1;
   }
-  emitText(pos, n, TextKind::kScript);
-  return n - pos;
+}
+
+// RCDATA, RAWTEXT and script data, as lol-html's lexer runs them, so that
+// text reaches handlers in the same chunks: text is handed on at each '<'
+// that may start a tag, and what then turns out not to be one ("<",
+// "</p", "<!--x" …) is a chunk of its own; in the plain states the text
+// read so far is also handed on at the end of each input chunk (not in
+// script's escaped states, which hold it until their next break).
+// The machine's state survives between chunks (sub_, resume_).
+size_t Tokenizer::textMachine(size_t pos, bool at_end) {
+  std::string_view b(buf_);
+  const size_t n = b.size();
+  const TextKind kind = state_ == State::kRcdata ? TextKind::kRcdata
+                        : state_ == State::kRawtext ? TextKind::kRawtext
+                                                    : TextKind::kScript;
+  const bool script = state_ == State::kScript;
+  size_t t = pos;            // start of the text not yet handed on
+  size_t i = pos + resume_;  // next byte to read
+  size_t name = t + 2;       // an end tag's name (from "</")
+  Sub sub = sub_;
+  auto flush = [&] {
+    emitText(t, i, kind);
+    t = i;
+  };
+  // Whether b[i..] starts with `word` (ASCII case-insensitive); kBlock
+  // when the input ends before it can tell.
+  enum { kNo, kYes, kBlock };
+  auto ahead = [&](std::string_view word) {
+    bool partial = false;
+    if (startsWithIgnoreCase(b, i, word, &partial)) return kYes;
+    return partial && !at_end ? kBlock : kNo;
+  };
+  // The escaped and double-escaped states: '<' breaks the text, "--"
+  // may end the escape. False when the input ends before "--" is known.
+  auto escapedText = [&](Sub lt, Sub dash_dash) {
+    if (b[i] == '<') {
+      flush();
+      ++i;
+      sub = lt;
+      return true;
+    }
+    auto r = ahead("--");
+    if (r == kBlock) return false;
+    if (r == kYes) {
+      i += 2;
+      sub = dash_dash;
+    } else {
+      ++i;
+    }
+    return true;
+  };
+  auto appropriate = [&] { return equalsIgnoreCase(b.substr(name, i - name), end_tag_); };
+  while (i < n) {
+    const char c = b[i];
+    switch (sub) {
+      case Sub::kText: {
+        size_t k = b.find('<', i);
+        if (k == std::string::npos) {
+          i = n;
+          break;
+        }
+        i = k;
+        flush();
+        ++i;
+        sub = Sub::kLt;
+        break;
+      }
+      case Sub::kLt:
+        if (c == '/') {
+          ++i;
+          sub = Sub::kEndOpen;
+        } else if (c == '!' && script) {
+          ++i;
+          sub = Sub::kEscStart;
+        } else {
+          flush();
+          sub = Sub::kText;
+        }
+        break;
+      case Sub::kEndOpen:
+      case Sub::kEscEndOpen:
+        if (isAlpha(c)) {
+          name = i;
+          ++i;
+          sub = sub == Sub::kEndOpen ? Sub::kEndName : Sub::kEscEndName;
+        } else {
+          flush();
+          sub = sub == Sub::kEndOpen ? Sub::kText : Sub::kEsc;
+        }
+        break;
+      case Sub::kEndName:
+      case Sub::kEscEndName:
+        if (isAlpha(c)) {
+          ++i;
+        } else if ((isSpace(c) || c == '/' || c == '>') && appropriate()) {
+          // The end tag: the data state reads it from its '<'.
+          state_ = State::kData;
+          sub_ = Sub::kText;
+          resume_ = 0;
+          return t - pos;
+        } else {
+          flush();
+          sub = sub == Sub::kEndName ? Sub::kText : Sub::kEsc;
+        }
+        break;
+      case Sub::kEscStart: {
+        auto r = ahead("--");
+        if (r == kBlock) goto out;
+        if (r == kYes) {
+          i += 2;
+          sub = Sub::kEscDashDash;
+        } else {
+          flush();
+          sub = Sub::kText;
+        }
+        break;
+      }
+      case Sub::kEscDashDash:
+        if (c == '-') {
+          ++i;
+        } else if (c == '<') {
+          flush();
+          ++i;
+          sub = Sub::kEscLt;
+        } else if (c == '>') {
+          flush();
+          sub = Sub::kText;
+        } else {
+          ++i;
+          sub = Sub::kEsc;
+        }
+        break;
+      case Sub::kEsc:
+        if (!escapedText(Sub::kEscLt, Sub::kEscDashDash)) goto out;
+        break;
+      case Sub::kEscLt: {
+        auto r = ahead("script");
+        if (r == kBlock) goto out;
+        if (r == kYes) {
+          i += 6;
+          sub = Sub::kDescStart;
+        } else if (c == '/') {
+          ++i;
+          sub = Sub::kEscEndOpen;
+        } else {
+          flush();
+          sub = Sub::kEsc;
+        }
+        break;
+      }
+      case Sub::kDescStart:
+        if (isSpace(c) || c == '/' || c == '>') {
+          ++i;
+          sub = Sub::kDesc;
+        } else {
+          sub = Sub::kEsc;
+        }
+        break;
+      case Sub::kDesc:
+        if (!escapedText(Sub::kDescLt, Sub::kDescDashDash)) goto out;
+        break;
+      case Sub::kDescDashDash:
+        if (c == '-') {
+          ++i;
+        } else if (c == '<') {
+          ++i;
+          sub = Sub::kDescLt;
+        } else if (c == '>') {
+          flush();
+          sub = Sub::kText;
+        } else {
+          ++i;
+          sub = Sub::kDesc;
+        }
+        break;
+      case Sub::kDescLt:
+        if (c == '/') {
+          ++i;
+          sub = Sub::kDescEndName;
+        } else {
+          sub = Sub::kDesc;
+        }
+        break;
+      case Sub::kDescEndName: {
+        auto r = ahead("script");
+        if (r == kBlock) goto out;
+        if (r == kYes) {
+          i += 6;
+          sub = Sub::kDescEnd;
+        } else {
+          sub = Sub::kDesc;
+        }
+        break;
+      }
+      case Sub::kDescEnd:
+        if (isSpace(c) || c == '/' || c == '>') {
+          ++i;
+          sub = Sub::kEsc;
+        } else {
+          sub = Sub::kDesc;
+        }
+        break;
+    }
+  }
+out:
+  if (at_end) {
+    i = n;
+    flush();
+  } else if (sub == Sub::kText) {
+    flush();  // the end of the input chunk hands on the text so far
+  }
+  sub_ = sub;
+  resume_ = i - t;
+  if (t < n || i < n) stall_ = true;
+  return t - pos;
 }
 
 bool Tokenizer::breaksOut(const StartTag& tag) const {
@@ -530,50 +684,72 @@ bool Tokenizer::breaksOut(const StartTag& tag) const {
          });
 }
 
-std::string_view Tokenizer::namespaceOf(const StartTag& tag) const {
-  if (equalsIgnoreCase(tag.name, "svg")) return "svg";
-  if (equalsIgnoreCase(tag.name, "math")) return "math";
-  if (!inForeignContent() || breaksOut(tag)) return "";
-  return foreign_.back().ns == "svg" ? "svg" : "math";
+// lol-html's simulation: <svg> and <math> enter their namespace (even
+// self-closing), a breakout tag leaves one level, an integration point
+// (svg's desc, title, foreignObject; MathML's text integration points and
+// annotation-xml holding HTML) enters HTML. The element is in the
+// namespace that results.
+std::string_view Tokenizer::startTagNamespace(const StartTag& tag) {
+  Ns cur = ns_.back();
+  read_in_html_ = cur == Ns::kHtml;
+  if (equalsIgnoreCase(tag.name, "svg")) {
+    ns_.push_back(Ns::kSvg);
+  } else if (equalsIgnoreCase(tag.name, "math")) {
+    ns_.push_back(Ns::kMath);
+  } else if (cur != Ns::kHtml) {
+    if (breaksOut(tag)) {
+      if (ns_.size() > 1) ns_.pop_back();
+    } else if (!tag.self_closing &&
+               ((cur == Ns::kSvg && isOneOf(tag.name, {"desc", "title", "foreignobject"})) ||
+                (cur == Ns::kMath && isOneOf(tag.name, {"mi", "mo", "mn", "ms", "mtext"})))) {
+      ns_.push_back(Ns::kHtml);
+    } else if (cur == Ns::kMath && !tag.self_closing && equalsIgnoreCase(tag.name, "annotation-xml")) {
+      for (const auto& a : tag.attributes) {
+        if (equalsIgnoreCase(a.name, "encoding") &&
+            (equalsIgnoreCase(a.value, "text/html") || equalsIgnoreCase(a.value, "application/xhtml+xml"))) {
+          ns_.push_back(Ns::kHtml);
+          break;
+        }
+      }
+    }
+  }
+  switch (ns_.back()) {
+    case Ns::kSvg: return "svg";
+    case Ns::kMath: return "math";
+    default: return "";
+  }
 }
 
 void Tokenizer::afterStartTag(const StartTag& tag) {
-  if (inForeignContent()) {
-    if (breaksOut(tag)) {
-      while (!foreign_.empty() && !foreign_.back().html_integration) foreign_.pop_back();
-      // Back in HTML: the tag is an HTML one.
-    } else {
-      if (!tag.self_closing) {
-        std::string ns = foreign_.back().ns;
-        if (equalsIgnoreCase(tag.name, "svg")) ns = "svg";
-        else if (equalsIgnoreCase(tag.name, "math")) ns = "math";
-        foreign_.push_back({lowered(tag.name), ns, isHtmlIntegrationPoint(ns, tag.name, tag.attributes)});
-      }
-      return;
-    }
-  }
-  if (equalsIgnoreCase(tag.name, "svg") || equalsIgnoreCase(tag.name, "math")) {
-    if (!tag.self_closing) foreign_.push_back({lowered(tag.name), lowered(tag.name), false});
-    return;
-  }
+  // Only a tag read in HTML changes the text state (lol-html asks for it
+  // only there); <svg>/<math> themselves never do.
+  if (!read_in_html_ || !tag.ns.empty()) return;
   for (const auto& t : kTextElements) {
     if (!equalsIgnoreCase(tag.name, t.name)) continue;
     // The self-closing flag means nothing on these: <script/> still opens.
     state_ = t.state == 0 ? State::kRcdata : t.state == 1 ? State::kRawtext : t.state == 2 ? State::kScript
                                                                                           : State::kPlaintext;
     end_tag_ = std::string(t.name);
-    script_state_ = ScriptState::kNormal;
-    dashes_ = 0;
+    sub_ = Sub::kText;
+    resume_ = 0;
     return;
   }
 }
 
 void Tokenizer::afterEndTag(std::string_view name) {
-  for (size_t i = foreign_.size(); i-- > 0;) {
-    if (equalsIgnoreCase(foreign_[i].name, name)) {
-      foreign_.resize(i);
-      return;
+  Ns cur = ns_.back();
+  if (cur == Ns::kHtml) {
+    if (ns_.size() < 2) return;
+    Ns prev = ns_[ns_.size() - 2];
+    if ((prev == Ns::kMath && isOneOf(name, {"mi", "mo", "mn", "ms", "mtext", "annotation-xml"})) ||
+        (prev == Ns::kSvg && isOneOf(name, {"desc", "title", "foreignobject"}))) {
+      ns_.pop_back();
     }
+    return;
+  }
+  if ((cur == Ns::kSvg && equalsIgnoreCase(name, "svg")) || (cur == Ns::kMath && equalsIgnoreCase(name, "math")) ||
+      isOneOf(name, {"p", "br"})) {
+    ns_.pop_back();
   }
 }
 

@@ -3,13 +3,18 @@
 // to a sink together with the exact bytes it came from, so that a rewriter
 // can pass what it does not change through byte for byte.
 //
-// Text is not decoded (entities stay as written, as lol-html gives them to
-// Cloudflare's text handlers) and is handed on as it arrives, so memory is
-// bounded by the longest tag, comment or doctype, not by the document. The
-// text states that follow a start tag (RCDATA after <title>, RAWTEXT after
-// <style>, script data after <script>, PLAINTEXT) and CDATA sections in SVG
-// and MathML need a little of the tree builder's knowledge: which namespace
-// the current element is in. The tokenizer tracks just that.
+// It follows lol-html (what Cloudflare's HTMLRewriter runs) rather than the
+// standard where they part: text is not decoded (entities stay as
+// written), and is handed on in the pieces lol-html's lexer makes — at
+// each input chunk's end and at each '<' that might start a tag, with what
+// turns out not to be one ("<", "</p" in a <style> …) a piece of its own —
+// so memory is bounded by the longest tag, comment or doctype (or escaped
+// script text, which lol-html also holds), not by the document. The text
+// states that follow a start tag (RCDATA after <title>, RAWTEXT after
+// <style>, script data after <script>, PLAINTEXT) and CDATA sections need
+// a little of the tree builder's knowledge: the namespace stack that
+// lol-html's tree builder simulator keeps, and its strict mode's
+// ambiguity errors (ParsingAmbiguityError).
 //
 // Works on bytes: any ASCII-compatible encoding (UTF-8, windows-1252,
 // ISO-8859-x, …) tokenizes the same.
@@ -17,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +34,7 @@ struct Attribute {
   std::string_view value;  // as written (no quotes, entities not decoded)
   char quote = 0;          // '"' or '\'' when quoted
   bool has_value = false;  // `<input disabled>` has none
+  std::string_view raw;    // the attribute as written: name, '=', quotes and value
 };
 
 // Where text came from: what the tokenizer was in when it read it.
@@ -60,6 +67,15 @@ struct Doctype {
   std::string_view raw;
 };
 
+// Thrown by Tokenizer::write() where lol-html's strict mode (which workerd
+// uses) gives up: a text element (<script>, <style>, <title> …) inside
+// <select> or after <frameset>, where only the tree builder could tell
+// whether its content is text or markup. The message is lol-html's.
+class ParsingAmbiguityError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class TokenSink {
  public:
   virtual ~TokenSink() = default;
@@ -90,9 +106,12 @@ class Tokenizer {
 
  private:
   enum class State : uint8_t { kData, kRcdata, kRawtext, kScript, kPlaintext, kCdata };
-  // Script data's escape states (the HTML standard's "script data escaped"
-  // and "double escaped"), which decide whether </script> ends it.
-  enum class ScriptState : uint8_t { kNormal, kEscaped, kDoubleEscaped };
+  // The states of textMachine() (RCDATA, RAWTEXT, script data with its
+  // escaped and double-escaped states), named after lol-html's.
+  enum class Sub : uint8_t {
+    kText, kLt, kEndOpen, kEndName, kEscStart, kEscDashDash, kEsc, kEscLt, kEscEndOpen, kEscEndName,
+    kDescStart, kDesc, kDescDashDash, kDescLt, kDescEndName, kDescEnd
+  };
 
   void run(bool at_end);
   // Each returns how many bytes of buf_ from `pos` it consumed; one that
@@ -108,33 +127,36 @@ class Tokenizer {
   size_t doctype(size_t pos, bool at_end);
   size_t cdataText(size_t pos, bool at_end);
   // Text states after a start tag: text up to the appropriate end tag.
-  size_t rawText(size_t pos, bool at_end);
-  size_t scriptText(size_t pos, bool at_end);
+  size_t textMachine(size_t pos, bool at_end);
   void emitText(size_t from, size_t to, TextKind kind);
-  // Tree knowledge: after a start or end tag, which state comes next and
-  // whether we are in foreign content.
-  std::string_view namespaceOf(const StartTag& tag) const;
+  // Tree knowledge, as lol-html's tree builder simulator has it: a stack
+  // of namespaces that start and end tags move (not a stack of elements).
+  // startTagNamespace() applies a start tag and returns its element's
+  // namespace; afterStartTag() then picks the text state that follows.
+  std::string_view startTagNamespace(const StartTag& tag);
   bool breaksOut(const StartTag& tag) const;  // an HTML tag that ends foreign content
   void afterStartTag(const StartTag& tag);
   void afterEndTag(std::string_view name);
-  bool inForeignContent() const { return !foreign_.empty() && !foreign_.back().html_integration; }
+  bool inForeignContent() const { return ns_.back() != Ns::kHtml; }
 
   TokenSink& sink_;
   std::string buf_;
   size_t scan_ = 0;  // how far a pending comment was already scanned (resumes long ones)
   bool stall_ = false;
   State state_ = State::kData;
-  ScriptState script_state_ = ScriptState::kNormal;
-  int dashes_ = 0;  // '-' just seen in script data (for "-->")
+  Sub sub_ = Sub::kText;
+  size_t resume_ = 0;  // where textMachine() goes on, from the retained text's start
   std::string end_tag_;  // the name that ends RCDATA/RAWTEXT/script
-  // Open elements of SVG and MathML (and HTML integration points in them):
-  // enough of the tree to tell foreign content from HTML.
-  struct Foreign {
-    std::string name;  // lowercased
-    std::string ns;    // "svg" or "math"
-    bool html_integration;
-  };
-  std::vector<Foreign> foreign_;
+  enum class Ns : uint8_t { kHtml, kSvg, kMath };
+  std::vector<Ns> ns_{Ns::kHtml};
+  bool read_in_html_ = true;  // the last start tag came in HTML content
+  // lol-html's ambiguity guard (ParsingAmbiguityError).
+  enum class Guard : uint8_t { kDefault, kInSelect, kInTemplateInSelect, kInOrAfterFrameset };
+  void guardStartTag(std::string_view name);
+  void guardEndTag(std::string_view name);
+  Guard guard_ = Guard::kDefault;
+  uint64_t guard_depth_ = 0;
+  bool failed_ = false;
   size_t max_pending_ = 0;
   StartTag tag_;  // reused: its attribute vector keeps its capacity
 };

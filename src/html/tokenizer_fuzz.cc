@@ -83,36 +83,47 @@ std::string tokenTranscript(std::string_view input) {
   return r.transcript;
 }
 
+// Runs `feed` on a fresh tokenizer; false when it gave up on the input
+// (ParsingAmbiguityError, lol-html's strict mode), which must then happen
+// however the input is cut.
+template <typename Feed>
+bool tokenize(Recorder& r, Feed feed) {
+  Tokenizer t(r);
+  try {
+    feed(t);
+    t.end();
+  } catch (const ParsingAmbiguityError&) {
+    return false;
+  }
+  r.flush();
+  return true;
+}
+
 int fuzzTokenizer(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   Recorder whole;
-  {
-    Tokenizer t(whole);
-    t.write(input);
-    t.end();
-    whole.flush();
-  }
-  check(whole.bytes == input);
+  const bool ok = tokenize(whole, [&](Tokenizer& t) { t.write(input); });
+  if (ok) check(whole.bytes == input);
   // Two pieces, split where the first byte says; and byte by byte.
   size_t split = size == 0 ? 0 : data[0] % (size + 1);
   Recorder pieces;
-  {
-    Tokenizer t(pieces);
-    t.write(input.substr(0, split));
-    t.write(input.substr(split));
-    t.end();
-    pieces.flush();
+  check(tokenize(pieces, [&](Tokenizer& t) {
+          t.write(input.substr(0, split));
+          t.write(input.substr(split));
+        }) == ok);
+  if (ok) {
+    check(pieces.bytes == input);
+    check(pieces.transcript == whole.transcript);
   }
-  check(pieces.bytes == input);
-  check(pieces.transcript == whole.transcript);
   if (size <= 4096) {
     Recorder bytewise;
-    Tokenizer t(bytewise);
-    for (size_t i = 0; i < size; ++i) t.write(input.substr(i, 1));
-    t.end();
-    bytewise.flush();
-    check(bytewise.bytes == input);
-    check(bytewise.transcript == whole.transcript);
+    check(tokenize(bytewise, [&](Tokenizer& t) {
+            for (size_t i = 0; i < size; ++i) t.write(input.substr(i, 1));
+          }) == ok);
+    if (ok) {
+      check(bytewise.bytes == input);
+      check(bytewise.transcript == whole.transcript);
+    }
   }
   return 0;
 }

@@ -46,13 +46,28 @@ function content(token, code, value, options) {
   return token;
 }
 
+// Names lol-html refuses, with its messages (workerd prefixes "Parser error: ").
+function checkTagName(name) {
+  if (name === '') throw new TypeError("Parser error: Tag name can't be empty.");
+  if (!/^[A-Za-z]/.test(name)) {
+    throw new TypeError('Parser error: The first character of the tag name should be an ASCII alphabetical character.');
+  }
+  const bad = /[ \n\r\t\f/>]/.exec(name);
+  if (bad) throw new TypeError(`Parser error: \`${bad[0]}\` character is forbidden in the tag name`);
+  return name;
+}
+function checkAttributeName(name) {
+  if (name === '') throw new TypeError("Parser error: Attribute name can't be empty.");
+  const bad = /[ \n\r\t\f/>=]/.exec(name);
+  if (bad) throw new TypeError(`Parser error: \`${bad[0]}\` character is forbidden in the attribute name`);
+  return name;
+}
+
 class Element {
   constructor(key) { if (key !== kConstruct) illegal(); }
   get tagName() { return op(this, OP.tagName); }
   set tagName(name) {
-    name = String(name);
-    if (name === '' || /[\s/>]/.test(name)) throw new TypeError(`Parser error: Invalid tag name "${name}".`);
-    op(this, OP.setTagName, name);
+    op(this, OP.setTagName, checkTagName(String(name)));
   }
   get attributes() { return op(this, OP.attributes)[Symbol.iterator](); }
   get removed() { return op(this, OP.removed); }
@@ -60,9 +75,7 @@ class Element {
   getAttribute(name) { return op(this, OP.getAttribute, String(name)); }
   hasAttribute(name) { return op(this, OP.hasAttribute, String(name)); }
   setAttribute(name, value) {
-    name = String(name);
-    if (name === '' || /[\s/>="']/.test(name)) throw new TypeError(`Parser error: Invalid attribute name "${name}".`);
-    op(this, OP.setAttribute, name, String(value));
+    op(this, OP.setAttribute, checkAttributeName(String(name)), String(value));
     return this;
   }
   removeAttribute(name) {
@@ -177,12 +190,18 @@ class HTMLRewriter {
   transform(response) {
     if (!(response instanceof Response)) throw new TypeError("Failed to execute 'transform' on 'HTMLRewriter': parameter 1 is not of type 'Response'.");
     if (response.type === 'error') throw new TypeError('HTMLRewriter cannot transform an error response');
+    // The document's charset (Content-Type's charset=, else UTF-8), as
+    // workerd gives it to lol-html: unknown or not ASCII-compatible
+    // (UTF-16, ISO-2022-JP) is a TypeError now.
+    const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(response.headers.get('content-type') ?? '');
+    const charset = match ? native.htmlCharset(match[1] ?? match[2]) : native.htmlCharset('utf-8');
     if (response.body === null) return response;
     // The handlers are read now: changing the handler objects later has no effect.
     const flag = (h, name, bit) => (typeof h[name] === 'function' ? bit : 0);
     const elements = this.#elements.map(([s, h]) => [s, h, flag(h, 'element', 1) | flag(h, 'comments', 2) | flag(h, 'text', 4)]);
     const documents = this.#documents.map((h) => [h, flag(h, 'doctype', 1) | flag(h, 'comments', 2) | flag(h, 'text', 4) | flag(h, 'end', 8)]);
-    const handle = native.htmlRewriterCreate(elements.map((e) => e[0]), elements.map((e) => e[2]), documents.map((d) => d[1]));
+    const handle = native.htmlRewriterCreate(elements.map((e) => e[0]), elements.map((e) => e[2]), documents.map((d) => d[1]),
+                                             charset);
     const run = { handle, elements, documents, endTagHandlers: new Map() };
     const reader = response.body.getReader();
     const body = new ReadableStream({

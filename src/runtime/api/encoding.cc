@@ -27,24 +27,12 @@ std::string lowerName(int enc) {
 
 void encodingForLabel(Args info) {
   auto* isolate = info.GetIsolate();
-  std::string label = toStdString(isolate, info[0]);
-  auto ws = [](char c) { return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '; };
-  size_t a = 0, b = label.size();
-  while (a < b && ws(label[a])) ++a;
-  while (b > a && ws(label[b - 1])) --b;
-  std::string key = label.substr(a, b - a);
-  for (auto& c : key) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  const Label* end = kLabels + kLabelCount;
-  const Label* it = std::lower_bound(kLabels, end, key, [](const Label& l, const std::string& k) {
-    return std::strcmp(l.label, k.c_str()) < 0;
-  });
-  if (it == end || key != it->label) {
+  int enc = encoding::encodingForLabel(toStdString(isolate, info[0]));
+  if (enc < 0) {
     info.GetReturnValue().SetNull();
     return;
   }
-  v8::Local<v8::Value> parts[] = {v8::Integer::New(isolate, it->encoding), v8str(isolate, lowerName(it->encoding))};
+  v8::Local<v8::Value> parts[] = {v8::Integer::New(isolate, enc), v8str(isolate, lowerName(enc))};
   info.GetReturnValue().Set(v8::Array::New(isolate, parts, 2));
 }
 

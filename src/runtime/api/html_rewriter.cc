@@ -5,6 +5,8 @@
 #include <string>
 
 #include "html/rewriter.h"
+#include "runtime/api/encoding_tables.h"
+#include "runtime/api/text_decoder.h"
 #include "runtime/limited_allocator.h"
 #include "runtime/v8_util.h"
 
@@ -19,6 +21,9 @@ using html::Rewriter;
 struct Handle {
   std::unique_ptr<Rewriter> rewriter;
   v8::Global<v8::Object> object;
+  // The document's charset (an encoding_tables.h Encoding): what handlers
+  // get is decoded from it, what they insert is encoded to it.
+  int enc = encoding::kUtf8;
 };
 
 void freeHandle(const v8::WeakCallbackInfo<Handle>& info) {
@@ -27,19 +32,77 @@ void freeHandle(const v8::WeakCallbackInfo<Handle>& info) {
   delete h;
 }
 
-Rewriter* rewriterOf(Args info) {
+Handle* handleOf(Args info) {
   auto v = info[0];
   if (!v->IsObject() || v.As<v8::Object>()->InternalFieldCount() != 2) return nullptr;
   auto o = v.As<v8::Object>();
   // The second field marks the handle as a rewriter's (other natives' handles have one field).
   if (o->GetAlignedPointerFromInternalField(1) != &freeHandle) return nullptr;
-  return static_cast<Handle*>(o->GetAlignedPointerFromInternalField(0))->rewriter.get();
+  return static_cast<Handle*>(o->GetAlignedPointerFromInternalField(0));
+}
+
+Handle* handleOrThrow(Args info) {
+  Handle* h = handleOf(info);
+  if (!h) throwError(info.GetIsolate(), "TypeError", "not an HTMLRewriter handle");
+  return h;
 }
 
 Rewriter* rewriterOrThrow(Args info) {
-  Rewriter* r = rewriterOf(info);
-  if (!r) throwError(info.GetIsolate(), "TypeError", "not an HTMLRewriter handle");
-  return r;
+  Handle* h = handleOrThrow(info);
+  return h ? h->rewriter.get() : nullptr;
+}
+
+// Bytes of the document (in its charset) → a JS string.
+v8::Local<v8::String> toJs(v8::Isolate* isolate, int enc, std::string_view bytes) {
+  if (enc == encoding::kUtf8) return v8str(isolate, bytes);
+  int32_t state[8] = {};
+  std::u16string text;
+  encoding::decode(enc, bytes, false, true, state, text);
+  v8::Local<v8::String> s;
+  if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(text.data()), v8::NewStringType::kNormal,
+                                  static_cast<int>(text.size()))
+           .ToLocal(&s)) {
+    return v8::String::Empty(isolate);
+  }
+  return s;
+}
+
+// A JS string → bytes in the document's charset (numeric character
+// references for what it cannot represent, as lol-html does).
+// With `escape`, text content is escaped first (& < >), so that the
+// references for what the charset lacks stay references.
+std::string fromJs(v8::Isolate* isolate, int enc, v8::Local<v8::Value> value, bool escape = false) {
+  if (enc == encoding::kUtf8 && !escape) return toStdString(isolate, value);
+  v8::Local<v8::String> s;
+  if (!value->ToString(isolate->GetCurrentContext()).ToLocal(&s)) return {};
+  std::u16string text(static_cast<size_t>(s->Length()), u'\0');
+  s->Write(isolate, reinterpret_cast<uint16_t*>(text.data()), 0, s->Length(), v8::String::NO_NULL_TERMINATION);
+  if (escape) {
+    std::u16string escaped;
+    escaped.reserve(text.size());
+    for (char16_t c : text) {
+      if (c == u'&') escaped += u"&amp;";
+      else if (c == u'<') escaped += u"&lt;";
+      else if (c == u'>') escaped += u"&gt;";
+      else escaped += c;
+    }
+    text = std::move(escaped);
+  }
+  return encoding::encode(enc, text);
+}
+
+// htmlCharset(label) → the Encoding to rewrite a document in, or a
+// TypeError with lol-html's message (workerd's, at transform()).
+void charset(Args info) {
+  auto* isolate = info.GetIsolate();
+  int enc = encoding::encodingForLabel(toStdString(isolate, info[0]));
+  if (enc < 0) {
+    throwError(isolate, "TypeError", "Parser error: Unknown character encoding has been provided.");
+  } else if (!encoding::isAsciiCompatible(enc)) {
+    throwError(isolate, "TypeError", "Parser error: Expected ASCII-compatible encoding.");
+  } else {
+    info.GetReturnValue().Set(v8::Integer::New(isolate, enc));
+  }
 }
 
 void selectorCheck(Args info) {
@@ -91,7 +154,10 @@ void create(Args info) {
   tmpl->SetInternalFieldCount(2);
   v8::Local<v8::Object> object;
   if (!tmpl->NewInstance(context).ToLocal(&object)) return;
-  auto* h = new Handle{std::make_unique<Rewriter>(std::move(elements), std::move(documents)), {}};
+  auto* h = new Handle{std::make_unique<Rewriter>(std::move(elements), std::move(documents)), {}, encoding::kUtf8};
+  int enc = info[3]->IsInt32() ? info[3].As<v8::Int32>()->Value() : encoding::kUtf8;
+  if (encoding::isAsciiCompatible(enc)) h->enc = enc;
+  h->rewriter->setUtf8(h->enc == encoding::kUtf8);
   object->SetAlignedPointerInInternalField(0, h);
   object->SetAlignedPointerInInternalField(1, reinterpret_cast<void*>(&freeHandle));
   h->object.Reset(isolate, object);
@@ -99,12 +165,25 @@ void create(Args info) {
   info.GetReturnValue().Set(object);
 }
 
+// A document lol-html's strict mode gives up on is a TypeError, as in
+// workerd ("Parser error: " and lol-html's message); the stream fails.
+template <typename F>
+void feed(Args info, F f) {
+  Rewriter* r = rewriterOrThrow(info);
+  if (!r) return;
+  try {
+    f(*r);
+  } catch (const std::exception& e) {
+    throwError(info.GetIsolate(), "TypeError", std::string("Parser error: ") + e.what());
+  }
+}
+
 void write(Args info) {
-  if (Rewriter* r = rewriterOrThrow(info)) r->write(bytesOf(info[1]));
+  feed(info, [&](Rewriter& r) { r.write(bytesOf(info[1])); });
 }
 
 void end(Args info) {
-  if (Rewriter* r = rewriterOrThrow(info)) r->end();
+  feed(info, [](Rewriter& r) { r.end(); });
 }
 
 void next(Args info) {
@@ -145,8 +224,8 @@ enum Op {
   kEndTagName, kSetEndTagName, kAppendToDocument,
 };
 
-v8::Local<v8::Value> stringOrNull(v8::Isolate* isolate, std::string_view s, bool has) {
-  return has ? v8str(isolate, s).As<v8::Value>() : v8::Null(isolate).As<v8::Value>();
+v8::Local<v8::Value> stringOrNull(v8::Isolate* isolate, int enc, std::string_view s, bool has) {
+  return has ? toJs(isolate, enc, s).As<v8::Value>() : v8::Null(isolate).As<v8::Value>();
 }
 
 std::string lowered(std::string_view s) {
@@ -158,22 +237,30 @@ std::string lowered(std::string_view s) {
 }
 
 void token(Args info) {
-  Rewriter* r = rewriterOrThrow(info);
-  if (!r) return;
+  Handle* h = handleOrThrow(info);
+  if (!h) return;
+  Rewriter* r = h->rewriter.get();
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
   int op = info[1]->Int32Value(context).FromMaybe(-1);
-  auto arg = [&](int i) { return toStdString(isolate, info[i]); };
-  auto content = [&] { return Content{arg(2), info[3]->BooleanValue(isolate)}; };
+  const int enc = h->enc;
+  auto arg = [&](int i) { return fromJs(isolate, enc, info[i]); };
+  auto str = [&](std::string_view bytes) { return toJs(isolate, enc, bytes); };
+  // Text content of another charset is escaped here, before encoding.
+  auto content = [&] {
+    bool html = info[3]->BooleanValue(isolate);
+    if (html || enc == encoding::kUtf8) return Content{arg(2), html};
+    return Content{fromJs(isolate, enc, info[2], true), true};
+  };
   auto ret = [&](v8::Local<v8::Value> v) { info.GetReturnValue().Set(v); };
   try {
     switch (op) {
-      case kTagName: ret(v8str(isolate, lowered(r->tagName()))); break;
+      case kTagName: ret(str(lowered(r->tagName()))); break;
       case kSetTagName: r->setTagName(arg(2)); break;
       case kAttributes: {
         std::vector<v8::Local<v8::Value>> items;
         for (const auto& [name, value] : r->attributes()) {
-          v8::Local<v8::Value> pair[] = {v8str(isolate, name), v8str(isolate, value ? *value : "")};
+          v8::Local<v8::Value> pair[] = {str(name), str(value ? *value : "")};
           items.push_back(v8::Array::New(isolate, pair, 2));
         }
         ret(v8::Array::New(isolate, items.data(), items.size()));
@@ -181,7 +268,7 @@ void token(Args info) {
       }
       case kGetAttribute: {
         auto v = r->getAttribute(arg(2));
-        ret(stringOrNull(isolate, v.value_or(""), v.has_value()));
+        ret(stringOrNull(isolate, enc, v.value_or(""), v.has_value()));
         break;
       }
       case kHasAttribute: ret(v8::Boolean::New(isolate, r->getAttribute(arg(2)).has_value())); break;
@@ -198,19 +285,19 @@ void token(Args info) {
       case kRemove: r->remove(); break;
       case kRemoveAndKeepContent: r->removeAndKeepContent(); break;
       case kRemoved: ret(v8::Boolean::New(isolate, r->removed())); break;
-      case kText: ret(v8str(isolate, r->text())); break;
+      case kText: ret(str(r->text())); break;
       case kLastInTextNode: ret(v8::Boolean::New(isolate, r->lastInTextNode())); break;
-      case kCommentText: ret(v8str(isolate, r->commentText())); break;
+      case kCommentText: ret(str(r->commentText())); break;
       case kSetCommentText: r->setCommentText(arg(2)); break;
       case kDoctype: {
         const html::Doctype& d = r->doctype();
-        v8::Local<v8::Value> parts[] = {stringOrNull(isolate, lowered(d.name), d.has_name),
-                                        stringOrNull(isolate, d.public_id, d.has_public_id),
-                                        stringOrNull(isolate, d.system_id, d.has_system_id)};
+        v8::Local<v8::Value> parts[] = {stringOrNull(isolate, enc, lowered(d.name), d.has_name),
+                                        stringOrNull(isolate, enc, d.public_id, d.has_public_id),
+                                        stringOrNull(isolate, enc, d.system_id, d.has_system_id)};
         ret(v8::Array::New(isolate, parts, 3));
         break;
       }
-      case kEndTagName: ret(v8str(isolate, lowered(r->endTagName()))); break;
+      case kEndTagName: ret(str(lowered(r->endTagName()))); break;
       case kSetEndTagName: r->setEndTagName(arg(2)); break;
       case kAppendToDocument: r->appendToDocument(content()); break;
       default: throwError(isolate, "TypeError", "htmlToken: unknown operation");
@@ -224,7 +311,7 @@ void token(Args info) {
 
 void installHtmlRewriterNatives(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native) {
   const std::pair<const char*, v8::FunctionCallback> natives[] = {
-      {"htmlSelectorCheck", selectorCheck}, {"htmlRewriterCreate", create}, {"htmlWrite", write},
+      {"htmlSelectorCheck", selectorCheck}, {"htmlCharset", charset}, {"htmlRewriterCreate", create}, {"htmlWrite", write},
       {"htmlEnd", end}, {"htmlNext", next}, {"htmlOutput", output}, {"htmlToken", token}};
   for (const auto& [name, fn] : natives) {
     native->Set(context, v8str(isolate, name), v8::Function::New(context, fn).ToLocalChecked()).Check();

@@ -4,7 +4,9 @@
 // restored to. No V8 here: text_decoder_fuzz.cc drives it directly.
 #include "runtime/api/text_decoder.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <initializer_list>
 
 #include "runtime/api/encoding_tables.h"
@@ -499,6 +501,200 @@ bool decode(int enc, std::string_view bytes, bool fatal, bool flush, int32_t sta
   if (failed || flush) std::memset(state, 0, 8 * sizeof(int32_t));
   text = out.take();
   return !failed;
+}
+
+}  // namespace verge::runtime::encoding
+
+// ---- encoders (for HTMLRewriter's inserted content) ----
+
+namespace verge::runtime::encoding {
+
+namespace {
+
+void appendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// The first pointer of `index` whose code point is `cp` (from `from`), or -1.
+template <typename T>
+long pointerOf(const T* index, size_t size, uint32_t cp, size_t from = 0) {
+  for (size_t p = from; p < size; ++p) {
+    if (index[p] == cp) return static_cast<long>(p);
+  }
+  return -1;
+}
+
+// One code point (not ASCII) → bytes; false when `enc` has none for it.
+bool encodeOne(int enc, uint32_t cp, std::string& out) {
+  auto put = [&](long b) { out += static_cast<char>(b); };
+  if (enc < kSingleByteCount) {
+    for (int i = 0; i < 128; ++i) {
+      if (kSingleByte[enc * 128 + i] == cp) {
+        put(0x80 + i);
+        return true;
+      }
+    }
+    return false;
+  }
+  switch (enc) {
+    case kXUserDefined:
+      if (cp >= 0xF780 && cp <= 0xF7FF) {
+        put(cp - 0xF780 + 0x80);
+        return true;
+      }
+      return false;
+    case kGbk:
+    case kGb18030: {
+      if (cp == 0xE5E5) return false;
+      if (enc == kGbk && cp == 0x20AC) {
+        put(0x80);
+        return true;
+      }
+      long pointer = pointerOf(kIndexGb18030, kIndexGb18030Size, cp);
+      if (pointer >= 0) {
+        long trail = pointer % 190;
+        put(pointer / 190 + 0x81);
+        put(trail + (trail < 0x3F ? 0x40 : 0x41));
+        return true;
+      }
+      if (enc == kGbk) return false;
+      // Four bytes, from the ranges.
+      if (cp == 0xE7C7) {
+        pointer = 7457;
+      } else {
+        size_t k = 0;
+        for (size_t i = 0; i < kGb18030RangeCount; ++i) {
+          if (kGb18030Ranges[i * 2 + 1] <= cp) k = i;
+        }
+        pointer = static_cast<long>(kGb18030Ranges[k * 2] + cp - kGb18030Ranges[k * 2 + 1]);
+      }
+      put(pointer / (10 * 126 * 10) + 0x81);
+      pointer %= 10 * 126 * 10;
+      put(pointer / (10 * 126) + 0x30);
+      pointer %= 10 * 126;
+      put(pointer / 10 + 0x81);
+      put(pointer % 10 + 0x30);
+      return true;
+    }
+    case kBig5: {
+      // The last pointer for these, the first otherwise; never below the
+      // pointers of the HKSCS extension's lead bytes (0x81-0xA0).
+      long pointer = -1;
+      const long floor = (0xA1 - 0x81) * 157;
+      bool last = cp == 0x2550 || cp == 0x255E || cp == 0x2561 || cp == 0x256A || cp == 0x5341 || cp == 0x5345;
+      for (long p = pointerOf(kIndexBig5, kIndexBig5Size, cp, floor); p >= 0;
+           p = pointerOf(kIndexBig5, kIndexBig5Size, cp, p + 1)) {
+        pointer = p;
+        if (!last) break;
+      }
+      if (pointer < 0) return false;
+      long trail = pointer % 157;
+      put(pointer / 157 + 0x81);
+      put(trail + (trail < 0x3F ? 0x40 : 0x62));
+      return true;
+    }
+    case kEucJp:
+    case kShiftJis: {
+      if (cp == 0xA5) {
+        put(0x5C);
+        return true;
+      }
+      if (cp == 0x203E) {
+        put(0x7E);
+        return true;
+      }
+      if (cp >= 0xFF61 && cp <= 0xFF9F) {
+        if (enc == kEucJp) put(0x8E);
+        put(cp - 0xFF61 + 0xA1);
+        return true;
+      }
+      if (cp == 0x2212) cp = 0xFF0D;
+      long pointer = -1;
+      for (long p = pointerOf(kIndexJis0208, kIndexJis0208Size, cp); p >= 0;
+           p = pointerOf(kIndexJis0208, kIndexJis0208Size, cp, p + 1)) {
+        if (enc == kShiftJis && p >= 8272 && p <= 8835) continue;  // index Shift_JIS pointer
+        pointer = p;
+        break;
+      }
+      if (pointer < 0) return false;
+      if (enc == kEucJp) {
+        put(pointer / 94 + 0xA1);
+        put(pointer % 94 + 0xA1);
+      } else {
+        long lead = pointer / 188, trail = pointer % 188;
+        put(lead + (lead < 0x1F ? 0x81 : 0xC1));
+        put(trail + (trail < 0x3F ? 0x40 : 0x41));
+      }
+      return true;
+    }
+    case kEucKr: {
+      long pointer = pointerOf(kIndexEucKr, kIndexEucKrSize, cp);
+      if (pointer < 0) return false;
+      put(pointer / 190 + 0x81);
+      put(pointer % 190 + 0x41);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool isAsciiCompatible(int enc) {
+  return enc >= 0 && enc < kEncodingCount && enc != kIso2022Jp && enc != kReplacement && enc != kUtf16Be &&
+         enc != kUtf16Le;
+}
+
+int encodingForLabel(std::string_view label) {
+  auto ws = [](char c) { return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '; };
+  while (!label.empty() && ws(label.front())) label.remove_prefix(1);
+  while (!label.empty() && ws(label.back())) label.remove_suffix(1);
+  std::string key(label);
+  for (auto& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  const Label* end = kLabels + kLabelCount;
+  const Label* it = std::lower_bound(kLabels, end, key, [](const Label& l, const std::string& k) {
+    return std::strcmp(l.label, k.c_str()) < 0;
+  });
+  return it == end || key != it->label ? -1 : it->encoding;
+}
+
+std::string encode(int enc, std::u16string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    uint32_t cp = text[i];
+    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < text.size() && text[i + 1] >= 0xDC00 && text[i + 1] <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (text[i + 1] - 0xDC00);
+      ++i;
+    } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+      cp = 0xFFFD;
+    }
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (enc == kUtf8) {
+      appendUtf8(out, cp);
+    } else if (!encodeOne(enc, cp, out)) {
+      out += "&#" + std::to_string(cp) + ";";
+    }
+  }
+  return out;
 }
 
 }  // namespace verge::runtime::encoding

@@ -16,3 +16,21 @@ namespace verge::runtime::encoding {
 bool decode(int enc, std::string_view bytes, bool fatal, bool flush, int32_t state[8], std::u16string& text);
 
 }  // namespace verge::runtime::encoding
+
+namespace verge::runtime::encoding {
+
+// The Encoding Standard's encoder of `enc` (an ASCII-compatible encoding:
+// single-byte, gbk, gb18030, big5, euc-jp, shift_jis, euc-kr,
+// x-user-defined, utf-8), over the decoders' tables: UTF-16 text in, bytes
+// out. A character the encoding cannot represent becomes a numeric
+// character reference (`&#NNNN;`), as HTML form submission and lol-html do.
+// Lone surrogates are U+FFFD.
+std::string encode(int enc, std::u16string_view text);
+
+// Whether `enc` keeps ASCII bytes ASCII (what HTML tokenizing needs).
+bool isAsciiCompatible(int enc);
+
+// The encoding a label names (whitespace and case ignored), or -1.
+int encodingForLabel(std::string_view label);
+
+}  // namespace verge::runtime::encoding

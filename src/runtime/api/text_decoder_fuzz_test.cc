@@ -64,3 +64,50 @@ TEST(TextDecoder, DecodesAsTheStandardSays) {
 
 }  // namespace
 }  // namespace verge::runtime::encoding
+
+namespace verge::runtime::encoding {
+namespace {
+
+// Encoding then decoding gives the text back, for what the encoding has;
+// what it lacks becomes a numeric character reference.
+TEST(TextEncoder, EncodesWhatTheDecoderReads) {
+  struct Case {
+    const char* label;
+    std::u16string text;
+  };
+  const Case cases[] = {
+      {"windows-1252", u"caf\u00e9 \u20ac \u0152"},
+      {"iso-8859-2", u"\u0141\u00f3d\u017a"},
+      {"koi8-r", u"\u041f\u0440\u0438\u0432\u0435\u0442"},
+      {"shift_jis", u"\u65e5\u672c\u8a9e \uff71"},
+      {"euc-jp", u"\u65e5\u672c\u8a9e \uff71"},
+      {"euc-kr", u"\ud55c\uad6d\uc5b4"},
+      {"gbk", u"\u4e2d\u6587 \u20ac"},
+      {"gb18030", u"\u4e2d\u6587 \u00e9 \U0001f600"},
+      {"big5", u"\u4e2d\u6587 \u2550"},
+      {"utf-8", u"caf\u00e9 \U0001f600"},
+  };
+  for (const auto& c : cases) {
+    int enc = encodingForLabel(c.label);
+    ASSERT_GE(enc, 0) << c.label;
+    ASSERT_TRUE(isAsciiCompatible(enc)) << c.label;
+    std::string bytes = encode(enc, c.text);
+    EXPECT_EQ(bytes.find("&#"), std::string::npos) << c.label;
+    if (enc == kUtf8) continue;  // the decoders here are for the others
+    int32_t state[8] = {};
+    std::u16string back;
+    ASSERT_TRUE(decode(enc, bytes, true, true, state, back)) << c.label;
+    EXPECT_EQ(back, c.text) << c.label;
+  }
+  EXPECT_EQ(encode(encodingForLabel("windows-1252"), u"\u2603\u65e5"), "&#9731;&#26085;");
+  EXPECT_EQ(encode(encodingForLabel("latin1"), u"\u00e9\U0001f600"), "\xe9&#128512;");
+  EXPECT_EQ(encode(encodingForLabel("shift_jis"), u"\u00e9"), "&#233;");
+  EXPECT_EQ(encode(encodingForLabel("shift_jis"), u"\u00a5"), "\\");  // the standard maps ¥ to 0x5C
+  EXPECT_EQ(encodingForLabel(" UTF-16 "), kUtf16Le);
+  EXPECT_FALSE(isAsciiCompatible(kUtf16Le));
+  EXPECT_FALSE(isAsciiCompatible(kIso2022Jp));
+  EXPECT_EQ(encodingForLabel("klingon"), -1);
+}
+
+}  // namespace
+}  // namespace verge::runtime::encoding
