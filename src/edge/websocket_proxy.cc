@@ -12,7 +12,6 @@ namespace verge::edge {
 
 namespace {
 
-constexpr size_t kMaxHead = 16 * 1024;
 constexpr uint64_t kMaxRelayedBody = 1 << 20;
 
 struct OriginAddress {
@@ -86,26 +85,24 @@ class Tunnel : public std::enable_shared_from_this<Tunnel> {
 
  private:
   void readHead() {
-    origin_->read([self = shared_from_this()](std::string_view data, std::string_view error) {
-      if (!error.empty() || data.empty()) {
-        return self->failOrigin(error.empty() ? "the origin closed the connection without an answer" : error);
+    net::readResponseHead(origin_, [self = shared_from_this()](net::HeadFailure failure, std::string_view error,
+                                                                net::ResponseHead head, std::string rest) {
+      using F = net::HeadFailure;
+      switch (failure) {
+        case F::kTransport: return self->failOrigin(error);
+        case F::kClosed: return self->failOrigin("the origin closed the connection without an answer");
+        case F::kTooLarge: return self->failOrigin("the origin's response head is over 16 KiB");
+        case F::kNotHttp: return self->failOrigin("the origin's answer is not HTTP");
+        case F::kNone: break;
       }
-      self->buffer_.append(data);
-      size_t end = self->buffer_.find("\r\n\r\n");
-      if (end == std::string::npos) {
-        if (self->buffer_.size() > kMaxHead) return self->failOrigin("the origin's response head is over 16 KiB");
-        return self->readHead();
-      }
-      self->answer(end);
+      self->buffer_ = std::move(rest);
+      self->answer(head);
     });
   }
 
-  void answer(size_t end) {
-    auto head = net::parseResponseHead(std::string_view(buffer_).substr(0, end));
-    if (!head) return failOrigin("the origin's answer is not HTTP");
-    buffer_.erase(0, end + 4);
-    if (head->status != 101) return relay(*head);
-    net::HeaderList headers = endToEnd(head->headers);
+  void answer(const net::ResponseHead& head) {
+    if (head.status != 101) return relay(head);
+    net::HeaderList headers = endToEnd(head.headers);
     headers.push_back({"Upgrade", "websocket"});
     headers.push_back({"Connection", "Upgrade"});
     client_ = exchange_->upgrade(headers);

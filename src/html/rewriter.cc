@@ -20,14 +20,6 @@ bool isVoid(std::string_view name) {
                      [&](std::string_view v) { return equalsIgnoreCase(v, name); });
 }
 
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
 // Text inserted as text: what would be markup is escaped.
 void appendEscaped(std::string& out, std::string_view text) {
   for (char c : text) {
@@ -174,7 +166,7 @@ void Rewriter::queue(std::unique_ptr<Token> token) { queue_.push_back(std::move(
 void Rewriter::onStartTag(const StartTag& tag) {
   closeTextNode();
   OpenElement& parent = stack_.back();
-  std::string name = lowered(tag.name);
+  std::string name = asciiLowercase(tag.name);
   int index = ++parent.children;
   int type_index = 0;
   for (auto& [n, count] : parent.types) {
@@ -223,7 +215,7 @@ void Rewriter::onStartTag(const StartTag& tag) {
     t->self_closing = tag.self_closing;
     t->ns = ns;
     for (const auto& a : tag.attributes) {
-      t->attributes.emplace_back(lowered(a.name), a.has_value ? std::optional<std::string>(std::string(a.value))
+      t->attributes.emplace_back(asciiLowercase(a.name), a.has_value ? std::optional<std::string>(std::string(a.value))
                                                               : std::optional<std::string>());
       t->attribute_raw.emplace_back(std::string(a.name), std::string(a.raw));
     }
@@ -600,8 +592,8 @@ void Rewriter::setAttribute(std::string_view name, std::string value) {
       return;
     }
   }
-  t.attributes.emplace_back(lowered(name), std::move(value));
-  t.attribute_raw.emplace_back(lowered(name), std::string());
+  t.attributes.emplace_back(asciiLowercase(name), std::move(value));
+  t.attribute_raw.emplace_back(asciiLowercase(name), std::string());
 }
 
 void Rewriter::removeAttribute(std::string_view name) {

@@ -25,10 +25,6 @@ bool isNameStart(char c) {
 }
 bool isNameChar(char c) { return isNameStart(c) || isDigit(c) || c == '-'; }
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-std::string lowered(std::string s) {
-  for (auto& c : s) c = lower(c);
-  return s;
-}
 
 void appendUtf8(std::string& out, uint32_t cp) {
   if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
@@ -117,13 +113,13 @@ class Parser {
         if (!atEnd() && peek() == '*') {
           ++i_;
         } else if (!atEnd() && (isNameStart(peek()) || peek() == '\\' || peek() == '-')) {
-          out.tag = lowered(ident());
+          out.tag = asciiLowercase(ident());
         } else {
           throw SelectorError(kUnexpectedToken);
         }
       }
     } else if (!atEnd() && (isNameStart(peek()) || peek() == '\\' || peek() == '-')) {
-      out.tag = lowered(ident());
+      out.tag = asciiLowercase(ident());
       any = true;
       namespaceCheck();
     } else if (!atEnd() && peek() == '|') {
@@ -230,7 +226,7 @@ class Parser {
     if (peek() == '*' || peek() == '|') throw SelectorError(kNamespaced);
     if (!(isNameStart(peek()) || peek() == '\\' || peek() == '-')) throw SelectorError(kMissingAttributeName);
     AttributeTest t;
-    t.name = lowered(ident());
+    t.name = asciiLowercase(ident());
     if (!atEnd() && peek() == '|' && (i_ + 1 >= s_.size() || s_[i_ + 1] != '=')) throw SelectorError(kNamespaced);
     skipSpace();
     if (atEnd()) throw SelectorError(kUnexpectedEnd);
@@ -301,7 +297,7 @@ class Parser {
     ++i_;  // ':'
     if (atEnd()) throw SelectorError(kUnexpectedEnd);
     if (peek() == ':') throw SelectorError(kUnsupportedPseudo);  // pseudo-elements
-    std::string name = lowered(ident());
+    std::string name = asciiLowercase(ident());
     bool fn = !atEnd() && peek() == '(';
     if (!fn && name == "first-child") {
       out.nths.push_back({0, 1, false});

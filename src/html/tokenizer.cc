@@ -59,6 +59,12 @@ bool isOneOf(std::string_view name, std::initializer_list<std::string_view> name
 
 }  // namespace
 
+std::string asciiLowercase(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = lower(c);
+  return out;
+}
+
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {

@@ -163,5 +163,7 @@ class Tokenizer {
 
 // ASCII case-insensitive equality (tag and attribute names).
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// `s` with ASCII A–Z lowercased (names as HTML compares them).
+std::string asciiLowercase(std::string_view s);
 
 }  // namespace verge::html

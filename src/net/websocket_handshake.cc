@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "net/request_head.h"
+#include "net/tcp_client.h"
 
 namespace verge::net {
 
@@ -211,6 +212,41 @@ std::optional<ResponseHead> parseResponseHead(std::string_view head) {
     line_end = next;
   }
   return out;
+}
+
+namespace {
+
+struct HeadReader : std::enable_shared_from_this<HeadReader> {
+  std::shared_ptr<TcpClient> client;
+  ResponseHeadCallback callback;
+  size_t max_bytes;
+  std::string buffer;
+
+  void read() {
+    client->read([self = shared_from_this()](std::string_view data, std::string_view error) {
+      if (!error.empty()) return self->callback(HeadFailure::kTransport, error, {}, {});
+      if (data.empty()) return self->callback(HeadFailure::kClosed, {}, {}, {});
+      self->buffer.append(data);
+      size_t end = self->buffer.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        if (self->buffer.size() > self->max_bytes) return self->callback(HeadFailure::kTooLarge, {}, {}, {});
+        return self->read();
+      }
+      auto head = parseResponseHead(std::string_view(self->buffer).substr(0, end));
+      if (!head) return self->callback(HeadFailure::kNotHttp, {}, {}, {});
+      self->callback(HeadFailure::kNone, {}, std::move(*head), self->buffer.substr(end + 4));
+    });
+  }
+};
+
+}  // namespace
+
+void readResponseHead(std::shared_ptr<TcpClient> client, ResponseHeadCallback callback, size_t max_bytes) {
+  auto reader = std::make_shared<HeadReader>();
+  reader->client = std::move(client);
+  reader->callback = std::move(callback);
+  reader->max_bytes = max_bytes;
+  reader->read();
 }
 
 }  // namespace verge::net

@@ -9,6 +9,8 @@
 // Sec-WebSocket-Extensions, as RFC 6455 §9.1 allows).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +78,15 @@ struct ResponseHead {
   HeaderList headers;
 };
 std::optional<ResponseHead> parseResponseHead(std::string_view head);
+
+// Reads a response head from `client` (the answer to a request written on
+// it) and parses it. `callback` gets either a failure and, for kTransport,
+// the connection's error, or the head and the bytes read past it.
+class TcpClient;
+enum class HeadFailure { kNone, kTransport, kClosed, kTooLarge, kNotHttp };
+using ResponseHeadCallback =
+    std::function<void(HeadFailure failure, std::string_view error, ResponseHead head, std::string rest)>;
+void readResponseHead(std::shared_ptr<TcpClient> client, ResponseHeadCallback callback, size_t max_bytes = 16 * 1024);
 
 // Checks the server's answer to a client's handshake (RFC 6455 §4.1): 101,
 // Upgrade: websocket, Connection with "upgrade", the Sec-WebSocket-Accept

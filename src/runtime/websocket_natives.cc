@@ -259,29 +259,23 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
 
  private:
   void readHead() {
-    client_->read([self = shared_from_this()](std::string_view data, std::string_view error) {
-      if (!error.empty() || data.empty()) {
-        return self->fail(error.empty() ? "the server closed the connection during the handshake" : std::string(error));
+    net::readResponseHead(client_, [self = shared_from_this()](net::HeadFailure failure, std::string_view error,
+                                                                net::ResponseHead head, std::string rest) {
+      using F = net::HeadFailure;
+      switch (failure) {
+        case F::kTransport: return self->fail(std::string(error));
+        case F::kClosed: return self->fail("the server closed the connection during the handshake");
+        case F::kTooLarge: return self->fail("the server's handshake answer is over 16 KiB");
+        case F::kNotHttp: return self->fail("the server's answer is not HTTP");
+        case F::kNone: break;
       }
-      self->head_.append(data);
-      size_t end = self->head_.find("\r\n\r\n");
-      if (end == std::string::npos) {
-        if (self->head_.size() > 16 * 1024) return self->fail("the server's handshake answer is over 16 KiB");
-        return self->readHead();
+      std::string protocol;
+      if (auto bad = net::checkWebSocketResponse(head.status, head.headers, self->key_, self->protocols_, protocol)) {
+        return self->fail(head.status == 101 ? *bad : "the server answered " + std::to_string(head.status) + ", not 101");
       }
-      self->answer(end);
+      auto done = std::move(self->done_);
+      done({}, protocol, std::move(rest));
     });
-  }
-
-  void answer(size_t end) {
-    auto head = net::parseResponseHead(std::string_view(head_.data(), end));
-    if (!head) return fail("the server's answer is not HTTP");
-    std::string protocol;
-    if (auto error = net::checkWebSocketResponse(head->status, head->headers, key_, protocols_, protocol)) {
-      return fail(head->status == 101 ? *error : "the server answered " + std::to_string(head->status) + ", not 101");
-    }
-    auto done = std::move(done_);
-    done({}, protocol, head_.substr(end + 4));
   }
 
   void fail(std::string error) {
@@ -292,7 +286,6 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
   std::vector<std::string> protocols_;
   Done done_;
   std::string key_;
-  std::string head_;
 };
 
 }  // namespace

@@ -228,14 +228,6 @@ v8::Local<v8::Value> stringOrNull(v8::Isolate* isolate, int enc, std::string_vie
   return has ? toJs(isolate, enc, s).As<v8::Value>() : v8::Null(isolate).As<v8::Value>();
 }
 
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
 void token(Args info) {
   Handle* h = handleOrThrow(info);
   if (!h) return;
@@ -255,7 +247,7 @@ void token(Args info) {
   auto ret = [&](v8::Local<v8::Value> v) { info.GetReturnValue().Set(v); };
   try {
     switch (op) {
-      case kTagName: ret(str(lowered(r->tagName()))); break;
+      case kTagName: ret(str(html::asciiLowercase(r->tagName()))); break;
       case kSetTagName: r->setTagName(arg(2)); break;
       case kAttributes: {
         std::vector<v8::Local<v8::Value>> items;
@@ -291,13 +283,13 @@ void token(Args info) {
       case kSetCommentText: r->setCommentText(arg(2)); break;
       case kDoctype: {
         const html::Doctype& d = r->doctype();
-        v8::Local<v8::Value> parts[] = {stringOrNull(isolate, enc, lowered(d.name), d.has_name),
+        v8::Local<v8::Value> parts[] = {stringOrNull(isolate, enc, html::asciiLowercase(d.name), d.has_name),
                                         stringOrNull(isolate, enc, d.public_id, d.has_public_id),
                                         stringOrNull(isolate, enc, d.system_id, d.has_system_id)};
         ret(v8::Array::New(isolate, parts, 3));
         break;
       }
-      case kEndTagName: ret(str(lowered(r->endTagName()))); break;
+      case kEndTagName: ret(str(html::asciiLowercase(r->endTagName()))); break;
       case kSetEndTagName: r->setEndTagName(arg(2)); break;
       case kAppendToDocument: r->appendToDocument(content()); break;
       default: throwError(isolate, "TypeError", "htmlToken: unknown operation");
