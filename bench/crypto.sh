@@ -53,32 +53,11 @@ declare -a PIDS=()
 bench_start
 
 # --- servers -------------------------------------------------------------------
-LAUNCH_PID=
 start_verge() {  # start_verge PORT
-  cat >"$TMP/verge.toml" <<EOF
-[server]
-listen = "127.0.0.1:$1"
-threads = 1
-data_dir = "$TMP/verge-data"
-
-[[workers]]
-name = "crypto"
-path = "$CRYPTO_DIR/worker.js"
-routes = ["*"]
-EOF
-  "$VERGE" serve --config "$TMP/verge.toml" >/dev/null 2>>"$TMP/verge.err" &
-  LAUNCH_PID=$!
-  PIDS+=("$LAUNCH_PID")
-  wait_listen "$1" "$LAUNCH_PID" "verge serve" || { tail -n 20 "$TMP/verge.err" >&2; return 1; }
+  verge_node_config "$TMP/verge.toml" "$1" 1 crypto "$CRYPTO_DIR/worker.js"
+  serve_verge "$TMP/verge.toml" "$1" crypto
 }
-
-start_workerd() {  # start_workerd PORT
-  "$WORKERD" serve "$CRYPTO_DIR/workerd.capnp" config --socket-addr "http=127.0.0.1:$1" \
-    >/dev/null 2>>"$TMP/workerd.err" &
-  LAUNCH_PID=$!
-  PIDS+=("$LAUNCH_PID")
-  wait_listen "$1" "$LAUNCH_PID" "workerd" || { tail -n 20 "$TMP/workerd.err" >&2; return 1; }
-}
+start_workerd() { serve_workerd "$CRYPTO_DIR/workerd.capnp" "$1"; }  # start_workerd PORT
 
 # timed URL -> seconds (curl time_total); fails unless the answer is 200 "ok".
 timed() {

@@ -55,31 +55,11 @@ bench_start
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-LAUNCH_PID=
 start_verge() {  # start_verge PORT THREADS
-  cat >"$TMP/verge-$2.toml" <<TOML
-[server]
-listen = "127.0.0.1:$1"
-threads = $2
-data_dir = "$TMP/verge-data-$2"
-
-[[workers]]
-name = "rewriter"
-path = "$WORKER_DIR/worker.js"
-routes = ["*"]
-TOML
-  "$VERGE" serve --config "$TMP/verge-$2.toml" >/dev/null 2>>"$TMP/verge-$2.err" &
-  LAUNCH_PID=$!
-  PIDS+=("$LAUNCH_PID")
-  wait_listen "$1" "$LAUNCH_PID" "verge serve (threads=$2)" || { tail -n 20 "$TMP/verge-$2.err" >&2; return 1; }
+  verge_node_config "$TMP/verge-$2.toml" "$1" "$2" rewriter "$WORKER_DIR/worker.js"
+  serve_verge "$TMP/verge-$2.toml" "$1" "threads=$2"
 }
-start_workerd() {  # start_workerd PORT
-  "$WORKERD" serve "$WORKER_DIR/workerd.capnp" config --socket-addr "http=127.0.0.1:$1" \
-    >/dev/null 2>>"$TMP/workerd.err" &
-  LAUNCH_PID=$!
-  PIDS+=("$LAUNCH_PID")
-  wait_listen "$1" "$LAUNCH_PID" "workerd" || { tail -n 20 "$TMP/workerd.err" >&2; return 1; }
-}
+start_workerd() { serve_workerd "$WORKER_DIR/workerd.capnp" "$1"; }  # start_workerd PORT
 
 declare -A RPS=() P99=() NON2XX=() BODY=()
 # throughput NAME URL: checks the answer, warm-up, then the measured run.

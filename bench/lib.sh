@@ -174,3 +174,41 @@ find_workerd() {
   fi
   [[ -x $WORKERD ]] || die "workerd is not installed under $BENCH_DIR/node_modules"
 }
+
+# --- servers ------------------------------------------------------------------
+
+# verge_node_config FILE PORT THREADS NAME WORKER_PATH: a node config that
+# serves one worker on every host, with its data under $TMP. Extra TOML for
+# a section of its own (e.g. [limits]) may be appended to FILE.
+verge_node_config() {
+  cat >"$1" <<TOML
+[server]
+listen = "127.0.0.1:$2"
+threads = $3
+data_dir = "$TMP/verge-data-$4-$3"
+
+[[workers]]
+name = "$4"
+path = "$5"
+routes = ["*"]
+TOML
+}
+
+# serve_verge CONFIG PORT TAG: starts `verge serve --config CONFIG` (stderr
+# in $TMP/verge-TAG.err), sets LAUNCH_PID and waits until PORT listens.
+LAUNCH_PID=
+serve_verge() {
+  "$VERGE" serve --config "$1" >/dev/null 2>>"$TMP/verge-$3.err" &
+  LAUNCH_PID=$!
+  PIDS+=("$LAUNCH_PID")
+  wait_listen "$2" "$LAUNCH_PID" "verge serve ($3)" || { tail -n 20 "$TMP/verge-$3.err" >&2; return 1; }
+}
+
+# serve_workerd CAPNP PORT: starts workerd with CAPNP's `config` on PORT
+# (stderr in $TMP/workerd.err), sets LAUNCH_PID and waits until it listens.
+serve_workerd() {
+  "$WORKERD" serve "$1" config --socket-addr "http=127.0.0.1:$2" >/dev/null 2>>"$TMP/workerd.err" &
+  LAUNCH_PID=$!
+  PIDS+=("$LAUNCH_PID")
+  wait_listen "$2" "$LAUNCH_PID" "workerd" || { tail -n 20 "$TMP/workerd.err" >&2; return 1; }
+}

@@ -49,35 +49,14 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-start_verge() {  # start_verge PORT: sets LAUNCH_PID
-  cat >"$TMP/node.toml" <<EOF
-[server]
-listen = "127.0.0.1:$1"
-threads = $NPROC
-data_dir = "$TMP/verge-data"
-
-[limits]
-# Each WebSocket is one descriptor; the default cap keeps half of them for
-# upstream connections, which this benchmark does not use.
-max_connections = $((IDLE + 1000))
-
-[[workers]]
-name = "echo"
-path = "$WS_DIR/worker.js"
-routes = ["*"]
-EOF
-  "$VERGE" serve --config "$TMP/node.toml" >/dev/null 2>>"$TMP/verge.err" &
-  LAUNCH_PID=$!
-  PIDS+=("$LAUNCH_PID")
-  wait_listen "$1" "$LAUNCH_PID" "verge serve" || { tail -n 20 "$TMP/verge.err" >&2; exit 1; }
+start_verge() {  # start_verge PORT
+  verge_node_config "$TMP/node.toml" "$1" "$NPROC" echo "$WS_DIR/worker.js"
+  # Each WebSocket is one descriptor; the default cap keeps half of them for
+  # upstream connections, which this benchmark does not use.
+  printf '\n[limits]\nmax_connections = %d\n' $((IDLE + 1000)) >>"$TMP/node.toml"
+  serve_verge "$TMP/node.toml" "$1" echo
 }
-
-start_workerd() {  # start_workerd PORT: sets LAUNCH_PID
-  "$WORKERD" serve "$WS_DIR/workerd.capnp" config --socket-addr "http=127.0.0.1:$1" >/dev/null 2>>"$TMP/workerd.err" &
-  LAUNCH_PID=$!
-  PIDS+=("$LAUNCH_PID")
-  wait_listen "$1" "$LAUNCH_PID" "workerd" || { tail -n 20 "$TMP/workerd.err" >&2; exit 1; }
-}
+start_workerd() { serve_workerd "$WS_DIR/workerd.capnp" "$1"; }  # start_workerd PORT
 
 # echo_rate PORT BYTES: messages/s summed over the load processes.
 echo_rate() {
