@@ -91,19 +91,7 @@ LAUNCH_PORT=
 LAUNCH_T0=
 
 # verge_config FILE PORT THREADS: a node config serving worker.js on "*".
-verge_config() {
-  cat >"$1" <<EOF
-[server]
-listen = "127.0.0.1:$2"
-threads = $3
-data_dir = "$TMP/verge-data"
-
-[[workers]]
-name = "hello"
-path = "$WORKER_JS"
-routes = ["*"]
-EOF
-}
+verge_config() { verge_node_config "$1" "$2" "$3" hello "$WORKER_JS"; }
 
 start_verge() {  # start_verge CONFIG PORT TAG
   LAUNCH_PORT=$2
@@ -239,7 +227,7 @@ cold_run() {  # cold_run verge|workerd: sets COLD_LINE="listen_ms first_ms secon
   free_port; port=$PORT
   if [[ $kind == verge ]]; then
     verge_config "$TMP/verge-cold.toml" "$port" "$NPROC"
-    rm -rf "$TMP/verge-data"
+    rm -rf "$TMP/verge-data-hello-$NPROC"
     start_verge "$TMP/verge-cold.toml" "$port" cold
   else
     start_workerd "$port" cold
