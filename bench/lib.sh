@@ -106,6 +106,8 @@ wait_listen() {
 }
 
 fmt() { awk -v v="$1" -v d="${2:-1}" 'BEGIN {if (v == "" || v == "nan") print "n/a"; else printf "%.*f", d, v}'; }
+# median N...: the median of the numbers given (the lower middle one for an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b + 0 == 0) print "nan"; else printf "%.2f", a / b}'; }
 
 # wrk_latency_ms FILE PCT: the PCT% line (50, 99, ...) of wrk --latency, in ms.

@@ -4,19 +4,23 @@
 # One run measures, on this machine and on 127.0.0.1 only:
 #   1. echo throughput (messages/s, each a round trip) of the same echo
 #      worker (bench/websocket/worker.js) under verge serve (threads =
-#      nproc) and workerd, for 64-byte and 16 KiB messages, with
+#      nproc) and workerd, for 64-byte and 16 KiB messages, BENCH_ROUNDS
+#      runs of each taken in turn (workerd's rate varies from run to run by
+#      up to 2x on this machine; the median is reported), with
 #      BENCH_CONNECTIONS connections each keeping one message in flight,
-#      driven by BENCH_LOADERS processes of bench/websocket/load.mjs (npm
-#      ws); and the ratio verge/workerd;
-#   2. idle sockets: BENCH_IDLE WebSockets held open on verge: its RSS
-#      growth per socket, and its CPU time while they sit idle.
+#      driven by bench/websocket/wsload.c (one thread of C, so that the
+#      load takes little of the CPU the servers share); and the ratio
+#      verge/workerd;
+#   2. idle sockets: BENCH_IDLE WebSockets held open on verge (by
+#      bench/websocket/load.mjs, npm ws): its RSS growth per socket, and its
+#      CPU time while they sit idle.
 # It only measures and prints (exit status 0 unless it could not run).
 #
 # Usage: bench/websocket.sh
 # Environment (all optional):
 #   BENCH_SECONDS       measured seconds of each echo run (default 10)
 #   BENCH_CONNECTIONS   echo connections per run (default 64)
-#   BENCH_LOADERS       load processes (default 2)
+#   BENCH_ROUNDS        runs of each server per message size (default 3)
 #   BENCH_IDLE          idle sockets (default 10000)
 #   BENCH_KEEP_LOGS=1   keep the temp dir
 #   VERGE               verge binary (default build/verge)
@@ -30,11 +34,12 @@ WS_DIR=$BENCH_DIR/websocket
 VERGE=${VERGE:-$ROOT/build/verge}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
-LOADERS=${BENCH_LOADERS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 IDLE=${BENCH_IDLE:-10000}
 NPROC=$(nproc)
 
 command -v node >/dev/null || die "needs node on PATH"
+command -v cc >/dev/null || die "needs a C compiler (cc) for the load generator"
 [[ -x $VERGE ]] || die "no verge binary at $VERGE (build it: ninja -C build)"
 find_workerd
 [[ -f $BENCH_DIR/node_modules/ws/package.json ]] || npm install --prefix "$BENCH_DIR" --no-audit --no-fund >&2
@@ -42,6 +47,7 @@ find_workerd
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-ws.XXXXXX")
 declare -a PIDS=()
 bench_start
+cc -O2 -o "$TMP/wsload" "$WS_DIR/wsload.c" || die "could not compile bench/websocket/wsload.c"
 
 # Many sockets need many descriptors, in the servers and the load.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -58,18 +64,11 @@ start_verge() {  # start_verge PORT
 }
 start_workerd() { serve_workerd "$WS_DIR/workerd.capnp" "$1"; }  # start_workerd PORT
 
-# echo_rate PORT BYTES: messages/s summed over the load processes.
+# echo_rate PORT BYTES: messages/s (round trips).
 echo_rate() {
-  local port=$1 bytes=$2 i per=$((CONNS / LOADERS)) pids=() total=0
-  for ((i = 0; i < LOADERS; i++)); do
-    node "$WS_DIR/load.mjs" echo "ws://127.0.0.1:$port/" "$per" "$bytes" "$SECONDS_PER_RUN" >"$TMP/load-$port-$bytes-$i.txt" 2>&1 &
-    pids+=($!)
-  done
-  for i in "${!pids[@]}"; do
-    wait "${pids[$i]}" || warn "load process $i failed: $(head -c 300 "$TMP/load-$port-$bytes-$i.txt")"
-    total=$(awk -v t="$total" '{t += $1} END {print t}' "$TMP/load-$port-$bytes-$i.txt")
-  done
-  echo "$total"
+  local out=$TMP/load-$1-$2.txt
+  "$TMP/wsload" 127.0.0.1 "$1" "$CONNS" "$2" "$SECONDS_PER_RUN" >"$out" 2>&1 || warn "load failed: $(head -c 300 "$out")"
+  tail -n 1 "$out"
 }
 
 declare -A RATE=()
@@ -79,10 +78,16 @@ free_port; WPORT=$PORT
 start_workerd "$WPORT"; WORKERD_PID=$LAUNCH_PID
 
 for bytes in 64 16384; do
-  log "echo, $bytes-byte messages, $CONNS connections, ${SECONDS_PER_RUN}s"
-  RATE[verge-$bytes]=$(echo_rate "$VPORT" "$bytes")
-  RATE[workerd-$bytes]=$(echo_rate "$WPORT" "$bytes")
-  printf '   verge   %10s msg/s\n   workerd %10s msg/s\n   ratio   %10s\n' \
+  log "echo, $bytes-byte messages, $CONNS connections, ${SECONDS_PER_RUN}s, $ROUNDS rounds"
+  v=() w=()
+  for ((r = 1; r <= ROUNDS; r++)); do
+    v+=("$(echo_rate "$VPORT" "$bytes")")
+    w+=("$(echo_rate "$WPORT" "$bytes")")
+    printf '   round %d: verge %s, workerd %s msg/s\n' "$r" "${v[-1]}" "${w[-1]}"
+  done
+  RATE[verge-$bytes]=$(median "${v[@]}")
+  RATE[workerd-$bytes]=$(median "${w[@]}")
+  printf '   median: verge %s, workerd %s msg/s, ratio %s\n' \
     "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}" "$(ratio "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}")"
 done
 stop_pid "$WORKERD_PID"
@@ -109,7 +114,7 @@ fi
 stop_pid "$HOLD_PID"
 
 log "summary"
-printf '%-28s %12s %12s %8s\n' "" verge workerd ratio
+printf '%-28s %12s %12s %8s\n' "median of $ROUNDS" verge workerd ratio
 for bytes in 64 16384; do
   printf '%-28s %12s %12s %8s\n' "echo msg/s, $bytes B" "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}" \
     "$(ratio "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}")"
