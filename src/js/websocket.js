@@ -126,15 +126,32 @@ class WebSocket extends EventTarget {
       for (const e of queued) ws.#fromPeer(e);
     };
     // fetch() of a URL with `Upgrade: websocket`: a promise of the
-    // WebSocket (not yet accepted) once the server switched protocols.
+    // WebSocket (not yet accepted) once the server switched protocols, or
+    // of { status, statusText, headerPairs, body } when it answered
+    // otherwise.
     fetchWebSocket = (url, protocols, headerPairs) => new Promise((resolve, reject) => {
       const ws = new WebSocket(kConstruct);
       ws.#opened = [resolve, reject];
       ws.#connect(new internals.URL(url), protocols, headerPairs, false);
     });
-    nativeEvent = (id, type, data, code, wasClean) => {
+    nativeEvent = (id, type, data, code, wasClean, headerPairs, statusText) => {
       const ws = byId.get(id);
       if (ws === undefined) return;
+      if (type === 'response') {
+        // The server answered the handshake with something else than 101.
+        byId.delete(id);
+        if (ws.#opened !== null) {
+          ws.#state = CLOSED;
+          // fetch() resolves to that answer (as workerd).
+          ws.#opened[0]({ status: code, statusText, headerPairs, body: data });
+          ws.#opened = null;
+          return;
+        }
+        native.log('warn', `WebSocket ${ws.#url}: the server answered ${code}, not 101`);
+        ws.dispatchEvent(new Event('error'));
+        ws.#receive({ type: 'close', code: 1006, reason: '', wasClean: false });
+        return;
+      }
       // A pair's client end passes what the connection brings to the
       // worker's end; an outgoing socket keeps it.
       const to = ws.#outbound ? ws : ws.#peer;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <boost/beast/http.hpp>
 #include <charconv>
 #include <cstring>
 
@@ -198,6 +199,7 @@ std::optional<ResponseHead> parseResponseHead(std::string_view head) {
       out.status < 100 || out.status > 999) {
     return std::nullopt;
   }
+  if (status_line.size() > 13) out.reason = std::string(trim(status_line.substr(13)));
   while (line_end != std::string_view::npos && line_end < head.size()) {
     size_t next = head.find("\r\n", line_end + 2);
     std::string_view line =
@@ -239,7 +241,78 @@ struct HeadReader : std::enable_shared_from_this<HeadReader> {
   }
 };
 
+// The body, parsed by Beast's response parser: it knows every framing.
+// The head was parsed already; the parser is given an equivalent one.
+struct BodyReader : std::enable_shared_from_this<BodyReader> {
+  std::shared_ptr<TcpClient> client;
+  ResponseBodyCallback callback;
+  boost::beast::http::response_parser<boost::beast::http::string_body> parser;
+  std::string pending;
+
+  void start(const ResponseHead& head, std::string rest, size_t max_bytes) {
+    parser.eager(true);
+    parser.body_limit(max_bytes);
+    std::string synthetic = "HTTP/1.1 " + std::to_string(head.status) + " -\r\n";
+    for (const auto& h : head.headers) synthetic += h.name + ": " + h.value + "\r\n";
+    synthetic += "\r\n";
+    pending = std::move(synthetic);
+    pending += rest;
+    if (consume()) read();
+  }
+
+  // Feeds what is pending to the parser; true while more is wanted.
+  bool consume() {
+    boost::beast::error_code ec;
+    while (!pending.empty() && !parser.is_done()) {
+      size_t used = parser.put(boost::asio::buffer(pending), ec);
+      pending.erase(0, used);
+      if (ec == boost::beast::http::error::need_more) break;
+      if (ec) return fail(ec);
+    }
+    if (parser.is_done()) {
+      finish();
+      return false;
+    }
+    return true;
+  }
+
+  void read() {
+    client->read([self = shared_from_this()](std::string_view data, std::string_view error) {
+      if (!error.empty()) {
+        self->callback(std::string(error), {});
+        return;
+      }
+      if (data.empty()) {
+        // The close ends a body that has no length; any other body is cut short.
+        boost::beast::error_code ec;
+        self->parser.put_eof(ec);
+        if (ec) self->fail(ec);
+        else self->finish();
+        return;
+      }
+      self->pending.append(data);
+      if (self->consume()) self->read();
+    });
+  }
+
+  bool fail(const boost::beast::error_code& ec) {
+    callback(ec == boost::beast::http::error::body_limit ? "the answer's body is too large"
+                                                         : "the answer's body is malformed: " + ec.message(),
+             {});
+    return false;
+  }
+  void finish() { callback({}, std::move(parser.get().body())); }
+};
+
 }  // namespace
+
+void readResponseBody(std::shared_ptr<TcpClient> client, const ResponseHead& head, std::string rest,
+                      ResponseBodyCallback callback, size_t max_bytes) {
+  auto reader = std::make_shared<BodyReader>();
+  reader->client = std::move(client);
+  reader->callback = std::move(callback);
+  reader->start(head, std::move(rest), max_bytes);
+}
 
 void readResponseHead(std::shared_ptr<TcpClient> client, ResponseHeadCallback callback, size_t max_bytes) {
   auto reader = std::make_shared<HeadReader>();

@@ -72,9 +72,11 @@ HeaderList webSocketRequestHeaders(std::string_view key, const std::vector<std::
 
 // An HTTP/1.x response head (status line and fields, without the final
 // CRLF CRLF), as a client reads the answer to its upgrade request: the
-// status and the fields (values trimmed). Nullopt when it is not HTTP.
+// status, its reason phrase and the fields (values trimmed). Nullopt when
+// it is not HTTP.
 struct ResponseHead {
   int status = 0;
+  std::string reason;
   HeaderList headers;
 };
 std::optional<ResponseHead> parseResponseHead(std::string_view head);
@@ -87,6 +89,15 @@ enum class HeadFailure { kNone, kTransport, kClosed, kTooLarge, kNotHttp };
 using ResponseHeadCallback =
     std::function<void(HeadFailure failure, std::string_view error, ResponseHead head, std::string rest)>;
 void readResponseHead(std::shared_ptr<TcpClient> client, ResponseHeadCallback callback, size_t max_bytes = 16 * 1024);
+
+// Reads the body of an answer that did not switch protocols (a 401, a
+// 404…: the server said no), whole, as its framing says (Content-Length,
+// chunked, or up to the close). `rest` are the bytes read past the head.
+// `callback` gets an error, empty when the body is whole and at most
+// `max_bytes`, and the body.
+using ResponseBodyCallback = std::function<void(std::string error, std::string body)>;
+void readResponseBody(std::shared_ptr<TcpClient> client, const ResponseHead& head, std::string rest,
+                      ResponseBodyCallback callback, size_t max_bytes = 16 * 1024 * 1024);
 
 // Checks the server's answer to a client's handshake (RFC 6455 §4.1): 101,
 // Upgrade: websocket, Connection with "upgrade", the Sec-WebSocket-Accept

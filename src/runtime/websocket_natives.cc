@@ -242,9 +242,11 @@ class TcpDuplex : public net::DuplexStream, public std::enable_shared_from_this<
 class Handshake : public std::enable_shared_from_this<Handshake> {
  public:
   using Done = std::function<void(std::string error, std::string protocol, std::string leftover)>;
-  Handshake(std::shared_ptr<net::TcpClient> client, std::vector<std::string> protocols, Done done)
+  // The server answered, but not with 101: its answer, body and all.
+  using Refused = std::function<void(net::ResponseHead head, std::string body)>;
+  Handshake(std::shared_ptr<net::TcpClient> client, std::vector<std::string> protocols, Done done, Refused refused)
       : client_(std::move(client)), protocols_(std::move(protocols)), done_(std::move(done)),
-        key_(net::makeWebSocketKey()) {}
+        refused_(std::move(refused)), key_(net::makeWebSocketKey()) {}
 
   void start(const std::string& target, const std::string& host, const net::HeaderList& extra) {
     std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
@@ -269,9 +271,21 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
         case F::kNotHttp: return self->fail("the server's answer is not HTTP");
         case F::kNone: break;
       }
+      if (head.status != 101) {
+        // As workerd: fetch() resolves to the server's answer, which the
+        // worker reads like any other response.
+        if (head.status < 200) return self->fail("the server answered " + std::to_string(head.status) + ", not 101");
+        auto shared_head = std::make_shared<net::ResponseHead>(std::move(head));
+        net::readResponseBody(self->client_, *shared_head, std::move(rest),
+                              [self, shared_head](std::string error, std::string body) {
+                                if (!error.empty()) return self->fail(error);
+                                if (auto refused = std::move(self->refused_)) refused(std::move(*shared_head), std::move(body));
+                              });
+        return;
+      }
       std::string protocol;
       if (auto bad = net::checkWebSocketResponse(head.status, head.headers, self->key_, self->protocols_, protocol)) {
-        return self->fail(head.status == 101 ? *bad : "the server answered " + std::to_string(head.status) + ", not 101");
+        return self->fail(*bad);
       }
       auto done = std::move(self->done_);
       done({}, protocol, std::move(rest));
@@ -285,6 +299,7 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
   std::shared_ptr<net::TcpClient> client_;
   std::vector<std::string> protocols_;
   Done done_;
+  Refused refused_;
   std::string key_;
 };
 
@@ -297,10 +312,10 @@ struct WebSocketTable {
 };
 
 void WorkerIsolate::webSocketEvent(uint32_t id, const char* type, const std::string& data, uint16_t code, bool clean,
-                                   bool ends_request) {
+                                   bool ends_request, const net::ResponseHead* answer) {
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Local<v8::Value> payload;
-  if (std::string_view(type) == "binary") {
+  if (std::string_view(type) == "binary" || answer) {
     auto store = v8::ArrayBuffer::NewBackingStore(isolate_, data.size());
     std::memcpy(store->Data(), data.data(), data.size());
     payload = v8::ArrayBuffer::New(isolate_, std::move(store));
@@ -308,8 +323,23 @@ void WorkerIsolate::webSocketEvent(uint32_t id, const char* type, const std::str
     payload = v8str(isolate_, data);
   }
   v8::Local<v8::Value> args[] = {v8::Integer::NewFromUnsigned(isolate_, id), v8str(isolate_, type), payload,
-                                 v8::Integer::New(isolate_, code), v8::Boolean::New(isolate_, clean)};
-  (void)ws_event_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 5, args);
+                                 v8::Integer::New(isolate_, code), v8::Boolean::New(isolate_, clean),
+                                 v8::Undefined(isolate_), v8::Undefined(isolate_)};
+  if (answer) {
+    // A refused handshake: the answer's header pairs and reason phrase.
+    v8::Local<v8::Array> pairs = v8::Array::New(isolate_, static_cast<int>(answer->headers.size() * 2));
+    uint32_t i = 0;
+    for (const auto& h : answer->headers) {
+      if (pairs->Set(context, i++, v8str(isolate_, h.name)).IsNothing() ||
+          pairs->Set(context, i++, v8str(isolate_, h.value)).IsNothing()) {
+        break;
+      }
+    }
+    args[5] = pairs;
+    args[6] = v8str(isolate_, answer->reason);
+    open_websockets_.erase(id);
+  }
+  (void)ws_event_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 7, args);
   if (std::string_view(type) == "close") {
     open_websockets_.erase(id);
     home_->run([weak = weak_from_this(), id] {
@@ -451,6 +481,12 @@ void wsConnect(Args info) {
               w.webSocketEvent(id, "open", protocol, 0, true, false);
             });
             bridge->start();
+          },
+          [weak, rid, id](net::ResponseHead head, std::string body) {
+            WorkerIsolate::deliver(weak, rid, [id, head = std::move(head), body = std::move(body)](
+                                                  WorkerIsolate& w, v8::Local<v8::Context>) {
+              w.webSocketEvent(id, "response", body, static_cast<uint16_t>(head.status), false, false, &head);
+            });
           });
       handshake->start(target, host_header, extra);
     });

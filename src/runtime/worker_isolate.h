@@ -33,6 +33,10 @@
 #include "runtime/watchdog.h"
 #include "runtime/worker_script.h"
 
+namespace verge::net {
+struct ResponseHead;
+}
+
 namespace verge::runtime {
 
 class IsolateLock;
@@ -210,9 +214,11 @@ class WorkerIsolate : public std::enable_shared_from_this<WorkerIsolate> {
   void webSocketOpened(uint32_t id) { open_websockets_.insert(id); }
   void webSocketGone(uint32_t id) { open_websockets_.erase(id); }
   // Inside an entry: an event for WebSocket `id` (internals.wsEvent); a
-  // "close" also ends its request when the connection was its answer.
+  // "close" also ends its request when the connection was its answer. A
+  // "response" is a fetch()ed socket's refused handshake: `answer` is the
+  // server's head (code its status), `data` its body.
   void webSocketEvent(uint32_t id, const char* type, const std::string& data, uint16_t code, bool clean,
-                      bool ends_request);
+                      bool ends_request, const net::ResponseHead* answer = nullptr);
 
   // ---- RPC sessions (rpc_session.h); inside an entry ----
   // Adds `session`, on `side`, for request `rid`; returns its id here.

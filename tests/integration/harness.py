@@ -137,6 +137,18 @@ def raw(port, data, timeout=10, read_until_close=True):
     return b"".join(chunks)
 
 
+def read_head(conn):
+    """Reads from a socket up to the end of an HTTP head (CRLF CRLF), or
+    until the peer closes; returns what it read."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def free_port():
     """A loopback port nothing listens on (just now)."""
     s = socket.socket()

@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from harness import Origin, request, serve_config, worker_dir
+from harness import Origin, read_head, request, serve_config, worker_dir
 
 
 def hdr(req, name):
@@ -55,12 +55,7 @@ def raw_origin(reply):
                 return
             try:
                 conn.settimeout(5)
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                read_head(conn)
                 conn.sendall(reply())
             except OSError:
                 pass

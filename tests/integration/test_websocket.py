@@ -10,9 +10,10 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import unittest
 
-from harness import dev, request, serve_config, wait_for, write_project
+from harness import dev, read_head, request, serve_config, wait_for, write_project
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -49,6 +50,20 @@ export default {
         const got = await new Promise((resolve) => { ws.addEventListener("message", (e) => resolve(e.data)); ws.send("via fetch"); });
         ws.close(1000, "done");
         return Response.json({ status: resp.status, got });
+      }
+      if (path === "/fetch-refused") {
+        // The server answers the handshake with no 101: fetch() gives that answer.
+        const out = [];
+        for (const p of ["/chunked", "/length", "/close", "/empty"]) {
+          const resp = await fetch("http://127.0.0.1:" + url.searchParams.get("port") + p, { headers: { Upgrade: "websocket" } });
+          out.push([resp.status, resp.statusText, resp.headers.get("x-why"), resp.webSocket, await resp.text(), resp.url.endsWith(p)]);
+        }
+        const ws = new WebSocket("ws://127.0.0.1:" + url.searchParams.get("port") + "/length");
+        const events = [];
+        ws.addEventListener("error", () => events.push("error"));
+        events.push(await new Promise((resolve) => ws.addEventListener("close", (e) => resolve(e.code))));
+        out.push(events);
+        return Response.json(out);
       }
       if (path === "/refused") {
         const ws = new WebSocket("ws://127.0.0.1:" + url.searchParams.get("port") + "/");
@@ -200,6 +215,45 @@ class WebSocketTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         self.assertEqual(json.loads(body)["got"], "origin:via fetch")
         self.assertEqual(json.loads(body)["status"], 101)
+
+    def test_fetch_with_upgrade_refused_returns_the_answer(self):
+        # As workerd: a server that answers the handshake with no 101 (a 403,
+        # a 401…) gives fetch() its response, body and headers, whatever the
+        # body's framing; new WebSocket(url) gets error and close 1006.
+        answers = {"/chunked": (b"HTTP/1.1 403 Forbidden\r\nX-Why: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                b"5\r\nno ws\r\n6\r\n today\r\n0\r\n\r\n"),
+                   "/length": b"HTTP/1.1 401 Unauthorized\r\nX-Why: length\r\nContent-Length: 7\r\n\r\nlog in!",
+                   "/close": b"HTTP/1.0 404 Not Found\r\nX-Why: close\r\n\r\nno such socket",
+                   "/empty": b"HTTP/1.1 204 No Content\r\nX-Why: empty\r\n\r\n"}
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(30)
+
+        def serve():
+            try:
+                for _ in range(len(answers) + 1):
+                    conn, _ = listener.accept()
+                    with conn:
+                        path = read_head(conn).split(b" ")[1].decode()
+                        conn.sendall(answers[path])
+            except OSError:
+                pass
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            status, _, body = request(self.v.port, path="/fetch-refused?port=%d" % listener.getsockname()[1])
+        finally:
+            thread.join(30)
+            listener.close()
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body), [
+            [403, "Forbidden", "chunked", None, "no ws today", True],
+            [401, "Unauthorized", "length", None, "log in!", True],
+            [404, "Not Found", "close", None, "no such socket", True],
+            [204, "No Content", "empty", None, "", True],
+            ["error", 1006]])
 
     def test_a_fetched_websocket_returned_to_the_client(self):
         proc = subprocess.run(["node", os.path.join(HERE, "ws_peer.mjs"),
