@@ -10,7 +10,9 @@
 #      BENCH_CONNECTIONS connections each keeping one message in flight,
 #      driven by bench/websocket/wsload.c (one thread of C, so that the
 #      load takes little of the CPU the servers share); and the ratio
-#      verge/workerd;
+#      verge/workerd; and each server's CPU time per message (the load
+#      shares the two cores, so the rate alone understates a server that
+#      could use more of them);
 #   2. idle sockets: BENCH_IDLE WebSockets held open on verge (by
 #      bench/websocket/load.mjs, npm ws): its RSS growth per socket, and its
 #      CPU time while they sit idle.
@@ -64,14 +66,15 @@ start_verge() {  # start_verge PORT
 }
 start_workerd() { serve_workerd "$WS_DIR/workerd.capnp" "$1"; }  # start_workerd PORT
 
-# echo_rate PORT BYTES: messages/s (round trips).
+# echo_rate PORT BYTES PID: "messages/s server-CPU-µs-per-message" (round
+# trips; the CPU time of process PID over the measured seconds).
 echo_rate() {
   local out=$TMP/load-$1-$2.txt
-  "$TMP/wsload" 127.0.0.1 "$1" "$CONNS" "$2" "$SECONDS_PER_RUN" >"$out" 2>&1 || warn "load failed: $(head -c 300 "$out")"
+  "$TMP/wsload" 127.0.0.1 "$1" "$CONNS" "$2" "$SECONDS_PER_RUN" "$3" >"$out" 2>&1 || warn "load failed: $(head -c 300 "$out")"
   tail -n 1 "$out"
 }
 
-declare -A RATE=()
+declare -A RATE=() CPU=()
 free_port; VPORT=$PORT
 start_verge "$VPORT"; VERGE_PID=$LAUNCH_PID
 free_port; WPORT=$PORT
@@ -79,16 +82,22 @@ start_workerd "$WPORT"; WORKERD_PID=$LAUNCH_PID
 
 for bytes in 64 16384; do
   log "echo, $bytes-byte messages, $CONNS connections, ${SECONDS_PER_RUN}s, $ROUNDS rounds"
-  v=() w=()
+  v=() w=() vc=() wc=()
   for ((r = 1; r <= ROUNDS; r++)); do
-    v+=("$(echo_rate "$VPORT" "$bytes")")
-    w+=("$(echo_rate "$WPORT" "$bytes")")
-    printf '   round %d: verge %s, workerd %s msg/s\n' "$r" "${v[-1]}" "${w[-1]}"
+    read -r rate cpu <<<"$(echo_rate "$VPORT" "$bytes" "$VERGE_PID")"
+    v+=("$rate") vc+=("$cpu")
+    read -r rate cpu <<<"$(echo_rate "$WPORT" "$bytes" "$WORKERD_PID")"
+    w+=("$rate") wc+=("$cpu")
+    printf '   round %d: verge %s msg/s (%s µs CPU each), workerd %s msg/s (%s µs CPU each)\n' \
+      "$r" "${v[-1]}" "${vc[-1]}" "${w[-1]}" "${wc[-1]}"
   done
   RATE[verge-$bytes]=$(median "${v[@]}")
   RATE[workerd-$bytes]=$(median "${w[@]}")
-  printf '   median: verge %s, workerd %s msg/s, ratio %s\n' \
-    "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}" "$(ratio "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}")"
+  CPU[verge-$bytes]=$(median "${vc[@]}")
+  CPU[workerd-$bytes]=$(median "${wc[@]}")
+  printf '   median: verge %s, workerd %s msg/s, ratio %s; CPU per message: verge %s µs, workerd %s µs\n' \
+    "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}" "$(ratio "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}")" \
+    "${CPU[verge-$bytes]}" "${CPU[workerd-$bytes]}"
 done
 stop_pid "$WORKERD_PID"
 
@@ -118,4 +127,7 @@ printf '%-28s %12s %12s %8s\n' "median of $ROUNDS" verge workerd ratio
 for bytes in 64 16384; do
   printf '%-28s %12s %12s %8s\n' "echo msg/s, $bytes B" "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}" \
     "$(ratio "${RATE[verge-$bytes]}" "${RATE[workerd-$bytes]}")"
+  # CPU per message: workerd's over verge's, so that above 1 is verge ahead.
+  printf '%-28s %12s %12s %8s\n' "  server CPU µs/msg" "${CPU[verge-$bytes]}" "${CPU[workerd-$bytes]}" \
+    "$(ratio "${CPU[workerd-$bytes]}" "${CPU[verge-$bytes]}")"
 done

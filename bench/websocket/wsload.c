@@ -2,12 +2,14 @@
  * little CPU next to the servers it measures (a Node load generator used
  * most of a core of this 2-core machine).
  *
- *   wsload HOST PORT CONNECTIONS BYTES SECONDS
+ *   wsload HOST PORT CONNECTIONS BYTES SECONDS [SERVER_PID]
  *
  * Opens CONNECTIONS WebSockets to ws://HOST:PORT/, then each keeps one
  * BYTES-long text message in flight: it sends the next message when the
  * echo of the last one has arrived. After one second of warm-up it counts
- * echoed messages for SECONDS and prints messages per second.
+ * echoed messages for SECONDS and prints messages per second; given the
+ * server's PID, also the server's CPU time per message in microseconds
+ * (user + system, from /proc, over the same seconds).
  *
  * One thread, epoll, non-blocking sockets. Every client frame is masked as
  * RFC 6455 requires (with one fixed key: this is a load generator, not a
@@ -45,6 +47,24 @@ static size_t buf_cap;
 static void die(const char *what) {
   fprintf(stderr, "wsload: %s: %s\n", what, errno ? strerror(errno) : "failed");
   exit(1);
+}
+
+/* The CPU time (user + system) process `pid` has used, in seconds; -1 if
+ * it cannot be read. */
+static double cpu_seconds(long pid) {
+  char path[64], stat[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(stat, 1, sizeof stat - 1, f);
+  fclose(f);
+  stat[n] = 0;
+  /* Fields after the command (in parentheses, which may hold spaces):
+   * state is field 3; utime and stime are fields 14 and 15. */
+  char *p = strrchr(stat, ')');
+  unsigned long utime, stime;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return -1;
+  return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 static double now(void) {
@@ -110,14 +130,16 @@ static long consume(Conn *c) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: wsload HOST PORT CONNECTIONS BYTES SECONDS\n");
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: wsload HOST PORT CONNECTIONS BYTES SECONDS [SERVER_PID]\n");
     return 2;
   }
   const char *host = argv[1];
   int port = atoi(argv[2]), conns = atoi(argv[3]);
   size_t bytes = (size_t)atol(argv[4]);
   double seconds = atof(argv[5]);
+  long server_pid = argc == 7 ? atol(argv[6]) : 0;
+  double cpu_from = -1;
   if (port <= 0 || conns <= 0 || seconds <= 0) { fprintf(stderr, "wsload: bad arguments\n"); return 2; }
 
   /* The frame: FIN + text, MASK + length, the key, the masked payload. */
@@ -197,6 +219,7 @@ int main(int argc, char **argv) {
       die("epoll_wait");
     }
     int measuring = now() >= measure_from;
+    if (measuring && server_pid > 0 && cpu_from < 0) cpu_from = cpu_seconds(server_pid);
     for (int i = 0; i < n; i++) {
       Conn *c = events[i].data.ptr;
       if (events[i].events & EPOLLOUT) {
@@ -221,6 +244,11 @@ int main(int argc, char **argv) {
       }
     }
   }
-  printf("%.0f\n", counted / (now() - measure_from));
+  double cpu_to = server_pid > 0 ? cpu_seconds(server_pid) : -1;
+  if (cpu_from >= 0 && cpu_to >= 0 && counted > 0) {
+    printf("%.0f %.1f\n", counted / (now() - measure_from), (cpu_to - cpu_from) * 1e6 / counted);
+  } else {
+    printf("%.0f\n", counted / (now() - measure_from));
+  }
   return 0;
 }
