@@ -226,8 +226,9 @@ class HTMLRewriter {
                                              charset);
     // streams: streamed content by id, until the output reaches it;
     // pumping: the reader of the one being read.
+    // canceled: the body was, so no more handlers run.
     const run = { handle, elements, documents, endTagHandlers: new Map(), streams: new Map(), nextStream: 1,
-                  pumping: null };
+                  pumping: null, canceled: false };
     const reader = response.body.getReader();
     const output = rewrite(run, reader);
     // One output chunk per pull: the rewriting (and a stream being
@@ -239,6 +240,7 @@ class HTMLRewriter {
         else controller.enqueue(value);
       },
       cancel(reason) {
+        run.canceled = true;
         const pumping = run.pumping;
         run.pumping = null;
         return Promise.all([reader.cancel(reason), pumping?.cancel(reason)]).then(() => undefined);
@@ -266,7 +268,10 @@ async function* rewrite(run, reader) {
 // Calls the handlers the input written so far needs, in order, and yields
 // the output, with streamed content read in where it goes.
 async function* drain(run) {
-  for (let event = native.htmlNext(run.handle); event !== null; event = native.htmlNext(run.handle)) {
+  for (;;) {
+    if (run.canceled) return;
+    const event = native.htmlNext(run.handle);
+    if (event === null) break;
     if (event[0] === EVENT.stream) {
       const before = native.htmlOutput(run.handle);
       if (before !== null) yield before;
@@ -300,6 +305,7 @@ async function* insertStream(run, id) {
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      if (run.canceled) return;
       if (done) break;
       let out;
       try {

@@ -360,20 +360,31 @@ export default {
     }
     if (path === "/backpressure") {
       // The inserted stream is read only as far as the body is: after 10
-      // reads, no more than a few chunks ahead; canceling the body cancels it.
+      // reads, no more than a few chunks ahead. It then stalls (its 21st
+      // pull never ends); canceling the body cancels it, and the handlers
+      // after it do not run.
       let pulls = 0, canceled = null;
       const chunk = new Uint8Array(64 * 1024).fill(0x61);
       const inserted = new ReadableStream({
-        pull(c) { pulls++; c.enqueue(chunk); },
+        pull(c) { if (++pulls <= 20) c.enqueue(chunk); else return new Promise(() => {}); },
         cancel(reason) { canceled = String(reason); },
       }, { highWaterMark: 0 });
-      const res = new HTMLRewriter().on("p", { element(e) { e.append(inserted); } }).transform(html("<p>x</p>"));
+      let later = false;
+      const res = new HTMLRewriter()
+        .on("p", { element(e) { e.append(inserted); } })
+        .on("i", { element() { later = true; } })
+        .transform(html("<p>x</p><i></i>"));
       const reader = res.body.getReader();
       for (let i = 0; i < 10; i++) await reader.read();
       await sleep(20);
       const ahead = pulls - 10;
+      // Out: "<p>x" and 20 chunks; the 21st chunk waits for the stalled pull.
+      for (let i = 0; i < 10; i++) await reader.read();
+      reader.read().catch(() => {});
+      await sleep(20);
       await reader.cancel("enough");
-      return Response.json({ ahead, canceled });
+      await sleep(20);
+      return Response.json({ ahead, canceled, later });
     }
     if (path === "/big") {
       // ?mb=N MiB inserted from a stream made as it is read.
@@ -451,6 +462,7 @@ class HtmlRewriterStreamedContentTest(unittest.TestCase):
         got = json.loads(self.get("/backpressure"))
         self.assertLessEqual(got["ahead"], 3, got)
         self.assertEqual(got["canceled"], "enough")
+        self.assertFalse(got["later"])  # no handler runs once the body is canceled
 
     def test_a_large_stream_goes_through(self):
         body = self.get("/big?mb=32")

@@ -227,11 +227,11 @@ void end(Args info) {
 }
 
 void next(Args info) {
-  Rewriter* r = rewriterOrThrow(info);
-  if (!r) return;
   auto* isolate = info.GetIsolate();
   Rewriter::Event e;
-  if (!r->next(e)) {
+  bool more = false;
+  if (!feed(info, [&](Rewriter& r) { more = r.next(e); })) return;
+  if (!more) {
     info.GetReturnValue().SetNull();
     return;
   }
