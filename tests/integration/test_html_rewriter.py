@@ -144,6 +144,12 @@ export default {
 """
 
 
+def rss_kb(v):
+    """The resident memory of the node `v` (KiB)."""
+    with open("/proc/%d/status" % v.proc.pid) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+
 class HtmlRewriterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -207,11 +213,8 @@ class HtmlRewriterTest(unittest.TestCase):
         # the node must grow by less than 20 MiB. VERGE_HTML_MEMORY_MB
         # changes the size.
         mb = int(os.environ.get("VERGE_HTML_MEMORY_MB", "1024"))
-        def rss_kb():
-            with open("/proc/%d/status" % self.v.proc.pid) as f:
-                return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
         self.get("/stream?mb=4")  # warm: the isolate, its code, the buffers
-        before = rss_kb()
+        before = rss_kb(self.v)
         conn = http.client.HTTPConnection("127.0.0.1", self.v.port, timeout=600)
         conn.request("GET", "/stream?mb=%d" % mb)
         resp = conn.getresponse()
@@ -230,7 +233,7 @@ class HtmlRewriterTest(unittest.TestCase):
             tail = data[-32:]
             nofollow -= tail.count(b'rel="nofollow"')
             rows -= tail.count(b"<!-- row ")
-            peak = max(peak, rss_kb())
+            peak = max(peak, rss_kb(self.v))
         conn.close()
         nofollow += tail.count(b'rel="nofollow"')
         rows += tail.count(b"<!-- row ")
@@ -386,6 +389,17 @@ export default {
       await sleep(20);
       return Response.json({ ahead, canceled, later });
     }
+    if (path === "/charset") {
+      // Streamed UTF-8 into a windows-1252 page: converted, references for
+      // what it lacks, escaped as text.
+      const page = new Response(new Uint8Array([0x3c, 0x70, 0x3e, 0xe9, 0x3c, 0x2f, 0x70, 0x3e]),
+                                { headers: { "content-type": "text/html; charset=windows-1252" } });
+      const bytes = enc.encode("\u00e9\u20ac\u2603 <");
+      const res = new HTMLRewriter()
+        .on("p", { element(e) { e.append(slow([bytes.slice(0, 1), bytes.slice(1, 4), bytes.slice(4)], [], "")); } })
+        .transform(page);
+      return new Response(await res.arrayBuffer());
+    }
     if (path === "/big") {
       // ?mb=N MiB inserted from a stream made as it is read.
       let left = Number(url.searchParams.get("mb")) * 16;
@@ -464,10 +478,33 @@ class HtmlRewriterStreamedContentTest(unittest.TestCase):
         self.assertEqual(got["canceled"], "enough")
         self.assertFalse(got["later"])  # no handler runs once the body is canceled
 
-    def test_a_large_stream_goes_through(self):
-        body = self.get("/big?mb=32")
-        self.assertEqual(len(body), len("<p></p>") + 32 * 1024 * 1024)
-        self.assertTrue(body.startswith(b"<p>bbb") and body.endswith(b"bbb</p>"))
+    def test_streamed_content_in_the_documents_charset(self):
+        self.assertEqual(self.get("/charset"), b"<p>\xe9\xe9\x80&#9731; &lt;</p>")
+
+    def test_a_large_stream_goes_through_in_bounded_memory(self):
+        # 256 MiB inserted, read by the client 1 MiB at a time: the node's
+        # RSS grows by less than 20 MiB.
+        mb = 256
+        self.get("/big?mb=4")  # warm
+        before = peak = rss_kb(self.v)
+        conn = http.client.HTTPConnection("127.0.0.1", self.v.port, timeout=600)
+        conn.request("GET", "/big?mb=%d" % mb)
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        total, head, tail = 0, b"", b""
+        while True:
+            chunk = resp.read(1 << 20)
+            if not chunk:
+                break
+            if not head:
+                head = chunk[:16]
+            total += len(chunk)
+            tail = (tail + chunk)[-16:]
+            peak = max(peak, rss_kb(self.v))
+        conn.close()
+        self.assertEqual(total, len("<p></p>") + mb * 1024 * 1024)
+        self.assertTrue(head.startswith(b"<p>bbb") and tail.endswith(b"bbb</p>"))
+        self.assertLess((peak - before) / 1024, 20)
 
 
 if __name__ == "__main__":
