@@ -32,6 +32,37 @@ void appendEscaped(std::string& out, std::string_view text) {
   }
 }
 
+// How long the UTF-8 character `s` starts with is: 0 when its start is
+// right but `s` ends before it does, -1 when it is malformed (a stray
+// continuation byte, an overlong form, a surrogate, above U+10FFFF).
+int utf8CharLength(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  int length;
+  // The range of the second byte, narrower after E0, ED, F0 and F4.
+  unsigned char low = 0x80, high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return -1;
+  }
+  for (size_t i = 1; i < static_cast<size_t>(length); ++i) {
+    if (i == s.size()) return 0;
+    unsigned char c = byte(i);
+    if (i == 1 ? (c < low || c > high) : (c & 0xC0) != 0x80) return -1;
+  }
+  return length;
+}
+
 void appendAttributeValue(std::string& out, std::string_view value) {
   for (char c : value) {
     if (c == '"') out += "&quot;";
@@ -138,11 +169,13 @@ Rewriter::~Rewriter() = default;
 
 void Rewriter::write(std::string_view chunk) {
   if (ended_) throw std::logic_error("write() after end()");
+  if (!marks_.empty()) throw std::logic_error("write() while streamed content is due");
   tokenizer_.write(chunk);
 }
 
 void Rewriter::end() {
   if (ended_) return;
+  if (!marks_.empty()) throw std::logic_error("end() while streamed content is due");
   tokenizer_.end();
   closeTextNode();
   ended_ = true;
@@ -417,7 +450,15 @@ constexpr uint32_t kApplyEndWork = UINT32_MAX;
 }  // namespace
 
 bool Rewriter::next(Event& event) {
-  while (!queue_.empty()) {
+  if (streaming_) throw std::logic_error("next() before streamEnd()");
+  for (;;) {
+    if (!marks_.empty()) {
+      // Streamed content is due: the caller writes it before the output goes on.
+      streaming_ = true;
+      event = {EventKind::kStream, 0, false, 0, marks_.front().id};
+      return true;
+    }
+    if (queue_.empty()) return false;
     Token& t = *queue_.front();
     if (!t.events_ready) {
       // The end tag's handlers are known only now that the start tags'
@@ -463,10 +504,52 @@ bool Rewriter::next(Event& event) {
     queue_.pop_front();
     event_ = 0;
   }
-  return false;
 }
 
-std::string Rewriter::takeOutput() { return std::exchange(output_, {}); }
+std::string Rewriter::takeOutput() {
+  if (marks_.empty()) return std::exchange(output_, {});
+  size_t n = marks_.front().offset;
+  std::string out = output_.substr(0, n);
+  output_.erase(0, n);
+  for (auto& m : marks_) m.offset -= n;
+  return out;
+}
+
+std::string Rewriter::streamWrite(std::string_view bytes) {
+  if (!streaming_) throw std::logic_error("streamWrite() with no streamed content due");
+  std::string joined;
+  if (!stream_carry_.empty()) {
+    joined = std::exchange(stream_carry_, {});
+    joined.append(bytes);
+    bytes = joined;
+  }
+  size_t whole = 0;
+  while (whole < bytes.size()) {
+    if (static_cast<unsigned char>(bytes[whole]) < 0x80) {
+      ++whole;
+      continue;
+    }
+    int length = utf8CharLength(bytes.substr(whole));
+    if (length < 0) throw std::runtime_error("Invalid UTF-8");
+    if (length == 0) break;  // cut by the end of the chunk
+    whole += static_cast<size_t>(length);
+  }
+  stream_carry_ = std::string(bytes.substr(whole));
+  std::string_view valid = bytes.substr(0, whole);
+  if (marks_.front().html) return std::string(valid);
+  std::string out;
+  appendEscaped(out, valid);
+  return out;
+}
+
+std::string Rewriter::streamEnd() {
+  if (!streaming_) throw std::logic_error("streamEnd() with no streamed content due");
+  std::string out = stream_carry_.empty() ? "" : "\xEF\xBF\xBD";  // U+FFFD for an unfinished character
+  stream_carry_.clear();
+  streaming_ = false;
+  marks_.pop_front();
+  return out;
+}
 
 void Rewriter::emit(std::string_view bytes) {
   if (removed_content_ == 0) output_.append(bytes);
@@ -475,7 +558,8 @@ void Rewriter::emit(std::string_view bytes) {
 void Rewriter::emitContent(const std::vector<Content>& contents) {
   if (removed_content_ != 0) return;
   for (const auto& c : contents) {
-    if (c.html) output_ += c.text;
+    if (c.stream != 0) marks_.push_back({output_.size(), c.stream, c.html});
+    else if (c.html) output_ += c.text;
     else appendEscaped(output_, c.text);
   }
 }

@@ -11,6 +11,11 @@
 //   }
 //   send(rewriter.takeOutput());
 //
+// Content may also be a stream the caller reads (HTMLRewriter's
+// ReadableStream and Response content): the output stops where it goes,
+// next() says so with a kStream event, and the caller passes the stream's
+// bytes through streamWrite() before the rewriter goes on.
+//
 // Tokens no handler looks at are copied to the output as they were, byte
 // for byte; a changed tag is written anew. Text and comments are not
 // decoded: handlers see them as written, as with lol-html.
@@ -39,15 +44,18 @@ struct DocumentHandlers {
   bool doctype = false, comments = false, text = false, end = false;
 };
 
-// Content a handler inserts: HTML as it is, or text (escaped).
+// Content a handler inserts: HTML as it is, or text (escaped). A `stream`
+// other than 0 names content the caller streams in when the output reaches
+// it (a kStream event with that id); `text` is then unused.
 struct Content {
   std::string text;
   bool html = false;
+  uint64_t stream = 0;
 };
 
 class Rewriter {
  public:
-  enum class EventKind : uint8_t { kElement, kComment, kText, kDoctype, kEndTag, kDocumentEnd };
+  enum class EventKind : uint8_t { kElement, kComment, kText, kDoctype, kEndTag, kDocumentEnd, kStream };
   struct Event {
     EventKind kind;
     // Which registration: an index into the ElementHandlers (for element,
@@ -57,6 +65,8 @@ class Rewriter {
     bool document = false;
     // kEndTag: the element whose end tag handlers run (addEndTagHandler).
     uint64_t element = 0;
+    // kStream: the Content::stream whose bytes are due now.
+    uint64_t stream = 0;
   };
 
   Rewriter(std::vector<ElementHandlers> elements, std::vector<DocumentHandlers> documents);
@@ -74,7 +84,16 @@ class Rewriter {
   // done (its output ready). After end(), the last false means the
   // document is done.
   bool next(Event& event);
+  // The output so far; while streamed content is due, only what comes
+  // before it.
   std::string takeOutput();
+  // After a kStream event: the output for the next bytes of that stream
+  // (UTF-8, escaped unless it is HTML), and at its end streamEnd(); then
+  // next() goes on. A character cut by the end of a chunk waits for the
+  // next; one the stream leaves unfinished is U+FFFD. Bytes that are not
+  // UTF-8 throw std::runtime_error("Invalid UTF-8") (lol-html's words).
+  std::string streamWrite(std::string_view bytes);
+  std::string streamEnd();
   // The longest token held (memory bound, for tests).
   size_t maxPending() const { return tokenizer_.maxPending(); }
 
@@ -152,6 +171,15 @@ class Rewriter {
   std::deque<std::unique_ptr<Token>> queue_;
   size_t event_ = 0;  // next event of queue_.front()
   std::string output_;
+  // Streamed content in output_: where it goes, in order.
+  struct StreamMark {
+    size_t offset;
+    uint64_t id;
+    bool html;
+  };
+  std::deque<StreamMark> marks_;
+  bool streaming_ = false;     // the first mark's kStream event was given
+  std::string stream_carry_;   // the first bytes of a character a chunk cut
   // Open elements whose content is being removed: output is dropped while
   // there is one (lol-html's matched_elements_with_removed_content).
   int removed_content_ = 0;

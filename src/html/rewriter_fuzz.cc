@@ -1,8 +1,8 @@
 // Fuzz target for the rewriter (a worker's HTMLRewriter gets untrusted
-// documents): any bytes, with handlers that use every mutation, rewrite
-// without crashing and to the same output however the input is cut (whole,
-// in two pieces, byte by byte), or fail (lol-html's strict mode) however
-// it is cut; with no handler the output is the input. The unit tests
+// documents): any bytes, with handlers that use every mutation (streamed
+// content too), rewrite without crashing and to the same output however the
+// input is cut (whole, in two pieces, byte by byte), or fail (lol-html's
+// strict mode) however it is cut; with no handler the output is the input. The unit tests
 // replay the seed corpus of tests/fuzz/html/ through it.
 #include <cstdint>
 #include <cstdlib>
@@ -35,10 +35,12 @@ void handle(Rewriter& r, const Rewriter::Event& e) {
       else if (name == "b") r.removeAndKeepContent();
       else if (name == "div") r.setInnerContent({"<i>inner</i>", true});
       else if (name == "a") r.replace({"<a & b>", false});
+      else if (name == "span") r.append({{}, false, 1});  // streamed (drain() writes it)
       else if (e.handler == 1) r.prepend({"<pre>", true});
       r.setAttribute("data-f", "x\"y");
       r.removeAttribute("id");
       r.before({"[b]", false});
+      if (e.handler == 1) r.before({{}, true, 2});
       r.after({"<after/>", true});
       r.append({"&app", false});
       return;
@@ -62,6 +64,8 @@ void handle(Rewriter& r, const Rewriter::Event& e) {
     case Kind::kDocumentEnd:
       r.appendToDocument({"<!--end-->", true});
       return;
+    case Kind::kStream:
+      return;  // drain()'s
   }
 }
 
@@ -78,7 +82,17 @@ bool rewrite(bool with_handlers, std::string& out, Feed feed) {
   Rewriter r(std::move(on), std::move(docs));
   auto drain = [&] {
     Rewriter::Event e;
-    while (r.next(e)) handle(r, e);
+    while (r.next(e)) {
+      if (e.kind != Rewriter::EventKind::kStream) {
+        handle(r, e);
+        continue;
+      }
+      // Streamed content, a character cut between its chunks.
+      out += r.takeOutput();
+      out += r.streamWrite(e.stream == 1 ? "<s>\xc3" : "<u>\xe2\x82");
+      out += r.streamWrite(e.stream == 1 ? "\xa9" : "\xac");
+      out += r.streamEnd();
+    }
     out += r.takeOutput();
   };
   try {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <random>
 
 #include "base/fuzz_corpus.h"
@@ -15,18 +16,34 @@ using Event = Rewriter::Event;
 using Kind = Rewriter::EventKind;
 using Handler = std::function<void(Rewriter&, const Event&)>;
 
+// Streamed content for rewrite(): the chunks of each stream id, and a log
+// that gets "s<id> " for each stream read.
+struct Streams {
+  std::map<uint64_t, std::vector<std::string>> chunks;
+  std::string* log = nullptr;
+};
+
 // Rewrites `input` fed in pieces of `chunk` bytes, with one .on() per
 // selector (element and text and comment handlers all) and one
-// onDocument(); `handle` runs for every event.
+// onDocument(); `handle` runs for every handler event.
 std::string rewrite(std::string_view input, std::vector<std::string> selectors, const Handler& handle,
-                    size_t chunk = 1 << 20, DocumentHandlers doc = {}) {
+                    size_t chunk = 1 << 20, DocumentHandlers doc = {}, const Streams& streams = {}) {
   std::vector<ElementHandlers> on;
   for (const auto& s : selectors) on.push_back({parseSelector(s), true, true, true});
   Rewriter r(std::move(on), {doc});
   std::string out;
   auto drain = [&] {
     Event e;
-    while (r.next(e)) handle(r, e);
+    while (r.next(e)) {
+      if (e.kind != Kind::kStream) {
+        handle(r, e);
+        continue;
+      }
+      if (streams.log) *streams.log += "s" + std::to_string(e.stream) + " ";
+      out += r.takeOutput();
+      for (const auto& piece : streams.chunks.at(e.stream)) out += r.streamWrite(piece);
+      out += r.streamEnd();
+    }
     out += r.takeOutput();
   };
   for (size_t i = 0; i < input.size(); i += chunk) {
@@ -225,6 +242,133 @@ TEST(Rewriter, StrictModeAmbiguityIsAnError) {
   EXPECT_THROW(r.write("<select><option><style>x"), ParsingAmbiguityError);
   Rewriter ok({}, {});
   EXPECT_NO_THROW(ok.write("<select><script>x</script></select><style>y</style>"));
+}
+
+// ---- streamed content ----
+
+std::string rewriteStreamed(std::string_view input, std::vector<std::string> selectors, const Handler& handle,
+                            std::map<uint64_t, std::vector<std::string>> chunks, size_t chunk = 1 << 20,
+                            std::string* log = nullptr) {
+  return rewrite(input, std::move(selectors), handle, chunk, {}, Streams{std::move(chunks), log});
+}
+
+using Insert = void (Rewriter::*)(Content);
+
+TEST(RewriterStreams, StreamedContentGoesWhereTheSameStringWould) {
+  const std::string page = "<div id=a>one <i>two</i></div><p>three</p><img src=x><span>four</span>";
+  const std::pair<const char*, Insert> element_ops[] = {
+      {"before", &Rewriter::before}, {"after", &Rewriter::after}, {"prepend", &Rewriter::prepend},
+      {"append", &Rewriter::append}, {"replace", &Rewriter::replace}, {"setInnerContent", &Rewriter::setInnerContent}};
+  for (const auto& [name, insert] : element_ops) {
+    for (bool html : {false, true}) {
+      SCOPED_TRACE(std::string(name) + (html ? " html" : " text"));
+      // Two contents per element, so that their order shows.
+      auto with = [&, insert = insert](bool streamed) {
+        return [&, streamed, insert](Rewriter& r, const Event& e) {
+          if (e.kind != Kind::kElement) return;
+          (r.*insert)(streamed ? Content{{}, html, 1} : Content{"<1 x>", html});
+          (r.*insert)(streamed ? Content{{}, html, 2} : Content{"&2", html});
+        };
+      };
+      std::string expected = rewrite(page, {"div", "img", "span"}, with(false));
+      for (size_t chunk : {size_t{1}, size_t{3}, size_t{1} << 20}) {
+        EXPECT_EQ(rewriteStreamed(page, {"div", "img", "span"}, with(true), {{1, {"<1", " x", ">"}}, {2, {"&", "2"}}},
+                                  chunk),
+                  expected)
+            << "chunk " << chunk;
+      }
+    }
+  }
+}
+
+TEST(RewriterStreams, TextAndEndTagsTakeStreamsToo) {
+  auto handle = [](Rewriter& r, const Event& e) {
+    if (e.kind == Kind::kText && !r.lastInTextNode()) r.replace(Content{{}, false, 1});
+    if (e.kind == Kind::kElement) r.endTagHandlerId();
+    if (e.kind == Kind::kEndTag) {
+      r.before(Content{{}, true, 2});
+      r.after(Content{"!", false});
+    }
+  };
+  EXPECT_EQ(rewriteStreamed("<p>x</p>", {"p"}, handle, {{1, {"a<", "b"}}, {2, {"<br>"}}}), "<p>a&lt;b<br></p>!");
+}
+
+TEST(RewriterStreams, UnneededStreamsAreNotRead) {
+  // Content replaced by later content, or inside removed content, is not
+  // read (no kStream event), as lol-html drops it.
+  std::string log;
+  auto handle = [](Rewriter& r, const Event& e) {
+    if (e.kind != Kind::kElement) return;
+    if (r.tagName() == "div") {
+      r.setInnerContent(Content{{}, true, 1});
+      r.setInnerContent(Content{"y", false});
+    } else {
+      r.before(Content{{}, true, 2});
+    }
+  };
+  EXPECT_EQ(rewriteStreamed("<div><p>x</p></div><p></p>", {"div", "p"}, handle, {{2, {"z"}}}, 1 << 20, &log),
+            "<div>y</div>z<p></p>");
+  EXPECT_EQ(log, "s2 ");
+}
+
+TEST(RewriterStreams, AStreamIsReadBeforeLaterHandlersRun) {
+  std::string log;
+  auto handle = [&](Rewriter& r, const Event& e) {
+    if (e.kind != Kind::kElement) return;
+    log += std::string(r.tagName()) + " ";
+    if (r.tagName() == "a") {
+      r.append(Content{{}, false, 1});
+      r.before(Content{{}, false, 2});
+    }
+  };
+  // a's before() is read right after a's handler, its append() at </a>:
+  // both before b's handler.
+  EXPECT_EQ(rewriteStreamed("<a>x</a><b></b>", {"a", "b"}, handle, {{1, {"1"}}, {2, {"2"}}}, 1 << 20, &log),
+            "2<a>x1</a><b></b>");
+  EXPECT_EQ(log, "a s2 s1 b ");
+}
+
+TEST(RewriterStreams, BytesMustBeUtf8) {
+  Rewriter r({{parseSelector("p"), true}}, {});
+  r.write("<p>");
+  Event e;
+  ASSERT_TRUE(r.next(e));
+  r.before(Content{{}, false, 7});
+  ASSERT_TRUE(r.next(e));
+  EXPECT_EQ(e.kind, Kind::kStream);
+  EXPECT_EQ(e.stream, 7u);
+  EXPECT_THROW(r.next(e), std::logic_error);  // not before the stream ends
+  EXPECT_THROW(r.write("x"), std::logic_error);
+  // A character cut by a chunk end waits for the rest.
+  EXPECT_EQ(r.streamWrite("caf\xc3"), "caf");
+  EXPECT_EQ(r.streamWrite("\xa9 \xf0\x9f"), "\xc3\xa9 ");
+  EXPECT_EQ(r.streamWrite("\x98"), "");
+  EXPECT_EQ(r.streamWrite("\x80<"), "\xf0\x9f\x98\x80&lt;");
+  // One the stream leaves unfinished is U+FFFD.
+  EXPECT_EQ(r.streamWrite("\xe2\x82"), "");
+  EXPECT_EQ(r.streamEnd(), "\xef\xbf\xbd");
+  EXPECT_FALSE(r.next(e));
+  EXPECT_EQ(r.takeOutput(), "<p>");
+  EXPECT_THROW(r.streamWrite("x"), std::logic_error);
+
+  // Malformed: a stray continuation byte, overlong forms, surrogates,
+  // above U+10FFFF, and a bad byte after a cut.
+  for (std::string_view bad : {"\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
+                               "\xc3x"}) {
+    Rewriter w({{parseSelector("p"), true}}, {});
+    w.write("<p>");
+    ASSERT_TRUE(w.next(e));
+    w.before(Content{{}, true, 1});
+    ASSERT_TRUE(w.next(e));
+    EXPECT_THROW(w.streamWrite(bad), std::runtime_error) << testing::PrintToString(std::string(bad));
+  }
+  Rewriter cut({{parseSelector("p"), true}}, {});
+  cut.write("<p>");
+  ASSERT_TRUE(cut.next(e));
+  cut.before(Content{{}, true, 1});
+  ASSERT_TRUE(cut.next(e));
+  EXPECT_EQ(cut.streamWrite("\xed"), "");
+  EXPECT_THROW(cut.streamWrite("\xa0\x80"), std::runtime_error);
 }
 
 }  // namespace

@@ -165,17 +165,57 @@ void create(Args info) {
   info.GetReturnValue().Set(object);
 }
 
-// A document lol-html's strict mode gives up on is a TypeError, as in
-// workerd ("Parser error: " and lol-html's message); the stream fails.
+// A document lol-html's strict mode gives up on, or streamed content that
+// is not UTF-8, is a TypeError, as in workerd ("Parser error: " and
+// lol-html's message); the stream fails. Misuse of the rewriter is a
+// TypeError too.
 template <typename F>
-void feed(Args info, F f) {
+bool feed(Args info, F f) {
   Rewriter* r = rewriterOrThrow(info);
-  if (!r) return;
+  if (!r) return false;
   try {
     f(*r);
+    return true;
+  } catch (const std::logic_error& e) {
+    throwError(info.GetIsolate(), "TypeError", e.what());
   } catch (const std::exception& e) {
     throwError(info.GetIsolate(), "TypeError", std::string("Parser error: ") + e.what());
   }
+  return false;
+}
+
+// Output bytes → a Uint8Array, or null when there are none.
+void returnBytes(Args info, std::string_view bytes) {
+  if (bytes.empty()) {
+    info.GetReturnValue().SetNull();
+    return;
+  }
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!newBuffer(info.GetIsolate(), bytes.size()).ToLocal(&buffer)) return;
+  std::memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
+  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, bytes.size()));
+}
+
+// Streamed content's output (UTF-8) in the document's charset.
+void returnStreamed(Args info, const std::string& utf8) {
+  Handle* h = handleOf(info);
+  if (h == nullptr || h->enc == encoding::kUtf8 || utf8.empty()) {
+    returnBytes(info, utf8);
+    return;
+  }
+  auto* isolate = info.GetIsolate();
+  returnBytes(info, fromJs(isolate, h->enc, v8str(isolate, utf8)));
+}
+
+// htmlStreamWrite(h, bytes) / htmlStreamEnd(h): streamed content.
+void streamWrite(Args info) {
+  std::string out;
+  if (feed(info, [&](Rewriter& r) { out = r.streamWrite(bytesOf(info[1])); })) returnStreamed(info, out);
+}
+
+void streamEnd(Args info) {
+  std::string out;
+  if (feed(info, [&](Rewriter& r) { out = r.streamEnd(); })) returnStreamed(info, out);
 }
 
 void write(Args info) {
@@ -187,33 +227,27 @@ void end(Args info) {
 }
 
 void next(Args info) {
-  Rewriter* r = rewriterOrThrow(info);
-  if (!r) return;
   auto* isolate = info.GetIsolate();
   Rewriter::Event e;
-  if (!r->next(e)) {
+  bool more = false;
+  if (!feed(info, [&](Rewriter& r) { more = r.next(e); })) return;
+  if (!more) {
     info.GetReturnValue().SetNull();
     return;
   }
+  // A kStream event carries its stream where the others carry the element.
+  uint64_t id = e.kind == Rewriter::EventKind::kStream ? e.stream : e.element;
   v8::Local<v8::Value> parts[] = {v8::Integer::New(isolate, static_cast<int>(e.kind)),
                                   v8::Integer::NewFromUnsigned(isolate, e.handler),
                                   v8::Boolean::New(isolate, e.document),
-                                  v8::Number::New(isolate, static_cast<double>(e.element))};
+                                  v8::Number::New(isolate, static_cast<double>(id))};
   info.GetReturnValue().Set(v8::Array::New(isolate, parts, 4));
 }
 
 void output(Args info) {
   Rewriter* r = rewriterOrThrow(info);
   if (!r) return;
-  std::string out = r->takeOutput();
-  if (out.empty()) {
-    info.GetReturnValue().SetNull();
-    return;
-  }
-  v8::Local<v8::ArrayBuffer> buffer;
-  if (!newBuffer(info.GetIsolate(), out.size()).ToLocal(&buffer)) return;
-  std::memcpy(buffer->GetBackingStore()->Data(), out.data(), out.size());
-  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, out.size()));
+  returnBytes(info, r->takeOutput());
 }
 
 // htmlToken's operations (html_rewriter.js has the same table).
@@ -241,6 +275,9 @@ void token(Args info) {
   // Text content of another charset is escaped here, before encoding.
   auto content = [&] {
     bool html = info[3]->BooleanValue(isolate);
+    // Streamed content: its bytes come later (htmlStreamWrite).
+    double stream = info[4]->IsNumber() ? info[4].As<v8::Number>()->Value() : 0;
+    if (stream >= 1) return Content{{}, html, static_cast<uint64_t>(stream)};
     if (html || enc == encoding::kUtf8) return Content{arg(2), html};
     return Content{fromJs(isolate, enc, info[2], true), true};
   };
@@ -304,7 +341,8 @@ void token(Args info) {
 void installHtmlRewriterNatives(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native) {
   const std::pair<const char*, v8::FunctionCallback> natives[] = {
       {"htmlSelectorCheck", selectorCheck}, {"htmlCharset", charset}, {"htmlRewriterCreate", create}, {"htmlWrite", write},
-      {"htmlEnd", end}, {"htmlNext", next}, {"htmlOutput", output}, {"htmlToken", token}};
+      {"htmlEnd", end}, {"htmlNext", next}, {"htmlOutput", output}, {"htmlToken", token},
+      {"htmlStreamWrite", streamWrite}, {"htmlStreamEnd", streamEnd}};
   for (const auto& [name, fn] : natives) {
     native->Set(context, v8str(isolate, name), v8::Function::New(context, fn).ToLocalChecked()).Check();
   }

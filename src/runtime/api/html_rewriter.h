@@ -19,10 +19,18 @@ namespace verge::runtime {
 //     ASCII-compatible encoding).
 //   htmlNext(h) → [kind, handler, isDocument, elementId] of the next
 //     handler to call (kind: 0 element, 1 comments, 2 text, 3 doctype,
-//     4 end tag, 5 document end), or null when the input so far is done.
-//   htmlOutput(h) → Uint8Array of the output so far, or null.
-//   htmlToken(h, op, a, b): reads or changes the token of the last event;
-//     op is one of html_rewriter.js's TOKEN_OPS (the table in the .cc).
+//     4 end tag, 5 document end), or [6, 0, false, streamId] when streamed
+//     content is due, or null when the input so far is done.
+//   htmlOutput(h) → Uint8Array of the output so far (up to streamed
+//     content that is due), or null.
+//   htmlToken(h, op, a, b, streamId): reads or changes the token of the
+//     last event; op is one of html_rewriter.js's OP (the table in the
+//     .cc). Content ops insert the string a (b: as HTML), or, with a
+//     streamId, a placeholder for a stream read when the output reaches it.
+//   htmlStreamWrite(h, bytes) → Uint8Array or null: the output for the
+//     next UTF-8 bytes of the due stream (TypeError "Parser error: Invalid
+//     UTF-8" for others); htmlStreamEnd(h) → its last bytes, and the
+//     rewriter goes on.
 void installHtmlRewriterNatives(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> native);
 
 }  // namespace verge::runtime
