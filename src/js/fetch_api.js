@@ -141,6 +141,15 @@ class Body {
     const s = this[kBody];
     if (!s) return null;
     if (!s.stream) {
+      if (s.used && s.bytes === null && !s.sourceId) {
+        // Read already (text(), arrayBuffer()…): a stream that is done, and
+        // disturbed, so it cannot be read or used as a body again.
+        s.stream = streamFromBytes(new Uint8Array(0));
+        const reader = s.stream.getReader();
+        reader.read();
+        reader.releaseLock();
+        return s.stream;
+      }
       s.stream = s.sourceId ? streamFromSource(s.sourceId) : streamFromBytes(materialize(s.bytes));
       s.bytes = null;
       s.sourceId = 0;

@@ -392,6 +392,9 @@ async function asyncChecks(out) {
   await body("body-mixins", async () => {
     const r = new Response('{"a":1}'); eq(r.bodyUsed, false); eq(await r.json(), { a: 1 }); eq(r.bodyUsed, true);
     let threw = false; try { await r.text(); } catch (e) { threw = e instanceof TypeError; } eq(threw, true);
+    // Its body after a read: a stream that is done and cannot be used again.
+    const used = r.body; eq(used instanceof ReadableStream, true); eq(r.bodyUsed, true); eq(r.body, used);
+    threw = false; try { new Response(used); } catch (e) { threw = e instanceof TypeError; } eq(threw, true);
     eq(new Uint8Array(await new Response(new Uint8Array([1, 2])).arrayBuffer()), new Uint8Array([1, 2]));
     const c = new Response("twice"); const d = c.clone(); eq([await c.text(), await d.text()], ["twice", "twice"]);
     d.headers.set("x-cloned", "yes"); eq(d.headers.get("x-cloned"), "yes");
