@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "base/utf8.h"
+
 namespace verge::html {
 
 namespace {
@@ -37,28 +39,13 @@ void appendEscaped(std::string& out, std::string_view text) {
 // continuation byte, an overlong form, a surrogate, above U+10FFFF).
 int utf8CharLength(std::string_view s) {
   auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  int length;
-  // The range of the second byte, narrower after E0, ED, F0 and F4.
-  unsigned char low = 0x80, high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return -1;
-  }
+  const base::Utf8Lead lead = base::utf8Lead(byte(0));
+  if (lead.length == 0) return -1;
+  const int length = lead.length;
   for (size_t i = 1; i < static_cast<size_t>(length); ++i) {
     if (i == s.size()) return 0;
     unsigned char c = byte(i);
-    if (i == 1 ? (c < low || c > high) : (c & 0xC0) != 0x80) return -1;
+    if (i == 1 ? (c < lead.low || c > lead.high) : (c & 0xC0) != 0x80) return -1;
   }
   return length;
 }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/utf8.h"
 
 namespace verge::net {
 
@@ -47,25 +48,16 @@ bool Utf8Validator::feed(const uint8_t* p, size_t size) {
       if (p == end) break;
       const uint8_t c = *p++;
       if (c < 0x80) continue;
-      // The lead byte decides how many continuation bytes follow and, for
-      // the first of them, a narrower range that excludes overlong forms
-      // (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
-      lo_ = 0x80;
-      hi_ = 0xBF;
-      if (c >= 0xC2 && c <= 0xDF) {
-        need_ = 1;
-      } else if (c >= 0xE0 && c <= 0xEF) {
-        need_ = 2;
-        if (c == 0xE0) lo_ = 0xA0;
-        if (c == 0xED) hi_ = 0x9F;
-      } else if (c >= 0xF0 && c <= 0xF4) {
-        need_ = 3;
-        if (c == 0xF0) lo_ = 0x90;
-        if (c == 0xF4) hi_ = 0x8F;
-      } else {
-        failed_ = true;  // a stray continuation byte, C0/C1 (overlong), F5..FF
+      // The lead byte decides how many continuation bytes follow and the
+      // range of the first of them.
+      const base::Utf8Lead lead = base::utf8Lead(c);
+      if (lead.length == 0) {
+        failed_ = true;
         return false;
       }
+      need_ = lead.length - 1;
+      lo_ = lead.low;
+      hi_ = lead.high;
     } else {
       const uint8_t c = *p++;
       if (c < lo_ || c > hi_) {

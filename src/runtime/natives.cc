@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "net/http_client.h"
+#include "net/websocket.h"
 #include "runtime/api/buffers.h"
 #include "runtime/api/compression.h"
 #include "runtime/api/crypto.h"
@@ -54,45 +55,13 @@ void utf8Encode(Args info) {
   info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, static_cast<size_t>(len)));
 }
 
-// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
-bool validUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else return false;
-    if (i + len > n) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (size_t k = 2; k < len; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 void utf8Decode(Args info) {
   auto* isolate = info.GetIsolate();
   std::string_view bytes = bytesOf(info[0]);
   bool fatal = info[1]->BooleanValue(isolate);
   bool ignore_bom = info[2]->BooleanValue(isolate);
   if (!ignore_bom && bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);
-  if (fatal && !validUtf8(bytes)) {
+  if (fatal && !net::isValidUtf8(bytes)) {
     throwError(isolate, "TypeError", "The encoded data was not valid for encoding utf-8");
     return;
   }
