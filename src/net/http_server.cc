@@ -280,10 +280,6 @@ class Connection::Upgraded : public DuplexStream, public std::enable_shared_from
         buffer.prepare(want), [self = shared_from_this(), want](beast::error_code ec, size_t n) {
           self->read_outstanding_ = false;
           auto& buffer = self->conn_->buffer();
-          if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            if (!self->closed_) self->readNow();
-            return;
-          }
           if (ec || n == 0) {
             if (auto cb = std::move(self->reader_)) cb({}, true);
             if (self->lingering_ && !self->read_outstanding_) self->discard();

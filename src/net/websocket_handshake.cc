@@ -252,10 +252,9 @@ struct BodyReader : std::enable_shared_from_this<BodyReader> {
   void start(const ResponseHead& head, std::string rest, size_t max_bytes) {
     parser.eager(true);
     parser.body_limit(max_bytes);
-    std::string synthetic = "HTTP/1.1 " + std::to_string(head.status) + " -\r\n";
-    for (const auto& h : head.headers) synthetic += h.name + ": " + h.value + "\r\n";
-    synthetic += "\r\n";
-    pending = std::move(synthetic);
+    pending = "HTTP/1.1 " + std::to_string(head.status) + " -\r\n";
+    for (const auto& h : head.headers) pending += h.name + ": " + h.value + "\r\n";
+    pending += "\r\n";
     pending += rest;
     if (consume()) read();
   }

@@ -337,7 +337,7 @@ void WorkerIsolate::webSocketEvent(uint32_t id, const char* type, const std::str
     }
     args[5] = pairs;
     args[6] = v8str(isolate_, answer->reason);
-    open_websockets_.erase(id);
+    webSocketGone(id);
   }
   (void)ws_event_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 7, args);
   if (std::string_view(type) == "close") {
