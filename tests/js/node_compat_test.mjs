@@ -670,11 +670,17 @@ test('async_hooks: AsyncLocalStorage across await (with the native)', async () =
   const { AsyncLocalStorage } = rt.req('async_hooks');
   const als = new AsyncLocalStorage();
   const seen = [];
+  // Task 1 waits for task 2 to finish, so the two interleave in a fixed
+  // order without depending on timer precision under load.
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
   const task = async (id) => {
-    await sleep(id === 1 ? 5 : 1);
+    if (id === 1) await gate;
+    else await sleep(1);
     seen.push([id, als.getStore()]);
     await null;
     seen.push([id, als.getStore()]);
+    if (id === 2) release();
   };
   await Promise.all([als.run('a', () => task(1)), als.run('b', () => task(2))]);
   assert.deepEqual(seen, [[2, 'b'], [2, 'b'], [1, 'a'], [1, 'a']]);
