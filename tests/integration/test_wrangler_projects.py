@@ -274,6 +274,40 @@ export default {
         finally:
             v.stop()
 
+    def test_function_names_survive_bundling(self):
+        # wrangler bundles with keepNames: a function keeps its source name
+        # even where the bundler renames it (two modules' `helper`) or
+        # minifies it, and arrows in class fields keep theirs per instance.
+        index = '''
+import { helper as other } from "./other.js";
+function helper() {}
+class Ctx { json = () => 1; #priv = () => 2; priv() { return this.#priv; } }
+export default {
+  async fetch() {
+    const a = new Ctx(), b = new Ctx();
+    const d = Object.getOwnPropertyDescriptor(a.json, "name");
+    return Response.json({
+      names: [helper.name, other.name, a.json.name, b.json.name, a.priv().name, Ctx.name],
+      descriptor: [d.value, d.writable, d.enumerable, d.configurable],
+    });
+  },
+};
+'''
+        expected = {"names": ["helper", "helper", "json", "json", "#priv", "Ctx"],
+                    "descriptor": ["json", False, False, True]}
+        for minify in ("false", "true"):
+            with self.subTest(minify=minify):
+                d = project({
+                    "wrangler.toml": 'name = "names"\nmain = "index.js"\nminify = %s\n' % minify,
+                    "index.js": index,
+                    "other.js": "export function helper() {}\n",
+                })
+                v = dev(d)
+                try:
+                    self.assertEqual(get_json(v), expected)
+                finally:
+                    v.stop()
+
     def test_no_bundle_with_find_additional_modules(self):
         d = project({
             "wrangler.toml": 'name = "unbundled"\nmain = "src/index.js"\nno_bundle = true\n'
