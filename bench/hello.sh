@@ -1,33 +1,57 @@
 #!/usr/bin/env bash
-# bench/hello.sh: hello-world benchmark of verge against workerd and nginx.
+# bench/hello.sh: verge against workerd (and nginx) on three workers.
 #
 # One run measures, on this machine and on 127.0.0.1 only:
-#   1. throughput (requests/s) and p99 latency with wrk, for
-#        - verge serve, threads = nproc, serving bench/hello/worker.js
-#        - workerd (npm package, pinned in bench/package.json), the same file
-#          as an ES module (bench/hello/workerd.capnp)
+#   1. throughput with wrk for three workers (BENCH_WORKERS):
+#        hello      bench/hello/worker.js        GET /
+#        realistic  bench/hello/realistic.js     GET /api/x?id=5
+#        hono       bench/hello/hono/app.js      GET /api/users/42/posts?limit=5
+#      each served by
+#        - verge serve, threads = 1 ("per thread")
+#        - verge serve, threads = nproc ("all cores")
+#        - workerd (npm package, pinned in bench/package.json; one event loop
+#          thread, always)
 #        - nginx, `return 200 "Hello World\n"`, worker_processes = nproc
-#      and the ratios verge/workerd and verge/nginx;
+#          (hello only).
+#      Each runtime gets the code as its users deploy it: verge's [[workers]]
+#      path is the source file itself (verge bundles it with esbuild at start,
+#      "hono" resolving from bench/node_modules); workerd embeds hello and
+#      realistic as they are, and for hono what `wrangler deploy` would
+#      upload: an esbuild bundle (tools/bundler's esbuild, wrangler's options).
+#      Every request carries `User-Agent: wrk-bench` (wrk sends none itself).
+#      BENCH_ROUNDS rounds; each round runs every (worker, server) pair once,
+#      on a fresh server process, in interleaved order (forward, then backward)
+#      so that the noise of this shared machine spreads over all pairs. A run:
+#      one checked request (status and body printed), a wrk warm-up, then the
+#      measured wrk run, with the server's CPU time (utime + stime of the
+#      process and its children, from /proc) read just before and after it.
+#      Reported per pair, median over the rounds: requests/s and server CPU
+#      microseconds per request (robust where requests/s swings run to run),
+#      plus the ratios and the goals of issue 17;
 #   2. cold start: time of the first request to a never-loaded worker
 #      (verge and workerd), plus the time from spawn until listening;
 #   3. memory per idle isolate in verge: RSS before/after one request to each
 #      of N distinct workers (threads = 1), divided by N;
 #   4. RSS stability of verge: RSS after a warm-up vs after 1M requests.
-# It only measures and prints; it asserts nothing (exit status 0 unless the
-# benchmark itself could not run).
+# Sections 2-4 use the hello worker. It only measures and prints; it asserts
+# nothing (exit status 0 unless the benchmark itself could not run).
 #
-# Usage: bench/hello.sh
+# Usage: bench/hello.sh      (on the shared machine: flock /tmp/verge-cpu.lock bench/hello.sh)
 # Environment (all optional):
-#   BENCH_DURATION        wrk duration of each throughput run (default 10s)
-#   BENCH_WARMUP          wrk warm-up before each throughput run (default 3s)
+#   BENCH_WORKERS         workers of section 1, a subset of "hello realistic hono" (default all three)
+#   BENCH_ONLY=throughput run section 1 only
+#   BENCH_ROUNDS          rounds of section 1 (default 3)
+#   BENCH_DURATION        wrk duration of each measured run (default 5s)
+#   BENCH_WARMUP          wrk warm-up before each measured run (default 2s)
 #   BENCH_WRK_THREADS     wrk threads (default 2)
 #   BENCH_CONNECTIONS     wrk connections (default 64)
 #   BENCH_COLD_RUNS       fresh processes per cold-start figure (default 5)
 #   BENCH_ISOLATES        workers in the memory test (default 50)
 #   BENCH_WARM_REQUESTS   warm-up requests of the RSS test (default 50000)
 #   BENCH_LONG_REQUESTS   total requests of the RSS test (default 1000000)
-#   BENCH_KEEP_LOGS=1     keep the temp dir with configs, wrk and server logs
+#   BENCH_KEEP_LOGS=1     keep the temp dir with configs, bundles, wrk and server logs
 #   VERGE                 verge binary (default build/verge)
+# shellcheck disable=SC2119  # median (below) reads stdin: it replaces lib.sh's median N...
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,8 +63,11 @@ WORKER_JS=$HELLO_DIR/worker.js
 COUNT_LUA=$HELLO_DIR/count.lua
 VERGE=${VERGE:-$ROOT/build/verge}
 
-DURATION=${BENCH_DURATION:-10s}
-WARMUP=${BENCH_WARMUP:-3s}
+WORKERS=${BENCH_WORKERS:-hello realistic hono}
+ONLY=${BENCH_ONLY:-}
+ROUNDS=${BENCH_ROUNDS:-3}
+DURATION=${BENCH_DURATION:-5s}
+WARMUP=${BENCH_WARMUP:-2s}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-64}
 COLD_RUNS=${BENCH_COLD_RUNS:-5}
@@ -48,16 +75,59 @@ ISOLATES=${BENCH_ISOLATES:-50}
 WARM_REQUESTS=${BENCH_WARM_REQUESTS:-50000}
 LONG_REQUESTS=${BENCH_LONG_REQUESTS:-1000000}
 NPROC=$(nproc)
-TARGET_RATIO=3.5
+CLK_TCK=$(getconf CLK_TCK)
+UA=wrk-bench
 
+# The workers of section 1: source file, request path, and the body every
+# runtime should answer (with User-Agent: wrk-bench).
+declare -A W_FILE=(
+  [hello]=$WORKER_JS
+  [realistic]=$HELLO_DIR/realistic.js
+  [hono]=$HELLO_DIR/hono/app.js
+)
+declare -A W_PATH=(
+  [hello]=/
+  [realistic]="/api/x?id=5"
+  [hono]="/api/users/42/posts?limit=5"
+)
+declare -A W_BODY=(
+  [hello]="Hello World"
+  [realistic]='{"id":"5","path":"/api/x","ua":"wrk-bench"}'
+  [hono]='{"user":"42","limit":5,"agent":"wrk-bench","posts":[]}'
+)
+# Goals of issue 17, as "worker scope competitor minimum ratio of requests/s".
+GOALS=(
+  "realistic per-thread workerd 2"
+  "realistic all-cores workerd 4"
+  "hono per-thread workerd 2"
+  "hono all-cores workerd 4"
+  "hello all-cores workerd 5"
+  "hello all-cores nginx 0.7"
+)
+
+case $ONLY in
+  "" | all | throughput) ;;
+  *) die "BENCH_ONLY must be 'throughput' (or empty for everything), not '$ONLY'" ;;
+esac
+read -r -a WORKER_LIST <<<"$WORKERS"
+((${#WORKER_LIST[@]} > 0)) || die "BENCH_WORKERS is empty"
+for w in "${WORKER_LIST[@]}"; do
+  [[ -n ${W_FILE[$w]:-} ]] || die "unknown worker '$w' in BENCH_WORKERS (known: hello realistic hono)"
+done
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer, not '$ROUNDS'"
+has_worker() { [[ " ${WORKER_LIST[*]} " == *" $1 "* ]]; }
 
 for tool in wrk curl nginx awk sort; do
   command -v "$tool" >/dev/null || die "needs '$tool' on PATH"
 done
 [[ -x $VERGE ]] || die "no verge binary at $VERGE (build it: ninja -C build)"
 
-# --- workerd from npm, pinned in bench/package.json -------------------------
+# --- workerd and Hono from npm, pinned in bench/package.json ----------------
 find_workerd
+if has_worker hono; then
+  bench_npm_package hono
+  find_esbuild
+fi
 
 # --- processes and cleanup --------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-hello.XXXXXX")
@@ -68,21 +138,26 @@ bench_start  # bench/lib.sh: cleanup on exit, private copy of verge
 
 # --- helpers ----------------------------------------------------------------
 
-
-
-
-
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+med() { printf '%s\n' "$@" | median; }
 
-
-# check_hello NAME URL: one request; prints the status and body it got.
+# check_hello NAME URL: one request (with the benchmark's User-Agent); prints
+# the status and the start of the body it got, and sets CHECK_STATUS and
+# CHECK_BODY (the body without trailing newlines).
+CHECK_STATUS=
+CHECK_BODY=
 check_hello() {
-  local name=$1 url=$2 out
-  out=$(curl -s -o "$TMP/check-$name.body" -w '%{http_code}' "$url" || echo 000)
-  printf '   %s answered %s: %q\n' "$name" "$out" "$(head -c 200 "$TMP/check-$name.body" 2>/dev/null)"
+  local name=$1 url=$2
+  CHECK_STATUS=$(curl -s -H "User-Agent: $UA" -o "$TMP/check-$name.body" -w '%{http_code}' "$url" || true)
+  CHECK_STATUS=${CHECK_STATUS:-000}
+  CHECK_BODY=$(head -c 200 "$TMP/check-$name.body" 2>/dev/null || true)
+  # Shown as it came, control characters made visible, newlines as \n.
+  printf '   %s answered %s: %s\n' "$name" "$CHECK_STATUS" \
+    "$(head -c 200 "$TMP/check-$name.body" 2>/dev/null | cat -v | sed -z 's/\n/\\n/g')"
+  [[ $CHECK_STATUS == 200 ]] || warn "$name answered $CHECK_STATUS, not 200"
 }
 
 # --- server launchers (each sets LAUNCH_PID and LAUNCH_PORT) -----------------
@@ -90,8 +165,9 @@ LAUNCH_PID=
 LAUNCH_PORT=
 LAUNCH_T0=
 
-# verge_config FILE PORT THREADS: a node config serving worker.js on "*".
-verge_config() { verge_node_config "$1" "$2" "$3" hello "$WORKER_JS"; }
+# verge_config FILE PORT THREADS [NAME FILE]: a node config serving one worker
+# (default: hello, worker.js) on "*".
+verge_config() { verge_node_config "$1" "$2" "$3" "${4:-hello}" "${5:-$WORKER_JS}"; }
 
 start_verge() {  # start_verge CONFIG PORT TAG
   LAUNCH_PORT=$2
@@ -105,10 +181,10 @@ start_verge() {  # start_verge CONFIG PORT TAG
   }
 }
 
-start_workerd() {  # start_workerd PORT TAG
+start_workerd() {  # start_workerd PORT TAG [CAPNP] (default: bench/hello/workerd.capnp)
   LAUNCH_PORT=$1
   LAUNCH_T0=$(now_us)
-  "$WORKERD" serve "$HELLO_DIR/workerd.capnp" config --socket-addr "http=127.0.0.1:$LAUNCH_PORT" \
+  "$WORKERD" serve "${3:-$HELLO_DIR/workerd.capnp}" config --socket-addr "http=127.0.0.1:$LAUNCH_PORT" \
     >/dev/null 2>>"$TMP/workerd-$2.err" &
   LAUNCH_PID=$!
   PIDS+=("$LAUNCH_PID")
@@ -157,57 +233,249 @@ EOF
   }
 }
 
-# --- result stores ----------------------------------------------------------
-declare -A RPS=() P99=() NON2XX=() SOCKERR=() REQS=() RSS_AFTER=() NOTE=()
+# --- workerd's copies of the workers ------------------------------------------
+# workerd_capnp NAME MODULE: writes $TMP/workerd-NAME/config.capnp, a config
+# like bench/hello/workerd.capnp that embeds MODULE (a file in that folder)
+# as the worker's ES module; sets W_CAPNP[NAME].
+declare -A W_CAPNP=()
+workerd_capnp() {
+  local name=$1 module=$2 dir=$TMP/workerd-$1
+  cat >"$dir/config.capnp" <<EOF
+# workerd config of bench/hello.sh for the $name worker (generated).
+using Workerd = import "/workerd/workerd.capnp";
 
-# throughput NAME URL PID: warm-up, then the measured wrk run.
-throughput() {
-  local name=$1 url=$2 pid=$3 out=$TMP/wrk-$1.txt
-  check_hello "$name" "$url"
-  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$WARMUP" "$url" >"$TMP/wrk-$name-warmup.txt" 2>&1 || true
-  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "$url" >"$out" 2>&1 || true
-  RPS[$name]=$(wrk_rps "$out")
-  P99[$name]=$(wrk_p99_ms "$out")
-  NON2XX[$name]=$(wrk_non2xx "$out")
-  SOCKERR[$name]=$(wrk_sockerr "$out")
-  REQS[$name]=$(wrk_requests "$out")
-  RSS_AFTER[$name]=$(rss_kb "$pid")
-  if ! kill -0 "$pid" 2>/dev/null; then
-    NOTE[$name]="process died during the run"
-    warn "$name (pid $pid) is gone after the run"
-  fi
-  sed 's/^/   | /' "$out"
+const config :Workerd.Config = (
+  services = [
+    (name = "$name", worker = .benchWorker),
+  ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:8080", http = (), service = "$name"),
+  ],
+);
+
+const benchWorker :Workerd.Worker = (
+  modules = [
+    (name = "$module", esModule = embed "$module"),
+  ],
+  compatibilityDate = "2024-09-23",
+);
+EOF
+  W_CAPNP[$name]=$dir/config.capnp
 }
+for w in "${WORKER_LIST[@]}"; do
+  mkdir -p "$TMP/workerd-$w"
+  if [[ $w == hono ]]; then
+    # What `wrangler deploy` uploads: one esbuild bundle with wrangler's options.
+    wrangler_bundle "${W_FILE[$w]}" "$TMP/workerd-$w/app.js" >"$TMP/esbuild-$w.log" 2>&1 || {
+      cat "$TMP/esbuild-$w.log" >&2
+      die "esbuild could not bundle ${W_FILE[$w]}"
+    }
+    workerd_capnp "$w" app.js
+  else
+    cp "${W_FILE[$w]}" "$TMP/workerd-$w/"
+    workerd_capnp "$w" "$(basename "${W_FILE[$w]}")"
+  fi
+done
 
 # =============================================================================
-echo "verge hello-world benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "verge benchmark: hello, realistic, hono against workerd and nginx — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 echo "verge:   $("$VERGE" --version 2>&1 | head -1) ($VERGE_SRC, built $(date -u -r "$VERGE_SRC" '+%Y-%m-%d %H:%M UTC'))"
 echo "workerd: $("$WORKERD" --version 2>&1 | head -1)"
 echo "nginx:   $(nginx -v 2>&1 | head -1)"
 echo "wrk:     $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
-echo "wrk settings: -t$WRK_THREADS -c$CONNS -d$DURATION --latency (after a $WARMUP warm-up); wrk shares the $NPROC cores with the server"
+if has_worker hono; then
+  echo "esbuild: $("$ESBUILD" --version) (tools/bundler; workerd runs a wrangler-equivalent esbuild bundle of hono/app.js, verge bundles the source itself)"
+fi
+echo "wrk settings: -t$WRK_THREADS -c$CONNS -d$DURATION --latency -H 'User-Agent: $UA' (after a $WARMUP warm-up); wrk shares the $NPROC cores with the server"
+echo "workers: ${WORKER_LIST[*]}; $ROUNDS rounds, every (worker, server) pair once per round on a fresh server process"
 echo
 
 # --- 1. throughput ----------------------------------------------------------
-log "1/4 throughput: verge serve (threads = $NPROC)"
-free_port; port=$PORT
-verge_config "$TMP/verge-throughput.toml" "$port" "$NPROC"
-start_verge "$TMP/verge-throughput.toml" "$port" throughput
-throughput verge "http://127.0.0.1:$port/" "$LAUNCH_PID"
-stop_pid "$LAUNCH_PID"
+SERVERS=(verge1 vergeN workerd nginx)
+declare -A S_LABEL=(
+  [verge1]="verge serve (threads=1)"
+  [vergeN]="verge serve (threads=$NPROC)"
+  [workerd]="workerd $("$WORKERD" --version 2>&1 | awk '{print $2}')"
+  [nginx]="nginx (worker_processes=$NPROC)"
+)
+PAIRS=()
+for w in "${WORKER_LIST[@]}"; do
+  for s in "${SERVERS[@]}"; do
+    [[ $s == nginx && $w != hello ]] && continue
+    PAIRS+=("$w:$s")
+  done
+done
 
-log "1/4 throughput: workerd"
-free_port; port=$PORT
-start_workerd "$port" throughput
-throughput workerd "http://127.0.0.1:$port/" "$LAUNCH_PID"
-stop_pid "$LAUNCH_PID"
+# Per pair "worker:server": the values of the rounds (space-separated lists),
+# totals, and notes that the summary must show.
+declare -A RPS=() CPU_US=() CPU_PCT=() P99=() NON2XX=() SOCKERR=() NOTE=()
+add_note() {  # add_note KEY TEXT: once per distinct text
+  [[ ${NOTE[$1]:-} == *"$2"* ]] && return
+  NOTE[$1]=${NOTE[$1]:+${NOTE[$1]}; }$2
+}
 
-log "1/4 throughput: nginx (worker_processes = $NPROC)"
-free_port; port=$PORT
-start_nginx "$port"
-throughput nginx "http://127.0.0.1:$port/" "$LAUNCH_PID"
-stop_pid "$LAUNCH_PID"
+# launch WORKER SERVER PORT: starts SERVER serving WORKER on PORT.
+launch() {
+  local w=$1 s=$2 port=$3 threads
+  case $s in
+    verge1 | vergeN)
+      threads=1
+      [[ $s == vergeN ]] && threads=$NPROC
+      verge_config "$TMP/verge-$w-$threads.toml" "$port" "$threads" "$w" "${W_FILE[$w]}"
+      start_verge "$TMP/verge-$w-$threads.toml" "$port" "$w-$threads"
+      ;;
+    workerd) start_workerd "$port" "$w" "${W_CAPNP[$w]}" ;;
+    nginx) start_nginx "$port" ;;
+  esac
+}
+
+# run_pair ROUND WORKER SERVER: one fresh server, one check, the warm-up and
+# the measured run.
+run_pair() {
+  local r=$1 w=$2 s=$3 key=$2:$3 tag=$2-$3-r$1 port pid url
+  local out=$TMP/wrk-$2-$3-r$1.txt c0 c1 m0 m1 t0 t1 w0 w1 reqs
+  local -a cpu_pids
+  log "1/4 throughput, round $r/$ROUNDS: $w on ${S_LABEL[$s]}"
+  free_port; port=$PORT
+  if ! launch "$w" "$s" "$port"; then
+    add_note "$key" "did not start in round $r"
+    return 0
+  fi
+  pid=$LAUNCH_PID
+  url="http://127.0.0.1:$port${W_PATH[$w]}"
+  check_hello "$tag" "$url"
+  [[ $CHECK_STATUS == 200 ]] || add_note "$key" "check answered $CHECK_STATUS"
+  if [[ $CHECK_BODY != "${W_BODY[$w]}" ]]; then
+    warn "$tag: the body is not the expected '${W_BODY[$w]}'"
+    add_note "$key" "unexpected body"
+  fi
+  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$WARMUP" -H "User-Agent: $UA" "$url" >"$TMP/wrk-$tag-warmup.txt" 2>&1 || true
+  # The server and its children (nginx's workers), now that all are up.
+  read -r -a cpu_pids <<<"$pid $(child_pids "$pid" | tr '\n' ' ')"
+  c0=$(cpu_ticks "${cpu_pids[@]}")
+  m0=$(machine_ticks)
+  children_cpu_s; w0=$CHILD_CPU
+  t0=$(now_us)
+  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency -H "User-Agent: $UA" "$url" >"$out" 2>&1 || true
+  t1=$(now_us)
+  children_cpu_s; w1=$CHILD_CPU
+  m1=$(machine_ticks)
+  c1=$(cpu_ticks "${cpu_pids[@]}")
+  local alive=1
+  if ! kill -0 "$pid" 2>/dev/null; then
+    alive=0
+    add_note "$key" "process died in round $r"
+    warn "$tag (pid $pid) is gone after the run"
+  fi
+  stop_pid "$pid"
+
+  local rps p99 non2xx sockerr cpu_us cpu_pct wrk_pct other_pct
+  rps=$(wrk_rps "$out")
+  reqs=$(wrk_requests "$out")
+  p99=$(wrk_p99_ms "$out")
+  non2xx=$(wrk_non2xx "$out")
+  sockerr=$(wrk_sockerr "$out")
+  # Server CPU time per request, and in % of one core over the run (not
+  # known when the server died: /proc no longer has its counters).
+  cpu_us=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v n="${reqs:-0}" -v ok=$alive 'BEGIN {if (ok && n > 0) printf "%.1f", c / hz * 1e6 / n}')
+  cpu_pct=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v us=$((t1 - t0)) 'BEGIN {printf "%.0f", us ? c / hz / (us / 1e6) * 100 : 0}')
+  wrk_pct=$(awk -v a="$w0" -v b="$w1" -v us=$((t1 - t0)) 'BEGIN {printf "%.0f", us ? (b - a) / (us / 1e6) * 100 : 0}')
+  # Everything else on the machine (other engineers' builds): the noise.
+  other_pct=$(awk -v m0="$m0" -v m1="$m1" -v n="$NPROC" -v s="$cpu_pct" -v k="$wrk_pct" 'BEGIN {
+    split(m0, a, " "); split(m1, b, " "); t = b[2] - a[2]
+    o = (t > 0) ? (b[1] - a[1]) / t * n * 100 - s - k : 0
+    printf "%.0f", (o < 0) ? 0 : o}')
+  if [[ -n $rps ]]; then
+    RPS[$key]+=" $rps"
+    P99[$key]+=" ${p99:-}"
+  else
+    add_note "$key" "wrk measured nothing in round $r"
+  fi
+  [[ -n $cpu_us ]] && CPU_US[$key]+=" $cpu_us"
+  CPU_PCT[$key]+=" $cpu_pct"
+  NON2XX[$key]=$((${NON2XX[$key]:-0} + ${non2xx:-0}))
+  SOCKERR[$key]=$(sockerr_add "${SOCKERR[$key]:-none}" "$sockerr")
+  ((${non2xx:-0} == 0)) || add_note "$key" "non-2xx answers"
+  printf '   %s req/s, server CPU %s µs/req (%s%% of a core; wrk %s%%, anything else %s%%), p99 %s ms, non-2xx %s, socket errors %s\n' \
+    "$(fmt "$rps" 0)" "$(fmt "$cpu_us" 1)" "$cpu_pct" "$wrk_pct" "$other_pct" "$(fmt "$p99" 2)" "${non2xx:-?}" "$sockerr"
+  ((other_pct <= 20)) || warn "other processes took ${other_pct}% of a core during this run: its figures are noisy"
+}
+
+for ((r = 1; r <= ROUNDS; r++)); do
+  # Forward in odd rounds, backward in even ones, so that a drift of the
+  # machine's load over time does not always favour the same pairs.
+  if ((r % 2)); then
+    for ((i = 0; i < ${#PAIRS[@]}; i++)); do run_pair "$r" "${PAIRS[$i]%%:*}" "${PAIRS[$i]#*:}"; done
+  else
+    for ((i = ${#PAIRS[@]} - 1; i >= 0; i--)); do run_pair "$r" "${PAIRS[$i]%%:*}" "${PAIRS[$i]#*:}"; done
+  fi
+done
+
+# med_list "V1 V2 ...": the median of a space-separated list ("" if empty).
+med_list() {
+  local -a v
+  read -r -a v <<<"$1"
+  ((${#v[@]})) || return 0
+  med "${v[@]}"
+}
+# ratio_x A B: "A/B" as "2.31x", or "n/a".
+fmt_x() { [[ $1 == nan ]] && echo n/a || echo "${1}x"; }
+ratio_x() { fmt_x "$(ratio "$1" "$2")"; }
+# The medians of a pair over the rounds.
+pair_rps() { med_list "${RPS[$1]:-}"; }
+pair_cpu() { med_list "${CPU_US[$1]:-}"; }
+
+throughput_summary() {
+  local w s key label lo hi
+  echo "throughput: median of $ROUNDS rounds of wrk -t$WRK_THREADS -c$CONNS -d$DURATION (after a $WARMUP warm-up), User-Agent: $UA"
+  echo "  CPU µs/req: the server's user + system CPU time over the measured run / requests (CLK_TCK $CLK_TCK);"
+  echo "  CPU %: of one core ($NPROC cores, shared with wrk)"
+  for w in "${WORKER_LIST[@]}"; do
+    echo
+    printf '%-38s %11s %12s %6s %9s %8s  %-17s %s\n' "$w: GET ${W_PATH[$w]}" "requests/s" "CPU µs/req" "CPU %" "p99 (ms)" "non-2xx" "req/s min..max" "socket errors"
+    for s in "${SERVERS[@]}"; do
+      key=$w:$s
+      [[ " ${PAIRS[*]} " == *" $key "* ]] || continue
+      label="  ${S_LABEL[$s]}"
+      lo=$(tr ' ' '\n' <<<"${RPS[$key]:-}" | sort -g | awk 'NF {print; exit}')
+      hi=$(tr ' ' '\n' <<<"${RPS[$key]:-}" | sort -g | awk 'NF {v = $1} END {print v}')
+      printf '%-38s %11s %12s %6s %9s %8s  %-17s %s%s\n' "$label" "$(fmt "$(pair_rps "$key")" 0)" "$(fmt "$(pair_cpu "$key")" 1)" \
+        "$(fmt "$(med_list "${CPU_PCT[$key]:-}")" 0)" "$(fmt "$(med_list "${P99[$key]:-}")" 2)" "${NON2XX[$key]:-?}" \
+        "$(fmt "$lo" 0)..$(fmt "$hi" 0)" "${SOCKERR[$key]:-?}" "${NOTE[$key]:+  [NOTE: ${NOTE[$key]}]}"
+    done
+    [[ $w == hono ]] && echo "  (workerd runs a wrangler-equivalent esbuild bundle of hono/app.js; verge bundles the source at start)"
+    printf '  %-48s %8s\n' "per thread: verge(threads=1) / workerd req/s" "$(ratio_x "$(pair_rps "$w:verge1")" "$(pair_rps "$w:workerd")")"
+    printf '  %-48s %8s\n' "per thread: workerd / verge(threads=1) CPU/req" "$(ratio_x "$(pair_cpu "$w:workerd")" "$(pair_cpu "$w:verge1")")"
+    printf '  %-48s %8s\n' "all cores: verge(threads=$NPROC) / workerd req/s" "$(ratio_x "$(pair_rps "$w:vergeN")" "$(pair_rps "$w:workerd")")"
+    printf '  %-48s %8s\n' "all cores: workerd / verge(threads=$NPROC) CPU/req" "$(ratio_x "$(pair_cpu "$w:workerd")" "$(pair_cpu "$w:vergeN")")"
+    if [[ $w == hello ]]; then
+      printf '  %-48s %8s\n' "all cores: verge(threads=$NPROC) / nginx req/s" "$(ratio_x "$(pair_rps "$w:vergeN")" "$(pair_rps "$w:nginx")")"
+    fi
+  done
+  echo
+  echo "goals of issue 17 (median requests/s)"
+  local goal gw scope other min server r met
+  for goal in "${GOALS[@]}"; do
+    read -r gw scope other min <<<"$goal"
+    has_worker "$gw" || continue
+    server=verge1
+    [[ $scope == all-cores ]] && server=vergeN
+    r=$(ratio "$(pair_rps "$gw:$server")" "$(pair_rps "$gw:$other")")
+    met=$(awk -v r="$r" -v t="$min" 'BEGIN {print (r != "nan" && r + 0 >= t) ? "MET" : "NOT MET"}')
+    if [[ -n ${NOTE[$gw:$server]:-}${NOTE[$gw:$other]:-} ]]; then met="$met (but see the NOTE above)"; fi
+    printf '  %-58s %8s  %s\n' "$gw $scope: verge(threads=$([[ $server == verge1 ]] && echo 1 || echo "$NPROC")) >= ${min}x $other" \
+      "$(fmt_x "$r")" "$met"
+  done
+}
+
+if [[ $ONLY == throughput ]]; then
+  echo
+  echo "================================ SUMMARY ================================"
+  throughput_summary
+  echo "========================================================================="
+  exit 0
+fi
 
 # --- 2. cold start ----------------------------------------------------------
 # For each run: a fresh process, wait until its port listens (watching
@@ -252,7 +520,6 @@ for kind in verge workerd; do
     fi
   done
 done
-med() { printf '%s\n' "$@" | median; }
 
 # --- 3. memory per idle isolate ----------------------------------------------
 log "3/4 memory per isolate: verge serve, threads = 1, $ISOLATES workers routed by Host w1.test..w$ISOLATES.test"
@@ -357,24 +624,7 @@ printf '   %s requests in %s s; RSS at start %s MiB, after warm-up (%s req) %s M
 # --- summary ----------------------------------------------------------------
 echo
 echo "================================ SUMMARY ================================"
-printf '%-34s %14s %12s %10s  %s\n' "throughput (wrk -t$WRK_THREADS -c$CONNS -d$DURATION)" "requests/s" "p99 (ms)" "non-2xx" "socket errors"
-for name in verge workerd nginx; do
-  label=$name
-  case $name in
-    verge) label="verge serve (threads=$NPROC)" ;;
-    workerd) label="workerd $("$WORKERD" --version 2>&1 | awk '{print $2}')" ;;
-    nginx) label="nginx (worker_processes=$NPROC)" ;;
-  esac
-  printf '%-34s %14s %12s %10s  %s%s\n' "$label" "$(fmt "${RPS[$name]:-}" 0)" "$(fmt "${P99[$name]:-}" 2)" \
-    "${NON2XX[$name]:-?}" "${SOCKERR[$name]:-?}" "${NOTE[$name]:+  [${NOTE[$name]}]}"
-done
-R_VW=$(ratio "${RPS[verge]:-}" "${RPS[workerd]:-}")
-R_VN=$(ratio "${RPS[verge]:-}" "${RPS[nginx]:-}")
-echo
-printf '%-34s %14s\n' "verge / workerd requests/s" "${R_VW}x"
-printf '%-34s %14s\n' "verge / nginx requests/s" "${R_VN}x"
-met=$(awk -v r="$R_VW" -v t="$TARGET_RATIO" 'BEGIN {print (r != "nan" && r + 0 >= t) ? "MET" : "NOT MET"}')
-printf '%-34s %14s\n' "target verge >= ${TARGET_RATIO}x workerd" "$met"
+throughput_summary
 echo
 sum_med() {  # median of a[i] + b[i]
   local -n a=$1 b=$2

@@ -214,3 +214,52 @@ serve_workerd() {
   PIDS+=("$LAUNCH_PID")
   wait_listen "$2" "$LAUNCH_PID" "workerd" || { tail -n 20 "$TMP/workerd.err" >&2; return 1; }
 }
+
+# sockerr_add A B: two wrk "Socket errors" figures (as wrk_sockerr prints
+# them, or "none") added field by field; "none" when all are zero.
+sockerr_add() {
+  awk -v a="$1" -v b="$2" '
+    function add(s,   n, i, parts, kv) {
+      n = split(s, parts, /, */)
+      for (i = 1; i <= n; i++) if (split(parts[i], kv, " ") == 2) v[kv[1]] += kv[2]
+    }
+    BEGIN {
+      add(a); add(b)
+      if (v["connect"] + v["read"] + v["write"] + v["timeout"] == 0) { print "none"; exit }
+      printf "connect %d, read %d, write %d, timeout %d\n", v["connect"], v["read"], v["write"], v["timeout"]
+    }'
+}
+
+# --- npm packages and bundling --------------------------------------------------
+
+# bench_npm_package NAME: makes sure bench/node_modules has NAME (pinned in
+# bench/package.json), running `npm install --prefix bench` if it does not.
+bench_npm_package() {
+  [[ -f $BENCH_DIR/node_modules/$1/package.json ]] && return 0
+  log "installing $1 (npm install --prefix bench)"
+  npm install --prefix "$BENCH_DIR" --no-audit --no-fund >&2
+  [[ -f $BENCH_DIR/node_modules/$1/package.json ]] || die "$1 is not installed under $BENCH_DIR/node_modules"
+}
+
+# find_esbuild: sets ESBUILD to the esbuild verge bundles with (the version
+# wrangler pins, in tools/bundler), running `npm ci --prefix tools/bundler`
+# if it is missing.
+find_esbuild() {
+  local dir
+  dir=$(dirname "$BENCH_DIR")/tools/bundler
+  ESBUILD=$dir/node_modules/.bin/esbuild
+  if [[ ! -x $ESBUILD ]]; then
+    log "installing esbuild (npm ci --prefix tools/bundler)"
+    npm ci --prefix "$dir" --no-audit --no-fund >&2
+  fi
+  [[ -x $ESBUILD ]] || die "esbuild is not installed under $dir/node_modules"
+}
+
+# wrangler_bundle ENTRY OUTFILE: bundles ENTRY as `wrangler deploy` does
+# before it uploads a module worker (wrangler's esbuild options), with the
+# ESBUILD of find_esbuild.
+wrangler_bundle() {
+  "$ESBUILD" "$1" --bundle --format=esm --platform=neutral --target=es2022 --keep-names \
+    --conditions=workerd,worker,browser --main-fields=workerd,worker,browser,module,main \
+    --outfile="$2"
+}
