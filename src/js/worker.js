@@ -72,8 +72,16 @@ function waitUntil(promise) {
   new ExecutionContext(rid).waitUntil(promise);
 }
 
+// verge:bundle, imported by the bundler's keepNames helper only.
+let vergeBundle;
+const nameAnonymousFunction = native.nameAnonymousFunction;
+
 let cloudflareWorkers;
 internals.builtinModule = (specifier) => {
+  if (specifier === 'verge:bundle') {
+    vergeBundle ??= { nameFunction: (fn, name) => nameAnonymousFunction(fn, name) };
+    return vergeBundle;
+  }
   if (specifier === 'cloudflare:workers') {
     cloudflareWorkers ??= { WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, env, waitUntil };
     return cloudflareWorkers;

@@ -441,6 +441,23 @@ void nativeSourceMap(Args info) {
   if (map) info.GetReturnValue().Set(v8str(info.GetIsolate(), *map));
 }
 
+// nameAnonymousFunction(fn, name) → true when fn was an anonymous function
+// of the worker's own code and now has `name`. Behind the bundle's keepNames
+// helper (tools/bundler/bundle.mjs): it names the function literal, so every
+// later closure of it already has the name and needs no defineProperty,
+// which in V8 turns each closure into a dictionary-mode object. Built-ins,
+// bound functions and named functions are left alone (false).
+void nativeNameAnonymousFunction(Args info) {
+  info.GetReturnValue().Set(false);
+  if (!info[0]->IsFunction() || !info[1]->IsString()) return;
+  auto fn = info[0].As<v8::Function>();
+  if (fn->ScriptId() == v8::UnboundScript::kNoScriptId) return;
+  auto current = fn->GetName();
+  if (!current->IsString() || current.As<v8::String>()->Length() != 0) return;
+  fn->SetName(info[1].As<v8::String>());
+  info.GetReturnValue().Set(true);
+}
+
 // currentRequest() → the id of the request whose entry is running (0 at
 // the top level and in work no request owns).
 void nativeCurrentRequest(Args info) {
@@ -591,7 +608,7 @@ void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8:
       {"respWriteHead", respWriteHead}, {"respWrite", respWrite},
       {"respFinish", respFinish},     {"respFail", respFail},
       {"respond", respond},
-      {"currentRequest", nativeCurrentRequest}, {"sourceMap", nativeSourceMap},
+      {"currentRequest", nativeCurrentRequest}, {"nameAnonymousFunction", nativeNameAnonymousFunction}, {"sourceMap", nativeSourceMap},
       {"asyncContextGet", nativeAsyncContextGet}, {"asyncContextSet", nativeAsyncContextSet}, {"waitUntilBegin", nativeWaitUntilBegin}, {"waitUntilEnd", nativeWaitUntilEnd},
       {"fetch", fetch},
   };

@@ -204,7 +204,7 @@ try {
 }
 
 fs.writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
-cheapenKeepNames(path.join(outdir, entryName));
+cheapenKeepNames(path.join(outdir, entryName), options.format !== 'iife');
 // The map's sources relative to the project folder, as stack traces show them.
 const mapFile = path.join(outdir, `${entryName}.map`);
 const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));
@@ -219,21 +219,36 @@ fs.writeFileSync(path.join(outdir, 'result.json'), JSON.stringify(out));
 
 // keepNames (wrangler's default) makes esbuild wrap functions in
 // `__name(fn, "name")`, which is `Object.defineProperty(fn, "name", ...)`.
-// Class fields holding arrows (Hono's Context has fifteen) run it for every
-// instance, and in V8 each call turns the function's map into a dictionary:
-// a Hono request spent more time there than in routing. The name is almost
-// always the one the engine already gave the function, and redefining a
-// property to the value it has changes nothing, so the helper skips that
-// case. The line keeps its place, so the source map stays right.
-function cheapenKeepNames(file) {
+// Most wrapped functions are anonymous arrows (class fields: Hono's Context
+// holds fifteen, made anew for every request), and in V8 each such call
+// turns the closure into a dictionary-mode object: a Hono request spent
+// more time there than in routing. In a module the helper asks the runtime
+// (verge:bundle) to name the function literal itself, so later closures of
+// it already have the name and skip the call; a name that is already right
+// is left alone, as redefining it to the same value changes nothing. The
+// helper keeps its place, so the source map stays right.
+function cheapenKeepNames(file, esm) {
   const code = fs.readFileSync(file, 'utf8');
   const plain = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
-  let patched = code.replace(plain,
-    'var __name = (target, value) => target.name === value ? target : __defProp(target, "name", { value, configurable: true });');
+  const named = esm
+    ? 'var __name = (target, value) => ' +
+      'target.name === value || __vergeNameFunction(target, value) && target.name === value ? target : ' +
+      '__defProp(target, "name", { value, configurable: true });'
+    : 'var __name = (target, value) => target.name === value ? target : ' +
+      '__defProp(target, "name", { value, configurable: true });';
+  let patched = code.replace(plain, named);
   if (patched === code) {
     // The minified helper: var n=(e,t)=>r(e,"name",{value:t,configurable:!0});
-    patched = code.replace(/([=,;\s])(\w+)=\((\w+),(\w+)\)=>(\w+)\(\3,"name",\{value:\4,configurable:!0\}\)/,
-      (m, lead, name, t, v, def) => `${lead}${name}=(${t},${v})=>${t}.name===${v}?${t}:${def}(${t},"name",{value:${v},configurable:!0})`);
+    patched = code.replace(/([=,;\s]|^)(\w+)=\((\w+),(\w+)\)=>(\w+)\(\3,"name",\{value:\4,configurable:!0\}\)/m,
+      (m, lead, name, t, v, def) => {
+        const define = `${def}(${t},"name",{value:${v},configurable:!0})`;
+        return esm
+          ? `${lead}${name}=(${t},${v})=>${t}.name===${v}||__vergeNameFunction(${t},${v})&&${t}.name===${v}?${t}:${define}`
+          : `${lead}${name}=(${t},${v})=>${t}.name===${v}?${t}:${define}`;
+      });
   }
-  if (patched !== code) fs.writeFileSync(file, patched);
+  if (patched === code) return;
+  // Imports are hoisted: at the end, the import moves no mapped column.
+  if (esm) patched += '\nimport { nameFunction as __vergeNameFunction } from "verge:bundle";\n';
+  fs.writeFileSync(file, patched);
 }
