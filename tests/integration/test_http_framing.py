@@ -139,6 +139,13 @@ class FramingTest(unittest.TestCase):
             else:
                 paths = [json.loads(l)["target"] for l in self.v.stdout_lines if l.startswith("{")]
             if marker in paths:
+                if host != "z.test":
+                    # Every access line is whole JSON with its numbers as numbers.
+                    for line in (l for l in self.v.stdout_lines if l.startswith("{")):
+                        entry = json.loads(line)
+                        self.assertIsInstance(entry["ts"], int)
+                        self.assertIsInstance(entry["duration_ms"], float)
+                        self.assertGreaterEqual(entry["duration_ms"], 0)
                 return paths
             time.sleep(0.05)
         self.fail("marker request %s never reached %s" % (marker, host))
