@@ -426,11 +426,14 @@ void EdgeNode::handle(std::shared_ptr<net::Exchange> exchange) {
   info.client_ip = head.remote_addr;
   if (options_.geoip) info.cf_geo = options_.geoip->lookupJson(head.remote_addr);
   info.ray = newRayId(options_.colo);
-  info.edge_headers = {{"cf-connecting-ip", head.remote_addr},
-                       {"x-real-ip", head.remote_addr},
-                       {"x-forwarded-proto", "http"},
-                       {"cf-visitor", R"({"scheme":"http"})"},
-                       {"cf-ray", info.ray}};
+  // Built in place: an initializer list would copy every string once more.
+  auto& edge = info.edge_headers;
+  edge.reserve(5);
+  edge.emplace_back("cf-connecting-ip", head.remote_addr);
+  edge.emplace_back("x-real-ip", head.remote_addr);
+  edge.emplace_back("x-forwarded-proto", "http");
+  edge.emplace_back("cf-visitor", R"({"scheme":"http"})");
+  edge.emplace_back("cf-ray", info.ray);
   runtimes_[static_cast<size_t>(exchange->loopIndex())]->handleRequest(*worker, std::move(exchange),
                                                                         std::move(info));
 }

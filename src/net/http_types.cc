@@ -10,7 +10,11 @@ bool iequals(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i) {
     unsigned char x = static_cast<unsigned char>(a[i]);
     unsigned char y = static_cast<unsigned char>(b[i]);
-    if (x != y && std::tolower(x) != std::tolower(y)) return false;
+    // ASCII folding: HTTP's names are ASCII, and std::tolower is a
+    // locale-dependent call per byte on a path every request takes.
+    if (x == y) continue;
+    unsigned char lx = x | 0x20;
+    if (lx != (y | 0x20) || lx < 'a' || lx > 'z') return false;
   }
   return true;
 }

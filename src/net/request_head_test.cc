@@ -1,4 +1,5 @@
 #include "net/request_head.h"
+#include "net/http_types.h"
 
 #include <gtest/gtest.h>
 
@@ -227,6 +228,18 @@ TEST(RequestHead, ContentLength) {
   Head phantom_chunked;
   phantom_chunked.chunked = true;
   EXPECT_EQ(phantom_chunked.status(), 400);
+}
+
+// Header names compare ASCII case-insensitively and nothing else: bytes that
+// differ only in bit 0x20 but are not letters are different names.
+TEST(IEquals, FoldsAsciiLettersOnly) {
+  EXPECT_TRUE(iequals("Content-Type", "content-TYPE"));
+  EXPECT_TRUE(iequals("", ""));
+  EXPECT_FALSE(iequals("host", "hosts"));
+  EXPECT_FALSE(iequals("a[", "a{"));
+  EXPECT_FALSE(iequals("x@", "x`"));
+  EXPECT_FALSE(iequals("\xC0", "\xE0"));
+  EXPECT_TRUE(iequals("\xC0", "\xC0"));
 }
 
 }  // namespace

@@ -578,8 +578,11 @@ v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& he
   std::string lower;
   for (const auto& h : headers) {
     // Header names are case-insensitive; the Fetch API exposes them lowercased.
+    // ASCII only (header names are tokens), and no locale lookup per byte.
     lower.assign(h.name);
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : lower) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
     if (std::any_of(edge.begin(), edge.end(), [&](const auto& e) { return e.first == lower; })) continue;
     items.push_back(byteString(isolate, lower));
     items.push_back(byteString(isolate, h.value));
