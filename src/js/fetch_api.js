@@ -378,6 +378,8 @@ class Request extends Body {
 
 // ---- Response ----
 
+// Response.json's Content-Type for the body of the Response it constructs.
+let nextBodyType = null;
 const kNullBodyStatus = new Set([101, 204, 205, 304]);
 const kRedirectStatus = new Set([301, 302, 303, 307, 308]);
 
@@ -389,6 +391,8 @@ class Response extends Body {
 
   constructor(body = null, init) {
     super();
+    const bodyType = nextBodyType;
+    nextBodyType = null;
     if (body === kToken) {
       // From fetch(): origin values are taken as they are.
       const [status, statusText, headerPairs, state, url, redirected, encodeBody] = init;
@@ -438,7 +442,7 @@ class Response extends Body {
     if (state && kNullBodyStatus.has(status)) {
       throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
     }
-    if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', type);
+    if (type && !this.#headers.has('content-type')) this.#headers.set('content-type', bodyType ?? type);
     this[kBody] = state;
     this.#webSocket = webSocket;
   }
@@ -465,9 +469,11 @@ class Response extends Body {
   static json(data, init = {}) {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError('Value is not JSON serializable.');
-    const headers = new Headers(init && init.headers);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-    return new Response(text, { ...init, headers });
+    // The constructor builds the headers once and gives the body its type;
+    // nextBodyType makes that type application/json (read and reset first
+    // thing, before any user code can make another Response).
+    nextBodyType = 'application/json';
+    return new Response(text, init);
   }
 
   get status() { return this.#status; }

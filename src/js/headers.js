@@ -7,6 +7,9 @@
 // lowercased name to the array of its live records so get/has are O(1).
 // Removed records get `name = null` and are compacted lazily. The sorted,
 // combined view used for iteration is cached until the next mutation.
+// Headers made by headersFromPairs (a request's or a fetched response's)
+// start as the flat `#pending` array instead, which get() and has() scan;
+// the first other use copies it into `#list` and `#map`.
 //
 // Cloudflare Workers do not apply the forbidden header name lists, so the
 // "request" and "response" guards behave like "none" here; only "immutable"
@@ -87,6 +90,7 @@ let setGuard;
 let getCombined;
 let toPairs;
 let fill;
+let adoptPairs;
 
 class Headers {
   #list = [];
@@ -94,6 +98,11 @@ class Headers {
   #removed = 0;
   #guard = 'none';
   #sorted = null;
+  // Headers that arrived with a request or response, as a flat
+  // [name, value, ...] array with lowercase names, not yet copied into
+  // #list and #map: most workers read one or two of them with get() or
+  // has(), which scan this array; anything else copies it in first.
+  #pending = null;
 
   constructor(init = undefined) {
     if (init !== undefined) fill(this, init);
@@ -105,6 +114,7 @@ class Headers {
     name = toHeaderName(name);
     value = toHeaderValue(value, name);
     checkMutable(this);
+    if (this.#pending !== null) this.#adopt();
     appendRaw(this, lowerName(name), value);
   }
 
@@ -113,6 +123,7 @@ class Headers {
     requireArgs(arguments.length, 1, 'delete');
     const key = lowerName(toHeaderName(name));
     checkMutable(this);
+    if (this.#pending !== null) this.#adopt();
     const records = this.#map.get(key);
     if (records === undefined) return;
     for (let i = 0; i < records.length; i++) records[i].name = null;
@@ -130,6 +141,7 @@ class Headers {
 
   getSetCookie() {
     if (!isHeaders(this)) throw illegalInvocation();
+    if (this.#pending !== null) this.#adopt();
     const records = this.#map.get('set-cookie');
     if (records === undefined) return [];
     const out = new Array(records.length);
@@ -140,7 +152,15 @@ class Headers {
   has(name) {
     if (!isHeaders(this)) throw illegalInvocation();
     requireArgs(arguments.length, 1, 'has');
-    return this.#map.has(lowerName(toHeaderName(name)));
+    const key = lowerName(toHeaderName(name));
+    const pending = this.#pending;
+    if (pending !== null) {
+      for (let i = 0; i < pending.length; i += 2) {
+        if (pending[i] === key) return true;
+      }
+      return false;
+    }
+    return this.#map.has(key);
   }
 
   set(name, value) {
@@ -149,6 +169,7 @@ class Headers {
     name = toHeaderName(name);
     value = toHeaderValue(value, name);
     checkMutable(this);
+    if (this.#pending !== null) this.#adopt();
     const key = lowerName(name);
     const records = this.#map.get(key);
     if (records === undefined) {
@@ -193,6 +214,12 @@ class Headers {
   entries() {
     if (!isHeaders(this)) throw illegalInvocation();
     return new HeadersIterator(this, 'key+value');
+  }
+
+  #adopt() {
+    const pending = this.#pending;
+    this.#pending = null;
+    for (let i = 0; i < pending.length; i += 2) appendRaw(this, pending[i], pending[i + 1]);
   }
 
   #maybeCompact() {
@@ -243,6 +270,14 @@ class Headers {
     };
 
     getCombined = (headers, key) => {
+      const pending = headers.#pending;
+      if (pending !== null) {
+        let value = null;
+        for (let i = 0; i < pending.length; i += 2) {
+          if (pending[i] === key) value = value === null ? pending[i + 1] : value + ', ' + pending[i + 1];
+        }
+        return value;
+      }
       const records = headers.#map.get(key);
       if (records === undefined) return null;
       let value = records[0].value;
@@ -254,6 +289,7 @@ class Headers {
     // array; Set-Cookie values stay separate.
     sortedPairs = (headers) => {
       if (headers.#sorted !== null) return headers.#sorted;
+      if (headers.#pending !== null) headers.#adopt();
       const names = [];
       for (const key of headers.#map.keys()) names.push(key);
       names.sort();
@@ -272,6 +308,7 @@ class Headers {
     };
 
     toPairs = (headers) => {
+      if (headers.#pending !== null) return headers.#pending.slice();
       const list = headers.#list;
       const out = [];
       for (let i = 0; i < list.length; i++) {
@@ -281,12 +318,17 @@ class Headers {
       return out;
     };
 
+    adoptPairs = (headers, pairs) => {
+      headers.#pending = pairs;
+    };
+
     fill = (headers, init) => {
       if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
         throw new TypeError("Failed to construct 'Headers': The provided value is not of type " +
           "'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
       }
       if (isHeaders(init)) {
+        if (init.#pending !== null) init.#adopt();
         const list = init.#list;
         for (let i = 0; i < list.length; i++) {
           const record = list[i];
@@ -419,12 +461,20 @@ internals.headersGetGuard = (headers) => {
 
 // Builds Headers from [name0, value0, name1, value1, ...] of already valid
 // strings (e.g. parsed from an incoming request) without validating them.
-// Names are lowercased; values are stored as given.
+// Names are lowercased; values are stored as given. The Headers takes the
+// array over (the caller must not use it again) and copies it into its
+// lookup structures only when something other than get() or has() needs
+// them.
 internals.headersFromPairs = (pairs, guard = 'none') => {
   if (pairs.length % 2 !== 0) throw new TypeError('headersFromPairs: odd number of items');
   checkGuard(guard);
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = pairs[i];
+    const lower = lowerName(name);
+    if (lower !== name) pairs[i] = lower;
+  }
   const headers = new Headers();
-  for (let i = 0; i < pairs.length; i += 2) appendRaw(headers, lowerName(pairs[i]), pairs[i + 1]);
+  adoptPairs(headers, pairs);
   if (guard !== 'none') setGuard(headers, guard);
   return headers;
 };

@@ -7,7 +7,7 @@ import tempfile
 import time
 import unittest
 
-from harness import VERGE, Origin, dev, request, worker_dir, write_project
+from harness import VERGE, Origin, dev, raw, request, worker_dir, write_project
 
 
 class ModuleWorkerTest(unittest.TestCase):
@@ -431,6 +431,85 @@ export default {
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RequestHeadersAndJsonTest(unittest.TestCase):
+    """An incoming request's headers (read in place until first changed or
+    iterated) and Response.json's Content-Type."""
+
+    WORKER = r"""
+export default {
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    const h = request.headers;
+    if (path === "/read") {
+      const out = {
+        dup: h.get("x-dup"), upper: h.get("X-DUP"), has: h.has("X-Mixed-Case"), mixed: h.get("x-mixed-case"),
+        missing: h.get("nope"), hasMissing: h.has("nope"), same: request.headers === h,
+      };
+      let error = null;
+      try { h.append("x-new", "1"); } catch (e) { error = e.constructor.name + ": " + e.message; }
+      const copy = new Headers(h);
+      copy.append("x-dup", "c");
+      out.error = error;
+      out.copy = copy.get("x-dup");
+      out.after = h.get("x-dup");
+      out.names = [...h.keys()].filter((k) => k === "x-dup" || k === "x-mixed-case" || k === "set-cookie");
+      out.cookies = h.getSetCookie();
+      out.clone = request.clone().headers.get("x-dup");
+      out.afterIteration = [h.get("x-dup"), h.has("x-mixed-case")];
+      return Response.json(out);
+    }
+    if (path === "/json") {
+      let inner;
+      const init = { get status() { inner = new Response("inner"); return 201; } };
+      const plain = Response.json({ a: 1 });
+      const own = Response.json([1], { headers: { "Content-Type": "text/x-mine" } });
+      const made = Response.json("s", init);
+      let thrown = null;
+      try { Response.json(undefined); } catch (e) { thrown = e.constructor.name; }
+      return Response.json({
+        plain: [plain.headers.get("content-type"), await plain.text()],
+        own: own.headers.get("content-type"),
+        made: [made.status, made.headers.get("content-type"), inner.headers.get("content-type")],
+        after: new Response("x").headers.get("content-type"),
+        thrown,
+      });
+    }
+    return new Response("?");
+  },
+};
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.v = dev(worker_dir(cls.WORKER))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.v.stop()
+
+    @staticmethod
+    def json_of(response):
+        return json.loads(response.split(b"\r\n\r\n", 1)[1])
+
+    def test_incoming_headers(self):
+        got = self.json_of(raw(self.v.port, b"GET /read HTTP/1.1\r\nHost: t\r\nX-Dup: a\r\nX-Mixed-Case: yes\r\nx-dup: b\r\n"
+                       b"Set-Cookie: one=1\r\nSet-Cookie: two=2\r\nConnection: close\r\n\r\n"))
+        self.assertEqual(got, {
+            "dup": "a, b", "upper": "a, b", "has": True, "mixed": "yes", "missing": None, "hasMissing": False,
+            "same": True, "error": "TypeError: Can't modify immutable headers", "copy": "a, b, c", "after": "a, b",
+            "names": ["set-cookie", "set-cookie", "x-dup", "x-mixed-case"], "cookies": ["one=1", "two=2"], "clone": "a, b",
+            "afterIteration": ["a, b", True],
+        })
+
+    def test_response_json_content_type(self):
+        got = json.loads(request(self.v.port, path="/json")[2])
+        self.assertEqual(got, {
+            "plain": ["application/json", '{"a":1}'], "own": "text/x-mine",
+            "made": [201, "application/json", "text/plain;charset=UTF-8"],
+            "after": "text/plain;charset=UTF-8", "thrown": "TypeError",
+        })
 
 
 class RealApplicationDifferencesTest(unittest.TestCase):
