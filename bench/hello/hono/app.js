@@ -1,6 +1,7 @@
 // The Hono app of bench/hello.sh: 20 routes and one middleware, as a small
-// real API would have. bench/hello.sh bundles it with esbuild (Hono from
-// bench/node_modules) and serves the same bundle from verge and workerd.
+// real API would have. Each runtime gets it as its users deploy it: verge
+// bundles this file at start (Hono from bench/node_modules), workerd runs
+// the bundle `wrangler deploy` would upload (esbuild, wrangler's options).
 // The benchmark requests GET /api/users/42/posts?limit=5, a route near the
 // end of the table, so routing does real work.
 import { Hono } from "hono";
