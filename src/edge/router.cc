@@ -1,15 +1,18 @@
 #include "edge/router.h"
 
 #include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
 namespace verge::edge {
 
 namespace {
+// ASCII only: host names are (punycode is ASCII), and this runs for every
+// request, where std::tolower is a libc call per byte.
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 }  // namespace
