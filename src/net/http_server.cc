@@ -107,6 +107,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
     stream_.socket().set_option(tcp::no_delay(true), ec);
+    // Responses are first written directly (ExchangeImpl::flush); a socket
+    // buffer that is full must answer would_block, not stall the loop.
+    stream_.socket().non_blocking(true, ec);
   }
 
   ~Connection() {
@@ -638,6 +641,23 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
 
   void flush() {
     if (writing_ || closed_) return;
+    if (!pending_.empty() && queue_.empty() && pending_callbacks_.empty()) {
+      // Most responses fit in the socket's buffer: write them now, which
+      // saves an asynchronous operation (its allocation, the stream's
+      // timer, the completion posted to the loop) per response. What does
+      // not fit goes the asynchronous way below.
+      beast::error_code ec;
+      size_t n = conn_->stream().socket().write_some(asio::buffer(pending_), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec = {};
+        n = 0;
+      }
+      if (ec) {
+        closeNow();
+        return;
+      }
+      pending_.erase(0, n);
+    }
     if (pending_.empty() && queue_.empty()) {
       runCallbacks(std::move(pending_callbacks_), true);
       pending_callbacks_.clear();
@@ -653,30 +673,62 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
       inflight_queue_.swap(queue_);
       queue_.clear();
     }
-    auto callbacks = std::move(pending_callbacks_);
+    inflight_callbacks_ = std::move(pending_callbacks_);
     pending_callbacks_.clear();
-    conn_->stream().expires_after(conn_->options().limits.idle_timeout);
-    auto on_written = [self = shared_from_this(), callbacks = std::move(callbacks)](
-                          beast::error_code ec, size_t) mutable {
-                        self->writing_ = false;
-                        self->inflight_.clear();
-                        self->inflight_queue_.clear();
-                        if (ec) {
-                          self->closeNow();
-                          runCallbacks(std::move(callbacks), false);
-                          return;
-                        }
-                        runCallbacks(std::move(callbacks), true);
-                        self->flush();
-                      };
+    inflight_written_ = 0;
+    writeInflight();
+  }
+
+  // Writes the in-flight bytes from inflight_written_ on, one write_some at
+  // a time, each within idle_timeout: a slow reader that keeps taking bytes
+  // is served however long it takes, one that stops taking them is cut
+  // (docs/config.md, idle_timeout_ms). A single async_write would have put
+  // the whole response under one deadline.
+  void writeInflight() {
+    std::vector<asio::const_buffer> buffers;
+    size_t skip = inflight_written_;
+    auto add = [&](std::string_view bytes) {
+      if (skip >= bytes.size()) {
+        skip -= bytes.size();
+        return;
+      }
+      buffers.emplace_back(bytes.data() + skip, bytes.size() - skip);
+      skip = 0;
+    };
     if (inflight_queue_.empty()) {
-      asio::async_write(conn_->stream(), asio::buffer(inflight_), std::move(on_written));
+      add(inflight_);
     } else {
-      std::vector<asio::const_buffer> buffers;
-      buffers.reserve(inflight_queue_.size());
-      for (const auto& piece : inflight_queue_) buffers.emplace_back(piece.bytes().data(), piece.bytes().size());
-      asio::async_write(conn_->stream(), buffers, std::move(on_written));
+      for (const auto& piece : inflight_queue_) add(piece.bytes());
     }
+    conn_->stream().expires_after(conn_->options().limits.idle_timeout);
+    conn_->stream().async_write_some(buffers, [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (!ec) {
+        self->inflight_written_ += n;
+        if (self->inflight_written_ < self->inflightSize()) {
+          self->writeInflight();
+          return;
+        }
+      }
+      self->writing_ = false;
+      self->inflight_.clear();
+      self->inflight_queue_.clear();
+      auto callbacks = std::move(self->inflight_callbacks_);
+      self->inflight_callbacks_.clear();
+      if (ec) {
+        self->closeNow();
+        runCallbacks(std::move(callbacks), false);
+        return;
+      }
+      runCallbacks(std::move(callbacks), true);
+      self->flush();
+    });
+  }
+
+  size_t inflightSize() const {
+    if (inflight_queue_.empty()) return inflight_.size();
+    size_t total = 0;
+    for (const auto& piece : inflight_queue_) total += piece.bytes().size();
+    return total;
   }
 
   static void runCallbacks(std::vector<std::function<void(bool)>> callbacks, bool ok) {
@@ -715,6 +767,8 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
   std::string inflight_;
   std::vector<Piece> queue_;           // non-empty once a referenced piece is queued
   std::vector<Piece> inflight_queue_;
+  std::vector<std::function<void(bool)>> inflight_callbacks_;
+  size_t inflight_written_ = 0;
   std::vector<std::function<void(bool)>> pending_callbacks_;
   bool writing_ = false;
   bool head_written_ = false;
