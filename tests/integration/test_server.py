@@ -100,44 +100,39 @@ routes = ["*"]
         self.assertTrue(out.endswith(b"hello world"), out)
         self.assertIn(b"x-length: 11", out)
 
-    def test_a_large_answer_to_a_reader_that_waits_arrives_whole(self):
-        # The answer is written directly while the socket takes it; what the
-        # client's full buffer refuses (would_block) goes on asynchronously.
-        big = os.urandom(16 * 1024 * 1024)
+    def echo_to_reader(self, size, wait=0.0, pause=0.0, rcvbuf=None):
+        """POSTs `size` random bytes to /echo and reads the answer as a client
+        that waits `wait` s first and `pause` s after each recv; asserts the
+        answer came back whole."""
+        big = os.urandom(size)
         s = socket.create_connection(("127.0.0.1", self.v.port), timeout=30)
-        s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(big) + big)
-        time.sleep(0.5)
+        if rcvbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size + big)
+        started = time.time()
+        time.sleep(wait)
         data = b""
         while True:
             chunk = s.recv(65536)
             if not chunk:
                 break
             data += chunk
+            time.sleep(pause)
         s.close()
         head, body = data.split(b"\r\n\r\n", 1)
         self.assertIn(b"200 OK", head)
+        self.assertEqual(len(body), size, "cut after %.1f s" % (time.time() - started))
         self.assertEqual(hashlib.sha256(body).hexdigest(), hashlib.sha256(big).hexdigest())
+
+    def test_a_large_answer_to_a_reader_that_waits_arrives_whole(self):
+        # The answer is written directly while the socket takes it; the rest
+        # goes on asynchronously.
+        self.echo_to_reader(16 * 1024 * 1024, wait=0.5)
 
     def test_a_slow_reader_that_keeps_reading_is_not_cut(self):
         # idle_timeout_ms (3 s here) bounds each write's lack of progress,
         # not the whole answer: 8 MiB read at about 1.3 MB/s takes longer.
-        big = os.urandom(8 * 1024 * 1024)
-        s = socket.create_connection(("127.0.0.1", self.v.port), timeout=30)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(big) + big)
-        data = b""
-        started = time.time()
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            time.sleep(0.05)
-        s.close()
-        head, body = data.split(b"\r\n\r\n", 1)
-        self.assertIn(b"200 OK", head)
-        self.assertEqual(len(body), len(big), "cut after %.1f s" % (time.time() - started))
-        self.assertEqual(hashlib.sha256(body).hexdigest(), hashlib.sha256(big).hexdigest())
+        self.echo_to_reader(8 * 1024 * 1024, pause=0.05, rcvbuf=65536)
 
     def test_post_small_and_large(self):
         status, headers, body = request(self.v.port, "POST", "/echo", body=b"abc")
