@@ -27,6 +27,9 @@ HeadResult readRequestHead(const RequestParser& parser, const ServerLimits& limi
   head.version = static_cast<int>(req.version());
   head.remote_addr = std::move(remote_addr);
   size_t count = 0;
+  // Room for a usual request's fields at once, not a reallocation (and a
+  // move of every string) at 1, 2, 4 and 8.
+  head.headers.reserve(16);
   for (const auto& f : req) {
     if (++count > limits.max_header_count) {
       result.error = HeadError{431, "Too many request header fields"};

@@ -5,6 +5,17 @@
 namespace verge::runtime {
 
 v8::Local<v8::String> v8str(v8::Isolate* isolate, std::string_view s) {
+  // ASCII (URLs, methods, names: nearly every string handed over) is the
+  // same in UTF-8 and Latin-1, and the one-byte constructor skips V8's
+  // UTF-8 decoder.
+  bool ascii = true;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return byteString(isolate, s);
   return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal,
                                  static_cast<int>(s.size()))
       .ToLocalChecked();

@@ -1,6 +1,7 @@
 """HTTP/1.1 server behaviour through the real binary: keep-alive,
 pipelining, chunked bodies both ways, 100-continue, limits, timeouts, HEAD."""
 import hashlib
+import json
 import os
 import socket
 import tempfile
@@ -85,6 +86,18 @@ routes = ["*"]
         time.sleep(0.2)
         self.assertIn('"status":200', self.v.stdout())
         self.assertIn('"worker":"echo"', self.v.stdout())
+        # Bytes a JSON string cannot hold as they are come out escaped, and
+        # the line still parses back to the target that was sent.
+        target = b'/log?q="quoted"\\back\xc3\xa9'
+        out = raw(self.v.port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertIn(b"200 OK", out)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            seen = [json.loads(l)["target"] for l in self.v.stdout().splitlines() if l.startswith("{")]
+            if any(t.startswith("/log?q=") for t in seen):
+                break
+            time.sleep(0.1)
+        self.assertIn(target.decode("latin-1"), seen)
 
     def test_keep_alive_and_pipelining(self):
         req = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
