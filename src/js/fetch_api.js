@@ -3,7 +3,7 @@
 // Cloudflare Workers' differences: no CORS, no forbidden headers, manual
 // redirects return the real 3xx response, `cf` on requests).
 
-const { Headers, headersFromPairs, headersToPairs, headersSetGuard, URL, URLSearchParams } = internals;
+const { Headers, headersFromPairs, headersFromBlob, headersToPairs, headersSetGuard, URL, URLSearchParams } = internals;
 
 // ---- bodies ----
 
@@ -20,12 +20,11 @@ class BodyState {
   }
 }
 
-// Whether flat [name, value, ...] pairs (lowercase names) have a
-// Content-Length: a request that says "Content-Length: 0" has an empty body,
-// not none, as in workerd.
-function hasContentLength(pairs) {
-  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === 'content-length') return true;
-  return false;
+// Whether an incoming request's headers (the server's blob, headers.js
+// blobValue) have a Content-Length: a request that says "Content-Length: 0"
+// has an empty body, not none, as in workerd.
+function hasContentLength(blob) {
+  return blob.includes('\ncontent-length:');
 }
 
 function streamFromSource(sourceId) {
@@ -293,20 +292,20 @@ function parseUrl(input, what) {
 }
 
 class Request extends Body {
-  #method; #url; #headers; #headerPairs; #redirect; #signal; #cf;
+  #method; #url; #headers; #headerBlob; #redirect; #signal; #cf;
 
   constructor(input, init) {
     super();
     if (input === kToken) {
       // Incoming request from the server: trusted, headers built lazily.
-      const [method, url, headerPairs, sourceId, cf] = init;
+      const [method, url, headerBlob, sourceId, cf] = init;
       this.#method = method;
       this.#url = url;
-      this.#headerPairs = headerPairs;
+      this.#headerBlob = headerBlob;
       this.#redirect = 'manual';
       this.#cf = cf;
       this[kBody] = sourceId ? new BodyState(null, null, sourceId)
-        : method !== 'GET' && method !== 'HEAD' && hasContentLength(headerPairs) ? new BodyState(new Uint8Array(0), null, 0)
+        : method !== 'GET' && method !== 'HEAD' && hasContentLength(headerBlob) ? new BodyState(new Uint8Array(0), null, 0)
         : null;
       return;
     }
@@ -354,8 +353,8 @@ class Request extends Body {
   get url() { return this.#url; }
   get headers() {
     if (!this.#headers) {
-      this.#headers = headersFromPairs(this.#headerPairs || []);
-      this.#headerPairs = null;
+      this.#headers = headersFromBlob(this.#headerBlob);
+      this.#headerBlob = null;
       headersSetGuard(this.#headers, 'immutable');
     }
     return this.#headers;
@@ -639,6 +638,6 @@ internals.fetch = (input, init) => fetchVia(undefined, input, init);
 internals.fetchVia = fetchVia;
 internals.kToken = kToken;
 internals.kBody = kBody;
-internals.makeIncomingRequest = (method, url, headerPairs, sourceId, cf) =>
-  new Request(kToken, [method, url, headerPairs, sourceId, cf]);
+internals.makeIncomingRequest = (method, url, headerBlob, sourceId, cf) =>
+  new Request(kToken, [method, url, headerBlob, sourceId, cf]);
 internals.makeSourceStream = streamFromSource;

@@ -7,9 +7,11 @@
 // lowercased name to the array of its live records so get/has are O(1).
 // Removed records get `name = null` and are compacted lazily. The sorted,
 // combined view used for iteration is cached until the next mutation.
-// Headers made by headersFromPairs (a request's or a fetched response's)
-// start as the flat `#pending` array instead, which get() and has() scan;
-// the first other use copies it into `#list` and `#map`.
+// Headers made by headersFromPairs (a fetched response's) or
+// headersFromBlob (a request's) start as `#pending` instead: the flat
+// [name, value, ...] array, or the server's "\nname:value\n..." string,
+// which get() and has() search; the first other use copies it into `#list`
+// and `#map`.
 //
 // Cloudflare Workers do not apply the forbidden header name lists, so the
 // "request" and "response" guards behave like "none" here; only "immutable"
@@ -98,10 +100,10 @@ class Headers {
   #removed = 0;
   #guard = 'none';
   #sorted = null;
-  // Headers that arrived with a request or response, as a flat
-  // [name, value, ...] array with lowercase names, not yet copied into
-  // #list and #map: most workers read one or two of them with get() or
-  // has(), which scan this array; anything else copies it in first.
+  // Headers that arrived with a request or response, not yet copied into
+  // #list and #map: a flat [name, value, ...] array or a blob string (see
+  // blobValue), lowercase names. Most workers read one or two of them with
+  // get() or has(), which search it; anything else copies it in first.
   #pending = null;
 
   constructor(init = undefined) {
@@ -154,6 +156,7 @@ class Headers {
     requireArgs(arguments.length, 1, 'has');
     const key = lowerName(toHeaderName(name));
     const pending = this.#pending;
+    if (typeof pending === 'string') return pending.includes('\n' + key + ':');
     if (pending !== null) {
       for (let i = 0; i < pending.length; i += 2) {
         if (pending[i] === key) return true;
@@ -217,8 +220,9 @@ class Headers {
   }
 
   #adopt() {
-    const pending = this.#pending;
+    let pending = this.#pending;
     this.#pending = null;
+    if (typeof pending === 'string') pending = blobPairs(pending);
     for (let i = 0; i < pending.length; i += 2) appendRaw(this, pending[i], pending[i + 1]);
   }
 
@@ -271,6 +275,7 @@ class Headers {
 
     getCombined = (headers, key) => {
       const pending = headers.#pending;
+      if (typeof pending === 'string') return blobValue(pending, key);
       if (pending !== null) {
         let value = null;
         for (let i = 0; i < pending.length; i += 2) {
@@ -308,7 +313,9 @@ class Headers {
     };
 
     toPairs = (headers) => {
-      if (headers.#pending !== null) return headers.#pending.slice();
+      const pending = headers.#pending;
+      if (typeof pending === 'string') return blobPairs(pending);
+      if (pending !== null) return pending.slice();
       const list = headers.#list;
       const out = [];
       for (let i = 0; i < list.length; i++) {
@@ -465,6 +472,48 @@ internals.headersGetGuard = (headers) => {
 // array over (the caller must not use it again) and copies it into its
 // lookup structures only when something other than get() or has() needs
 // them.
+// The value of `key` (lowercase) in a blob of the server's (a request's
+// headers, runtime/natives.cc requestHeaders): "\nname:value" per field and
+// a final "\n", names lowercase, no line break in a value; several fields of
+// one name combine with ", " as get() does. null when there is none.
+function blobValue(blob, key) {
+  const pattern = '\n' + key + ':';
+  let value = null;
+  let at = blob.indexOf(pattern);
+  while (at !== -1) {
+    const start = at + pattern.length;
+    const end = blob.indexOf('\n', start);
+    const field = blob.slice(start, end);
+    value = value === null ? field : value + ', ' + field;
+    at = blob.indexOf(pattern, end);
+  }
+  return value;
+}
+
+// A blob as flat [name, value, ...] pairs in order.
+function blobPairs(blob) {
+  const pairs = [];
+  let at = 1;
+  while (at < blob.length) {
+    const colon = blob.indexOf(':', at);
+    const end = blob.indexOf('\n', colon);
+    pairs.push(blob.slice(at, colon), blob.slice(colon + 1, end));
+    at = end + 1;
+  }
+  return pairs;
+}
+
+// Headers of a request as the server hands them over (a blob, see
+// blobValue), read in place.
+internals.headersFromBlob = (blob, guard = 'none') => {
+  if (typeof blob !== 'string') throw new TypeError('headersFromBlob: not a string');
+  checkGuard(guard);
+  const headers = new Headers();
+  adoptPairs(headers, blob);
+  if (guard !== 'none') setGuard(headers, guard);
+  return headers;
+};
+
 internals.headersFromPairs = (pairs, guard = 'none') => {
   if (pairs.length % 2 !== 0) throw new TypeError('headersFromPairs: odd number of items');
   checkGuard(guard);

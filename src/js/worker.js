@@ -176,11 +176,11 @@ function geoFields(text) {
   return geo;
 }
 
-internals.dispatchFetch = (rid, method, url, headerPairs, sourceId, cfParts, entrypoint, propsJson) => {
+internals.dispatchFetch = (rid, method, url, headerBlob, sourceId, cfParts, entrypoint, propsJson) => {
   const cf = { httpProtocol: cfParts[0], clientTcpRtt: 0, colo: cfParts[2] };
   if (cfParts[1]) cf.tlsVersion = cfParts[1];
   if (cfParts[4]) Object.assign(cf, geoFields(cfParts[4]));
-  const request = makeIncomingRequest(method, url, headerPairs, sourceId, cf);
+  const request = makeIncomingRequest(method, url, headerBlob, sourceId, cf);
   let ctx, result;
   try {
     ctx = new ExecutionContext(rid, propsOf(propsJson));

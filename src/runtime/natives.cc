@@ -566,32 +566,55 @@ net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   return out;
 }
 
-v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers) {
-  return headerArray(isolate, headers, {});
+// Header names are case-insensitive; the Fetch API shows them lowercased
+// (ASCII only: they are tokens).
+static void lowerName(std::string& name) {
+  for (auto& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
 }
 
-v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers,
-                                 const std::vector<std::pair<std::string, std::string>>& edge) {
-  // Built from a flat list of handles in one call: cheaper than Set() per item.
+v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers) {
   std::vector<v8::Local<v8::Value>> items;
-  items.reserve((headers.size() + edge.size()) * 2);
+  items.reserve(headers.size() * 2);
   std::string lower;
   for (const auto& h : headers) {
-    // Header names are case-insensitive; the Fetch API exposes them lowercased.
-    // ASCII only (header names are tokens), and no locale lookup per byte.
     lower.assign(h.name);
-    for (auto& c : lower) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    if (std::any_of(edge.begin(), edge.end(), [&](const auto& e) { return e.first == lower; })) continue;
+    lowerName(lower);
     items.push_back(byteString(isolate, lower));
     items.push_back(byteString(isolate, h.value));
   }
-  for (const auto& [name, value] : edge) {
-    items.push_back(byteString(isolate, name));
-    items.push_back(byteString(isolate, value));
-  }
   return v8::Array::New(isolate, items.data(), items.size());
+}
+
+v8::Local<v8::String> requestHeaders(v8::Isolate* isolate, const net::HeaderList& headers,
+                                     const std::vector<std::pair<std::string, std::string>>& edge) {
+  std::string out;
+  out.reserve(512);
+  out += '\n';
+  auto add = [&](std::string_view name, std::string_view value) {
+    out += name;
+    out += ':';
+    size_t start = out.size();
+    out += value;
+    // The parser lets no line break into a value (RFC 9112 §5.5); should
+    // one come anyway, it is a space, as an obs-fold would be, rather than
+    // the start of a field the client did not send.
+    for (size_t i = start; i < out.size(); ++i) {
+      if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+    }
+    out += '\n';
+  };
+  std::string lower;
+  for (const auto& h : headers) {
+    lower.assign(h.name);
+    lowerName(lower);
+    if (std::none_of(edge.begin(), edge.end(), [&](const auto& e) { return e.first == lower; })) {
+      add(lower, h.value);
+    }
+  }
+  for (const auto& [name, value] : edge) add(name, value);
+  return byteString(isolate, out);
 }
 
 void WorkerIsolate::installNatives(v8::Local<v8::Context> context, v8::Local<v8::Object> native) {

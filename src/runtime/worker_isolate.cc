@@ -749,7 +749,7 @@ void WorkerIsolate::dispatch(std::shared_ptr<net::Exchange> exchange, RequestInf
         (void)dispatch_rpc_fn_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 4, args);
         return;
       }
-      v8::Local<v8::Array> headers = headerArray(isolate_, head.headers, ri.edge_headers);
+      v8::Local<v8::String> headers = requestHeaders(isolate_, head.headers, ri.edge_headers);
       v8::Local<v8::Value> cf[] = {v8str(isolate_, ri.http_protocol), v8str(isolate_, ri.tls_version),
                                    v8str(isolate_, ri.colo), v8str(isolate_, ri.client_ip),
                                    ri.cf_geo.empty() ? v8::Undefined(isolate_).As<v8::Value>()

@@ -57,10 +57,13 @@ net::HeaderList headerPairs(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
 // Flat [name, value, ...] JS array of a header list, names lowercased.
 v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers);
-// The same for a request as a worker sees it: the client's headers, except
-// those named in `edge`, then `edge` (RequestInfo::edge_headers).
-v8::Local<v8::Array> headerArray(v8::Isolate* isolate, const net::HeaderList& headers,
-                                 const std::vector<std::pair<std::string, std::string>>& edge);
+// A request's headers as a worker sees them (the client's, except those
+// named in `edge`, then `edge`: RequestInfo::edge_headers), for
+// internals.dispatchFetch: one string, "\nname:value" per field and a final
+// "\n", names lowercased, which headers.js reads in place (most workers read
+// one or two fields, or none, so making two strings per field was waste).
+v8::Local<v8::String> requestHeaders(v8::Isolate* isolate, const net::HeaderList& headers,
+                                     const std::vector<std::pair<std::string, std::string>>& edge);
 
 // [name, entrypoint, propsJson] (a service binding, bindings.js) → the call.
 ServiceCall serviceCallArg(v8::Isolate* isolate, v8::Local<v8::Array> value);

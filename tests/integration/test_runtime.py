@@ -446,6 +446,8 @@ export default {
       const out = {
         dup: h.get("x-dup"), upper: h.get("X-DUP"), has: h.has("X-Mixed-Case"), mixed: h.get("x-mixed-case"),
         missing: h.get("nope"), hasMissing: h.has("nope"), same: request.headers === h,
+        colon: h.get("x-colon"), empty: h.get("x-empty"), hasEmpty: h.has("x-empty"), dup2: h.get("x-dup2"),
+        prefix: h.has("x-du"),
       };
       let error = null;
       try { h.append("x-new", "1"); } catch (e) { error = e.constructor.name + ": " + e.message; }
@@ -495,12 +497,14 @@ export default {
 
     def test_incoming_headers(self):
         got = self.json_of(raw(self.v.port, b"GET /read HTTP/1.1\r\nHost: t\r\nX-Dup: a\r\nX-Mixed-Case: yes\r\nx-dup: b\r\n"
+                       b"X-Dup2: z\r\nX-Colon: http://a:80/b:c\r\nX-Empty:\r\n"
                        b"Set-Cookie: one=1\r\nSet-Cookie: two=2\r\nConnection: close\r\n\r\n"))
         self.assertEqual(got, {
             "dup": "a, b", "upper": "a, b", "has": True, "mixed": "yes", "missing": None, "hasMissing": False,
             "same": True, "error": "TypeError: Can't modify immutable headers", "copy": "a, b, c", "after": "a, b",
             "names": ["set-cookie", "set-cookie", "x-dup", "x-mixed-case"], "cookies": ["one=1", "two=2"], "clone": "a, b",
             "afterIteration": ["a, b", True],
+            "colon": "http://a:80/b:c", "empty": "", "hasEmpty": True, "dup2": "z", "prefix": False,
         })
 
     def test_response_json_content_type(self):
