@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -467,31 +468,39 @@ void EdgeNode::logAccess(int thread, const net::AccessRecord& r) {
            std::string(net::reasonPhrase(r.status)) + " (" + dur + ")" +
            (r.completed ? "" : " [aborted]") + "\n";
   } else {
+    using namespace std::string_view_literals;  // lengths known at compile time
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::system_clock::now().time_since_epoch())
                   .count();
-    char num[64];
-    out += "{\"ts\":";
-    out += std::to_string(ms);
-    out += ",\"method\":";
+    char num[32];
+    auto number = [&](auto value) {
+      out.append(num, std::to_chars(num, num + sizeof num, value).ptr);
+    };
+    out += "{\"ts\":"sv;
+    number(ms);
+    out += ",\"method\":"sv;
     appendJsonString(out, head.method);
-    out += ",\"host\":";
+    out += ",\"host\":"sv;
     appendJsonString(out, net::findHeader(head.headers, "host").value_or(""));
-    out += ",\"target\":";
+    out += ",\"target\":"sv;
     appendJsonString(out, head.target);
-    out += ",\"status\":";
-    out += std::to_string(r.status);
-    out += ",\"bytes\":";
-    out += std::to_string(r.bytes_sent);
-    // to_chars, not printf: this runs once per request.
-    out += ",\"duration_ms\":";
-    auto end = std::to_chars(num, num + sizeof num, r.duration_ms, std::chars_format::fixed, 3).ptr;
-    out.append(num, end);
-    out += ",\"worker\":";
+    out += ",\"status\":"sv;
+    number(r.status);
+    out += ",\"bytes\":"sv;
+    number(r.bytes_sent);
+    // Milliseconds with three decimals, from whole microseconds: formatting
+    // a double (printf or to_chars) cost more than the rest of the line.
+    out += ",\"duration_ms\":"sv;
+    auto us = static_cast<uint64_t>(std::max(0.0, r.duration_ms) * 1000.0 + 0.5);
+    number(us / 1000);
+    char frac[4] = {'.', static_cast<char>('0' + us / 100 % 10), static_cast<char>('0' + us / 10 % 10),
+                    static_cast<char>('0' + us % 10)};
+    out.append(frac, sizeof frac);
+    out += ",\"worker\":"sv;
     appendJsonString(out, r.note);
-    out += ",\"client\":";
+    out += ",\"client\":"sv;
     appendJsonString(out, head.remote_addr);
-    out += r.completed ? ",\"completed\":true}\n" : ",\"completed\":false}\n";
+    out += r.completed ? ",\"completed\":true}\n"sv : ",\"completed\":false}\n"sv;
   }
   if (out.size() >= kLogFlushBytes) {
     base::writeStdout(out);

@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 #include <unicode/uidna.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -600,8 +601,10 @@ v8::Local<v8::String> requestHeaders(v8::Isolate* isolate, const net::HeaderList
     // The parser lets no line break into a value (RFC 9112 §5.5); should
     // one come anyway, it is a space, as an obs-fold would be, rather than
     // the start of a field the client did not send.
-    for (size_t i = start; i < out.size(); ++i) {
-      if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+    if (std::memchr(value.data(), '\n', value.size()) || std::memchr(value.data(), '\r', value.size())) {
+      for (size_t i = start; i < out.size(); ++i) {
+        if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+      }
     }
     out += '\n';
   };
