@@ -35,26 +35,17 @@ bench_npm_package hono
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-ab.XXXXXX")
 declare -a PIDS=()
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+VERGE=
+bench_start  # bench/lib.sh: cleanup on exit
 cp "$OLD" "$TMP/verge-old"
 cp "$NEW" "$TMP/verge-new"
-
-worker_file() {
-  case $1 in
-    hello) echo "$BENCH_DIR/hello/worker.js /" ;;
-    realistic) echo "$BENCH_DIR/hello/realistic.js /api/x?id=5" ;;
-    hono) echo "$BENCH_DIR/hello/hono/app.js /api/users/42/posts?limit=5" ;;
-    *) die "unknown worker '$1' (hello, realistic, hono)" ;;
-  esac
-}
 
 declare -A CPU=()
 # run WORKER old|new ROUND: one measured run; records CPU µs/req.
 run() {
   local worker=$1 which=$2 round=$3 file path port pid t0 t1 reqs
-  read -r file path <<<"$(worker_file "$worker")"
+  hello_worker "$worker" || die "unknown worker '$worker' (hello, realistic, hono)"
+  file=$HELLO_FILE path=$HELLO_PATH
   free_port; port=$PORT
   VERGE=$TMP/verge-$which
   verge_node_config "$TMP/$worker-$which.toml" "$port" 1 "$worker-$which-$round" "$file"

@@ -80,16 +80,12 @@ UA=wrk-bench
 
 # The workers of section 1: source file, request path, and the body every
 # runtime should answer (with User-Agent: wrk-bench).
-declare -A W_FILE=(
-  [hello]=$WORKER_JS
-  [realistic]=$HELLO_DIR/realistic.js
-  [hono]=$HELLO_DIR/hono/app.js
-)
-declare -A W_PATH=(
-  [hello]=/
-  [realistic]="/api/x?id=5"
-  [hono]="/api/users/42/posts?limit=5"
-)
+declare -A W_FILE=() W_PATH=()
+for w in hello realistic hono; do
+  hello_worker "$w"
+  W_FILE[$w]=$HELLO_FILE
+  W_PATH[$w]=$HELLO_PATH
+done
 declare -A W_BODY=(
   [hello]="Hello World"
   [realistic]='{"id":"5","path":"/api/x","ua":"wrk-bench"}'

@@ -31,9 +31,8 @@ bench_npm_package hono
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/verge-bench-instructions.XXXXXX")
 declare -a PIDS=()
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+VERGE=
+bench_start  # bench/lib.sh: cleanup on exit
 
 # requests PORT PATH N: N GETs on one keep-alive connection.
 requests() {
@@ -79,12 +78,8 @@ printf '%-10s %14s' worker NEW
 [[ -n $OLD ]] && printf ' %14s %10s' OLD "OLD / NEW"
 echo
 for w in $WORKERS; do
-  case $w in
-    hello) file=$BENCH_DIR/hello/worker.js path=/ ;;
-    realistic) file=$BENCH_DIR/hello/realistic.js path='/api/x?id=5' ;;
-    hono) file=$BENCH_DIR/hello/hono/app.js path='/api/users/42/posts?limit=5' ;;
-    *) die "unknown worker '$w' (hello, realistic, hono)" ;;
-  esac
+  hello_worker "$w" || die "unknown worker '$w' (hello, realistic, hono)"
+  file=$HELLO_FILE path=$HELLO_PATH
   new=$(count "$NEW" "$file" "$path" "$w-new")
   printf '%-10s %14s' "$w" "$new"
   if [[ -n $OLD ]]; then

@@ -46,13 +46,28 @@ cleanup() {
 
 # Call once TMP exists: cleans up on exit and Ctrl-C, and runs a private copy
 # of verge so a rebuild during the run cannot mix binaries.
+# A script that compares builds (ab.sh, instructions.sh) sets VERGE empty
+# and copies its binaries itself.
 bench_start() {
   trap cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  [[ -n ${VERGE:-} ]] || return 0
   VERGE_SRC=$VERGE  # for the report: which binary was copied
   cp "$VERGE" "$TMP/verge"
   VERGE=$TMP/verge
+}
+
+# hello_worker NAME: sets HELLO_FILE and HELLO_PATH to the source file and
+# the request path of one of the workers bench/hello.sh measures (hello,
+# realistic, hono); false for another name.
+hello_worker() {
+  case $1 in
+    hello) HELLO_FILE=$BENCH_DIR/hello/worker.js HELLO_PATH=/ ;;
+    realistic) HELLO_FILE=$BENCH_DIR/hello/realistic.js HELLO_PATH='/api/x?id=5' ;;
+    hono) HELLO_FILE=$BENCH_DIR/hello/hono/app.js HELLO_PATH='/api/users/42/posts?limit=5' ;;
+    *) return 1 ;;
+  esac
 }
 
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }

@@ -554,9 +554,8 @@ async function fetchVia(service, input, init) {
     if (!(ws instanceof internals.WebSocket)) {
       // The server did not switch protocols: its answer, read like any other.
       const { status, statusText, headerPairs, body } = ws;
-      const pairs = headerPairs.map((v, i) => (i % 2 === 0 ? v.toLowerCase() : v));
       const state = status === 204 || status === 304 ? null : new BodyState(new Uint8Array(body), null, 0);
-      return new Response(kToken, [status, statusText, pairs, state, request.url, false]);
+      return new Response(kToken, [status, statusText, headerPairs, state, request.url, false]);
     }
     const headers = ws.protocol ? { 'sec-websocket-protocol': ws.protocol } : {};
     return new Response(null, { status: 101, webSocket: ws, headers });

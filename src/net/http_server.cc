@@ -700,35 +700,31 @@ class Connection::ExchangeImpl : public Exchange, public std::enable_shared_from
     } else {
       for (const auto& piece : inflight_queue_) add(piece.bytes());
     }
+    if (buffers.empty()) {
+      inflightDone(true);
+      return;
+    }
     conn_->stream().expires_after(conn_->options().limits.idle_timeout);
     conn_->stream().async_write_some(buffers, [self = shared_from_this()](beast::error_code ec, size_t n) {
-      if (!ec) {
-        self->inflight_written_ += n;
-        if (self->inflight_written_ < self->inflightSize()) {
-          self->writeInflight();
-          return;
-        }
-      }
-      self->writing_ = false;
-      self->inflight_.clear();
-      self->inflight_queue_.clear();
-      auto callbacks = std::move(self->inflight_callbacks_);
-      self->inflight_callbacks_.clear();
       if (ec) {
-        self->closeNow();
-        runCallbacks(std::move(callbacks), false);
+        self->inflightDone(false);
         return;
       }
-      runCallbacks(std::move(callbacks), true);
-      self->flush();
+      self->inflight_written_ += n;
+      self->writeInflight();
     });
   }
 
-  size_t inflightSize() const {
-    if (inflight_queue_.empty()) return inflight_.size();
-    size_t total = 0;
-    for (const auto& piece : inflight_queue_) total += piece.bytes().size();
-    return total;
+  // The in-flight bytes are all written (ok) or the write failed.
+  void inflightDone(bool ok) {
+    writing_ = false;
+    inflight_.clear();
+    inflight_queue_.clear();
+    auto callbacks = std::move(inflight_callbacks_);
+    inflight_callbacks_.clear();
+    if (!ok) closeNow();
+    runCallbacks(std::move(callbacks), ok);
+    if (ok) flush();
   }
 
   static void runCallbacks(std::vector<std::function<void(bool)>> callbacks, bool ok) {

@@ -117,11 +117,10 @@ def request(port, method="GET", path="/", headers=None, body=None, host=None, ti
     return result
 
 
-def raw(port, data, timeout=10, read_until_close=True):
-    """Sends raw bytes and returns everything the server sends back until it
-    closes the connection (or the timeout passes)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    s.sendall(data)
+def recv_all(s, read_until_close=True, pause=0.0):
+    """What socket `s` receives until the peer closes it (or its timeout
+    passes; with read_until_close=False, one recv), sleeping `pause` s after
+    each recv, as a slow reader would."""
     chunks = []
     try:
         while True:
@@ -131,10 +130,20 @@ def raw(port, data, timeout=10, read_until_close=True):
             chunks.append(c)
             if not read_until_close:
                 break
+            time.sleep(pause)
     except socket.timeout:
         pass
-    s.close()
     return b"".join(chunks)
+
+
+def raw(port, data, timeout=10, read_until_close=True):
+    """Sends raw bytes and returns everything the server sends back until it
+    closes the connection (or the timeout passes)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(data)
+    out = recv_all(s, read_until_close)
+    s.close()
+    return out
 
 
 def read_head(conn):

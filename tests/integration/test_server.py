@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from harness import Verge, dev, raw, request, serve_config, worker_dir
+from harness import Verge, dev, raw, recv_all, request, serve_config, worker_dir
 
 ECHO = r"""
 export default {
@@ -124,13 +124,7 @@ routes = ["*"]
         s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size + big)
         started = time.time()
         time.sleep(wait)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            time.sleep(pause)
+        data = recv_all(s, pause=pause)
         s.close()
         head, body = data.split(b"\r\n\r\n", 1)
         self.assertIn(b"200 OK", head)
